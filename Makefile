@@ -1,0 +1,53 @@
+# Fairplace — the two commands of the README: `make run` and `make test`.
+# Both set everything up from a fresh clone: virtualenv, locked dependencies, database.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed-$(shell cat requirements/dev.txt | sha256sum | cut -c1-12)
+
+.PHONY: run test install db lint lock e2e-browser clean bench
+
+$(STAMP): requirements/dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/dev.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+install: $(STAMP)
+
+db: install
+	@mkdir -p var
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py createcachetable
+	$(BIN)/python manage.py load_reference_data
+	$(BIN)/python manage.py load_demo_data
+
+run: db
+	@echo "Fairplace : http://127.0.0.1:$(PORT)/  (Ctrl+C pour arrêter)"
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+e2e-browser:
+	@bash scripts/ensure_chromium.sh
+
+test: install e2e-browser
+	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install
+	$(BIN)/python bench/intake.py
+
+# Regenerate the lock files (needs network access to PyPI).
+lock:
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile --python-version 3.11 --generate-hashes -q requirements/base.in -o requirements/base.txt
+	$(BIN)/uv pip compile --python-version 3.11 --generate-hashes -q requirements/dev.in -o requirements/dev.txt
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,173 @@
+"""Settings shared by every environment. Values that differ per deployment come from the
+environment through ``config.env``; ``.env.example`` lists every variable."""
+
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from config.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = Path(env_str("FAIRPLACE_VAR_DIR", str(BASE_DIR / "var")))
+
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "insecure-development-key-change-me")
+DEBUG = env_bool("DJANGO_DEBUG", False)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "widget_tweaks",
+    "dsfr",
+    "fairplace.core",
+    "fairplace.platforms",
+    "fairplace.reports",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+# django-dsfr renders form fields with its own snippets.
+FORM_RENDERER = "dsfr.forms.DsfrDjangoTemplates"
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'fairplace.sqlite3'}"),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the server read while the task worker writes; a busy timeout avoids
+    # "database is locked" under concurrent writers.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "core.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+# Cache: the database by default (shared by every app server), Redis by setting.
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "fairplace_cache"}}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 7  # a draft report survives a week
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", _("Français")), ("en", _("Anglais"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Paris"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(VAR_DIR / "static")))
+# Uploaded evidence lives outside the web root and is never served by URL: only views
+# that check access stream it. In production FAIRPLACE_PRIVATE_STORAGE may name an object
+# storage backend so that every app server sees the same files.
+PRIVATE_MEDIA_ROOT = Path(env_str("FAIRPLACE_PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
+STORAGES = {
+    "default": {
+        "BACKEND": env_str("FAIRPLACE_PRIVATE_STORAGE", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+    },
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o640
+
+# E-mail: every message goes through the outbox (fairplace.core.outbox).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Fairplace <ne-pas-repondre@fairplace.example>")
+# "on_commit": try to send right after the transaction commits (the seller is waiting for a
+# code); the worker (manage.py process_outbox) retries whatever failed. "worker": leave
+# everything to the worker.
+FAIRPLACE_OUTBOX_DELIVERY = env_str("FAIRPLACE_OUTBOX_DELIVERY", "on_commit")
+FAIRPLACE_PUBLIC_URL = env_str("FAIRPLACE_PUBLIC_URL", "http://127.0.0.1:8000")
+
+# Company search (API Recherche d'entreprises) adapter.
+FAIRPLACE_COMPANY_SEARCH_URL = env_str(
+    "FAIRPLACE_COMPANY_SEARCH_URL", "https://recherche-entreprises.api.gouv.fr"
+)
+FAIRPLACE_COMPANY_SEARCH_TIMEOUT = float(env_str("FAIRPLACE_COMPANY_SEARCH_TIMEOUT", "3"))
+FAIRPLACE_COMPANY_SEARCH_ENABLED = env_bool("FAIRPLACE_COMPANY_SEARCH_ENABLED", True)
+
+# Antivirus: "clamd" (needs FAIRPLACE_CLAMD_ADDRESS: host:port or a unix socket path) or
+# "disabled" (files stay unscanned: nobody but the seller may download them).
+FAIRPLACE_ANTIVIRUS = env_str("FAIRPLACE_ANTIVIRUS", "disabled")
+FAIRPLACE_CLAMD_ADDRESS = env_str("FAIRPLACE_CLAMD_ADDRESS", "")
+
+# Rate limits, "count/period" with period s, m, h or d. Counters live in the database or,
+# with REDIS_URL set, in Redis.
+FAIRPLACE_RATE_LIMITS = {
+    "submit_ip": env_str("FAIRPLACE_RATE_SUBMIT_IP", "20/h"),
+    "submit_siret": env_str("FAIRPLACE_RATE_SUBMIT_SIRET", "5/d"),
+    "code_ip": env_str("FAIRPLACE_RATE_CODE_IP", "10/h"),
+    "code_email": env_str("FAIRPLACE_RATE_CODE_EMAIL", "5/h"),
+    "lookup_ip": env_str("FAIRPLACE_RATE_LOOKUP_IP", "60/h"),
+    "link_email": env_str("FAIRPLACE_RATE_LINK_EMAIL", "5/h"),
+}
+# Trust X-Forwarded-For from this many proxies in front of the app (0: use REMOTE_ADDR).
+FAIRPLACE_TRUSTED_PROXIES = env_int("FAIRPLACE_TRUSTED_PROXIES", 0)
+
+DSFR_USE_INTEGRITY_CHECKSUMS = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,14 @@
+"""The test suite: `make test` (SQLite) and `.ci/run` (PostgreSQL through DATABASE_URL)."""
+
+from .base import *  # noqa: F403
+
+SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+FAIRPLACE_COMPANY_SEARCH_URL = "http://company-search.invalid"
+FAIRPLACE_ANTIVIRUS = "disabled"
+FAIRPLACE_OUTBOX_DELIVERY = "on_commit"
+FAIRPLACE_PUBLIC_URL = "http://testserver"
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]

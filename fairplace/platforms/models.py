@@ -1,0 +1,29 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MarketplaceQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Marketplace(models.Model):
+    """An online marketplace on which TPE/PME sell (an "opérateur de plateforme en ligne")."""
+
+    slug = models.SlugField(_("identifiant"), unique=True)
+    name = models.CharField(_("nom"), max_length=100)
+    operator = models.CharField(_("opérateur"), max_length=200, blank=True)
+    website = models.URLField(_("site"), blank=True)
+    country = models.CharField(_("pays de l'opérateur"), max_length=2, blank=True)
+    group = models.CharField(_("groupe"), max_length=100, blank=True)
+    is_active = models.BooleanField(_("proposée dans le formulaire"), default=True)
+
+    objects = MarketplaceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("place de marché")
+        verbose_name_plural = _("places de marché")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,58 @@
+"""Demo reports for `make run`, created through the same service as the wizard."""
+
+import random
+import uuid
+from datetime import timedelta
+
+from django.utils import timezone
+
+from fairplace.platforms.models import Marketplace
+
+from . import intake
+from .models import ProblemFamily, Report, ReportDraft
+
+DEMO_SIRETS = ["73282932000074", "55208131766522", "35600000049837"]
+DEMO_NAMESPACE = uuid.UUID("6f1d8a52-1a7e-4c59-9a53-4b7b0d0e7a10")
+
+
+def demo_steps(marketplace: str, family: ProblemFamily, siret: str, email: str, occurred_on: str) -> dict:
+    details = {q["id"]: "" for q in family.questions}
+    for question in family.questions:
+        applies = all(details.get(k) in (v if isinstance(v, list) else [v])
+                      for k, v in (question.get("show_if") or {}).items())
+        if question.get("required") and applies:
+            details[question["id"]] = {
+                "date": occurred_on, "boolean": "no", "integer": "3", "amount": "1200", "percent": "40",
+                "text": "Démonstration",
+            }.get(question["type"], (question.get("choices") or [{}])[0].get("value", ""))
+    return {
+        "plateforme": {"marketplace": marketplace, "other_name": "", "other_url": ""},
+        "probleme": {"family": family.code},
+        f"details.{family.code}": details,
+        "description": {"description": "Signalement de démonstration : offres retirées du jour au lendemain "
+                                       "sans explication, aucune réponse du support vendeurs."},
+        "entreprise": {"siret": siret, "company_name": "Entreprise de démonstration", "company_size": "micro",
+                       "naf_code": "47.91B", "company_source": "manual"},
+        "contact": {"first_name": "Camille", "last_name": "Martin", "email": email, "phone": ""},
+        "choix": {"consent": "anonymous"},
+    }
+
+
+def create_demo_reports(count: int = 12) -> int:
+    rng = random.Random(2019)
+    marketplaces = list(Marketplace.objects.values_list("slug", flat=True))
+    families = list(ProblemFamily.objects.all())
+    created = 0
+    for index in range(count):
+        key = uuid.uuid5(DEMO_NAMESPACE, str(index))
+        if Report.objects.filter(idempotency_key=key).exists():
+            continue
+        occurred = (timezone.localdate() - timedelta(days=rng.randint(5, 200))).isoformat()
+        email = f"vendeur{index % 4}@exemple.fr"
+        draft = ReportDraft.objects.create(
+            submit_key=key, email_verified=email,
+            steps=demo_steps(rng.choice(marketplaces), rng.choice(families), DEMO_SIRETS[index % 3], email, occurred),
+        )
+        intake.submit_draft(draft.pk, key, ip=f"demo-{index}", notify=False)
+        created += 1
+    return created

@@ -1,0 +1,179 @@
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from fairplace.platforms.models import Marketplace
+
+from .workflow import ReportState
+
+
+class ProblemFamily(models.Model):
+    """A family of problems (domain.md §5) with its structured questions, loaded from
+    ``data/families.yaml``."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    label = models.CharField(_("libellé"), max_length=200)
+    explanation = models.TextField(_("explication"))
+    legal_basis = models.CharField(_("fondement"), max_length=300, blank=True)
+    questions = models.JSONField(_("questions"), default=list)
+    position = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("famille de problèmes")
+        verbose_name_plural = _("familles de problèmes")
+        ordering = ["position"]
+
+    def __str__(self):
+        return self.label
+
+
+class Consent(models.TextChoices):
+    ANONYMOUS = "anonymous", _("Transmettre à la plateforme sans mon identité")
+    IDENTIFIED = "identified", _("Transmettre à la plateforme avec mon identité")
+    BAROMETER_ONLY = "barometer_only", _("Ne pas transmettre : baromètre seulement")
+    MEDIATION = "mediation", _("Demander une médiation")
+
+
+class CompanySize(models.TextChoices):
+    MICRO = "micro", _("Moins de 10 salariés (TPE)")
+    SMALL = "small", _("De 10 à 49 salariés")
+    MEDIUM = "medium", _("De 50 à 249 salariés")
+    LARGE = "large", _("250 salariés ou plus")
+    UNKNOWN = "unknown", _("Je ne sais pas")
+
+
+class SellerContact(models.Model):
+    """A verified seller e-mail address: the key of the "my reports" space."""
+
+    email = models.EmailField(unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.email
+
+
+class Report(models.Model):
+    """A seller's report (signalement). Its state changes only through ``workflow``."""
+
+    reference = models.CharField(_("référence"), max_length=20, unique=True)
+    idempotency_key = models.UUIDField(unique=True)
+    state = models.CharField(_("état"), max_length=30, choices=ReportState.choices,
+                             default=ReportState.SUBMITTED, db_index=True)
+    marketplace = models.ForeignKey(Marketplace, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="reports", verbose_name=_("place de marché"))
+    marketplace_other_name = models.CharField(_("autre place de marché"), max_length=100, blank=True)
+    marketplace_other_url = models.URLField(_("adresse de l'autre place de marché"), blank=True)
+    family = models.ForeignKey(ProblemFamily, on_delete=models.PROTECT, related_name="reports",
+                               verbose_name=_("famille de problèmes"))
+    answers = models.JSONField(_("réponses"), default=dict)
+    occurred_on = models.DateField(_("date des faits"), null=True, blank=True)
+    description = models.TextField(_("description"))
+    siret = models.CharField(_("SIRET"), max_length=14)
+    siren = models.CharField(_("SIREN"), max_length=9, db_index=True)
+    company_name = models.CharField(_("raison sociale"), max_length=200)
+    company_size = models.CharField(_("taille"), max_length=10, choices=CompanySize.choices)
+    naf_code = models.CharField(_("code NAF"), max_length=6, blank=True)
+    naf_version = models.CharField(_("nomenclature NAF"), max_length=10, blank=True)
+    company_source = models.CharField(_("origine des données entreprise"), max_length=10)
+    contact = models.ForeignKey(SellerContact, on_delete=models.PROTECT, related_name="reports")
+    contact_first_name = models.CharField(_("prénom"), max_length=100)
+    contact_last_name = models.CharField(_("nom"), max_length=100)
+    contact_email = models.EmailField(_("courriel"))
+    contact_phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    consent = models.CharField(_("choix de transmission"), max_length=20, choices=Consent.choices)
+    submitted_at = models.DateTimeField(_("déposé le"), db_index=True)
+
+    class Meta:
+        verbose_name = _("signalement")
+        verbose_name_plural = _("signalements")
+        ordering = ["-submitted_at"]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def marketplace_label(self) -> str:
+        return self.marketplace.name if self.marketplace_id else self.marketplace_other_name
+
+
+class ReportDraft(models.Model):
+    """What a seller has typed so far in the wizard, step by step, as typed. The final
+    step validates all of it again and turns it into one Report (``submit_key`` makes a
+    double submit or a browser retry land on the same report)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    steps = models.JSONField(default=dict)
+    submit_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    email_code_hash = models.CharField(max_length=128, blank=True)
+    email_code_for = models.EmailField(blank=True)
+    email_code_expires_at = models.DateTimeField(null=True, blank=True)
+    email_code_attempts = models.PositiveSmallIntegerField(default=0)
+    email_verified = models.EmailField(blank=True)
+    report = models.OneToOneField(Report, on_delete=models.SET_NULL, null=True, blank=True, related_name="draft")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    def __str__(self):
+        return f"brouillon {self.pk}"
+
+
+def attachment_path(instance, filename):
+    # Never the seller's file name on disk: a random name, grouped by month.
+    return f"attachments/{instance.uploaded_at:%Y/%m}/{instance.id.hex}"
+
+
+class Attachment(models.Model):
+    class ScanStatus(models.TextChoices):
+        PENDING = "pending", _("analyse antivirus en attente")
+        CLEAN = "clean", _("sain")
+        INFECTED = "infected", _("infecté")
+        ERROR = "error", _("analyse impossible")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    draft = models.ForeignKey(ReportDraft, on_delete=models.SET_NULL, null=True, blank=True, related_name="attachments")
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(max_length=150)
+    kind = models.CharField(max_length=10)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    scan_status = models.CharField(max_length=10, choices=ScanStatus.choices, default=ScanStatus.PENDING, db_index=True)
+    scan_detail = models.CharField(max_length=200, blank=True)
+    scanned_at = models.DateTimeField(null=True, blank=True)
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["uploaded_at"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class ReportEvent(models.Model):
+    """Append-only history of a report. Each event carries the hash of the report's
+    previous event, so that a rewritten history shows."""
+
+    class ActorKind(models.TextChoices):
+        SELLER = "seller", _("vendeur")
+        AGENT = "agent", _("agent")
+        PLATFORM = "platform", _("plateforme")
+        MEDIATOR = "mediator", _("médiateur")
+        SYSTEM = "system", _("système")
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="events")
+    code = models.CharField(max_length=60, db_index=True)
+    actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    actor = models.ForeignKey("core.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(db_index=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["report", "created_at"], name="event_report_time_idx")]
+
+    def __str__(self):
+        return f"{self.report_id} {self.code}"
