@@ -12,3 +12,13 @@ FAIRPLACE_ANTIVIRUS = "disabled"
 FAIRPLACE_OUTBOX_DELIVERY = "on_commit"
 FAIRPLACE_PUBLIC_URL = "http://testserver"
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file rather than shared-cache memory: concurrent-submission tests need SQLite's real
+    # locking (busy timeout), which shared-cache in-memory databases do not honour.
+    import os
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"fairplace-test-{os.getpid()}.sqlite3")
+    }

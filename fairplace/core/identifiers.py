@@ -1,5 +1,7 @@
 """French business identifiers, validated with python-stdnum (La Poste's SIRET rule included)."""
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from stdnum import exceptions as stdnum_errors
@@ -8,7 +10,8 @@ from stdnum.fr import siret as stdnum_siret
 
 def clean_siret(value: str) -> str:
     """Return the 14 digits of a valid SIRET or raise ValidationError with a French message."""
-    compact = stdnum_siret.compact(value or "")
+    # People copy SIRETs with spaces, dots or dashes between the groups of digits.
+    compact = re.sub(r"[\s.\-]", "", value or "")
     if not compact:
         raise ValidationError(_("Indiquez le numéro SIRET de votre entreprise (14 chiffres)."), code="required")
     if not compact.isdigit():

@@ -1,0 +1,97 @@
+"""Shared fixtures: reference data, a real local SMTP server, complete drafts."""
+
+import socket
+import uuid
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message
+
+from fairplace.platforms.reference import load_marketplaces
+from fairplace.reports.families import load_families
+from fairplace.reports.models import ProblemFamily, ReportDraft
+
+VALID_SIRET = "73282932000074"
+LA_POSTE_SIRET = "35600000049837"
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """Uploaded files go to a temporary folder, never to the developer's var/."""
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None}}}
+
+
+@pytest.fixture
+def reference_data(db):
+    load_marketplaces()
+    load_families()
+
+
+class _Collector(Message):
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def handle_message(self, message):
+        self.messages.append(message)
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on 127.0.0.1 (aiosmtpd); Django's SMTP backend talks to it."""
+    handler = _Collector()
+    with socket.socket() as probe:  # aiosmtpd checks readiness by connecting: it needs a real port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+def details_for(family: ProblemFamily, occurred_on: str = "2026-03-02") -> dict:
+    """Answers that satisfy every required question of a family (as typed strings)."""
+    values: dict = {question["id"]: "" for question in family.questions}
+    samples = {"date": occurred_on, "boolean": "no", "integer": "3", "amount": "1200", "percent": "40",
+               "text": "Exemple"}
+    for question in family.questions:
+        condition = question.get("show_if") or {}
+        applies = all(values.get(k) in (v if isinstance(v, list) else [v]) for k, v in condition.items())
+        if question.get("required") and applies:
+            values[question["id"]] = samples.get(question["type"]) or question["choices"][-1]["value"]
+    return values
+
+
+def complete_steps(family_code: str = "SUSP", *, siret: str = VALID_SIRET, email: str = "vendeuse@exemple.fr",
+                   consent: str = "anonymous", marketplace: str = "cdiscount") -> dict:
+    family = ProblemFamily.objects.get(code=family_code)
+    return {
+        "plateforme": {"marketplace": marketplace, "other_name": "", "other_url": ""},
+        "probleme": {"family": family_code},
+        f"details.{family_code}": details_for(family),
+        "description": {"description": "Mon compte a été suspendu du jour au lendemain sans aucune explication."},
+        "entreprise": {"siret": siret, "company_name": "Atelier Martin", "company_size": "micro",
+                       "naf_code": "47.91B", "company_source": "manual"},
+        "contact": {"first_name": "Camille", "last_name": "Martin", "email": email, "phone": ""},
+        "choix": {"consent": consent},
+    }
+
+
+@pytest.fixture
+def complete_draft(reference_data):
+    """A draft whose every step validates and whose e-mail is confirmed."""
+
+    def make(**kwargs) -> ReportDraft:
+        steps = complete_steps(**kwargs)
+        return ReportDraft.objects.create(steps=steps, email_verified=steps["contact"]["email"],
+                                          submit_key=uuid.uuid4())
+
+    return make
