@@ -164,6 +164,8 @@ FAIRPLACE_RATE_LIMITS = {
 FAIRPLACE_TRUSTED_PROXIES = env_int("FAIRPLACE_TRUSTED_PROXIES", 0)
 
 DSFR_USE_INTEGRITY_CHECKSUMS = True
+# DSFR now recommends marking optional fields rather than required ones.
+DSFR_MARK_OPTIONAL_FIELDS = True
 
 LOGGING = {
     "version": 1,

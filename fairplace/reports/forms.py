@@ -70,12 +70,16 @@ class CompanyForm(DsfrBaseForm):
     company_size = forms.ChoiceField(label=gettext_lazy("Effectif"), choices=CompanySize.choices,
                                      required=False, widget=forms.RadioSelect)
     naf_code = forms.CharField(label=gettext_lazy("Code NAF / APE"), max_length=6, required=False,
-                               help_text=gettext_lazy("Format 47.91B (facultatif)"))
+                               help_text=gettext_lazy("Format 47.91B"))
     company_source = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, lookup_only: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.lookup_only = lookup_only
+        # Only the SIRET is needed to look the company up; the rest is required to go on.
+        self.fields["company_name"].required = not lookup_only
+        self.fields["company_size"].required = not lookup_only
+        self.fields["company_name"].error_messages["required"] = _("Indiquez le nom de l'entreprise.")
+        self.fields["company_size"].error_messages["required"] = _("Indiquez l'effectif de l'entreprise.")
 
     def clean_siret(self):
         return clean_siret(self.cleaned_data["siret"])
@@ -90,12 +94,6 @@ class CompanyForm(DsfrBaseForm):
 
     def clean(self):
         cleaned = super().clean()
-        if self.lookup_only:
-            return cleaned
-        if not cleaned.get("company_name"):
-            self.add_error("company_name", _("Indiquez le nom de l'entreprise."))
-        if not cleaned.get("company_size"):
-            self.add_error("company_size", _("Indiquez l'effectif de l'entreprise."))
         if cleaned.get("company_source") not in ("api", "manual"):
             cleaned["company_source"] = "manual"
         return cleaned

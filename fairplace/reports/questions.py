@@ -83,7 +83,9 @@ def _field(question: dict) -> forms.Field:
     common = {
         "label": question["label"],
         "help_text": question.get("help", ""),
-        "required": bool(question.get("required")) and not question.get("show_if"),
+        # A conditional question is required only when shown: clean() drops the error of
+        # a question whose condition does not hold.
+        "required": bool(question.get("required")),
     }
     if qtype == "date":
         return forms.DateField(widget=DateInput, input_formats=["%Y-%m-%d", "%d/%m/%Y"], **common)
@@ -145,8 +147,6 @@ class FamilyQuestionsForm(DsfrBaseForm):
                 cleaned[qid] = None
                 self.errors.pop(qid, None)
                 continue
-            if question.get("required") and cleaned.get(qid) in (None, "") and qid not in self.errors:
-                self.add_error(qid, _("Ce champ est obligatoire."))
             self._check_date_order(question, cleaned)
         return cleaned
 
