@@ -95,3 +95,13 @@ def complete_draft(reference_data):
                                           submit_key=uuid.uuid4())
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_reference_cache():
+    """Each test has its own database rows: no reference data cached by a previous test."""
+    from fairplace.core import refcache
+
+    refcache.clear()
+    yield
+    refcache.clear()

@@ -10,8 +10,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection
 from django.utils import timezone
 
 from .models import RateLimitCounter
@@ -63,17 +62,17 @@ def _incr_cache(key: str, ttl: float) -> int:
 
 
 def _incr_db(key: str, expires_epoch: float) -> int:
+    # One atomic upsert (PostgreSQL and SQLite >= 3.35 both speak ON CONFLICT … RETURNING):
+    # concurrent app servers never lose a hit and never race on the first one.
     expires_at = datetime.fromtimestamp(expires_epoch, tz=UTC)
-    with transaction.atomic():
-        updated = RateLimitCounter.objects.filter(key=key).update(count=F("count") + 1)
-        if not updated:
-            try:
-                with transaction.atomic():
-                    RateLimitCounter.objects.create(key=key, count=1, expires_at=expires_at)
-                return 1
-            except IntegrityError:  # another process created it first
-                RateLimitCounter.objects.filter(key=key).update(count=F("count") + 1)
-        return RateLimitCounter.objects.values_list("count", flat=True).get(key=key)
+    table = connection.ops.quote_name(RateLimitCounter._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (key, count, expires_at) VALUES (%s, 1, %s) "  # noqa: S608 - table name only
+        f"ON CONFLICT (key) DO UPDATE SET count = {table}.count + 1 RETURNING count"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key, connection.ops.adapt_datetimefield_value(expires_at)])
+        return cursor.fetchone()[0]
 
 
 def purge_expired() -> int:

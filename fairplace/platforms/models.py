@@ -1,5 +1,9 @@
 from django.db import models
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
+
+from fairplace.core import refcache
 
 
 class MarketplaceQuerySet(models.QuerySet):
@@ -27,3 +31,8 @@ class Marketplace(models.Model):
 
     def __str__(self):
         return self.name
+
+
+@receiver([post_save, post_delete], sender=Marketplace)
+def _forget_marketplaces(**kwargs):
+    refcache.clear("platforms.marketplaces")

@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy
 from dsfr.forms import DsfrBaseForm
 
 from fairplace.core.identifiers import clean_siret
-from fairplace.platforms.models import Marketplace
+from fairplace.platforms.queries import active_marketplaces
 
-from .models import CompanySize, Consent, ProblemFamily
+from .models import CompanySize, Consent, active_families
 
 OTHER = "autre"
 NAF_RE = re.compile(r"^\d{2}\.\d{2}[A-Z]$")
@@ -26,7 +26,7 @@ class MarketplaceForm(DsfrBaseForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [(m.slug, m.name) for m in Marketplace.objects.active().only("slug", "name")]
+        choices = [(m.slug, m.name) for m in active_marketplaces()]
         self.fields["marketplace"].choices = choices + [(OTHER, _("Autre place de marché"))]
 
     def clean(self):
@@ -46,7 +46,7 @@ class FamilyForm(DsfrBaseForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.families = list(ProblemFamily.objects.filter(is_active=True).only("code", "label", "explanation"))
+        self.families = active_families()
         self.fields["family"].choices = [(f.code, f.label) for f in self.families]
 
 

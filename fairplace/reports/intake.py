@@ -21,11 +21,11 @@ from django.utils.translation import gettext_lazy
 from fairplace.core import ratelimit
 from fairplace.core.identifiers import siren_of
 from fairplace.core.outbox import enqueue_email
-from fairplace.platforms.models import Marketplace
+from fairplace.platforms.queries import marketplace_by_slug
 
 from . import forms
 from .events import record_event
-from .models import Attachment, ProblemFamily, Report, ReportDraft, SellerContact
+from .models import Attachment, ProblemFamily, Report, ReportDraft, SellerContact, family_by_code
 from .questions import build_form_class, to_json
 from .workflow import ReportState
 
@@ -74,7 +74,7 @@ STORED_FORMS = {
 
 def chosen_family(draft: ReportDraft) -> ProblemFamily | None:
     code = (draft.steps.get("probleme") or {}).get("family")
-    return ProblemFamily.objects.filter(code=code, is_active=True).first() if code else None
+    return family_by_code(code) if code else None
 
 
 def storage_key(draft: ReportDraft, step: str, family: ProblemFamily | None = None) -> str:
@@ -217,17 +217,28 @@ def submit_draft(draft_id, submit_key, *, ip: str, notify: bool = True) -> Repor
         return Report.objects.get(idempotency_key=submit_key)
 
 
+def _seller_contact(email: str) -> SellerContact:
+    contact = SellerContact.objects.filter(email=email).first()
+    if contact is None:
+        try:
+            with transaction.atomic():
+                contact = SellerContact.objects.create(email=email)
+        except IntegrityError:  # the same seller, submitting in another tab
+            contact = SellerContact.objects.get(email=email)
+    return contact
+
+
 def _create_report(draft: ReportDraft, cleaned: dict, *, ip: str, notify: bool) -> Report:
     company, contact_data = cleaned["entreprise"], cleaned["contact"]
     ratelimit.hit("submit_ip", ip)
     ratelimit.hit("submit_siret", company["siret"])
     place, family = cleaned["plateforme"], cleaned["family"]
     answers = to_json(cleaned["details"])
-    contact, _ = SellerContact.objects.get_or_create(email=contact_data["email"])
+    contact = _seller_contact(contact_data["email"])
     now = timezone.now()
     report = Report.objects.create(
         reference=new_reference(), idempotency_key=draft.submit_key, state=ReportState.SUBMITTED,
-        marketplace=None if place["marketplace"] == forms.OTHER else Marketplace.objects.get(slug=place["marketplace"]),
+        marketplace=marketplace_by_slug(place["marketplace"]),
         marketplace_other_name=place["other_name"], marketplace_other_url=place["other_url"] or "",
         family=family, answers=answers, occurred_on=cleaned["details"].get("occurred_on"),
         description=cleaned["description"]["description"],

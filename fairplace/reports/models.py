@@ -1,8 +1,11 @@
 import uuid
 
 from django.db import models
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
+from fairplace.core import refcache
 from fairplace.platforms.models import Marketplace
 
 from .workflow import ReportState
@@ -177,3 +180,17 @@ class ReportEvent(models.Model):
 
     def __str__(self):
         return f"{self.report_id} {self.code}"
+
+
+@receiver([post_save, post_delete], sender=ProblemFamily)
+def _forget_families(**kwargs):
+    refcache.clear("reports.families")
+
+
+def active_families() -> list[ProblemFamily]:
+    """The families offered in the form, in order, from the reference cache."""
+    return refcache.cached("reports.families", lambda: list(ProblemFamily.objects.filter(is_active=True)))
+
+
+def family_by_code(code: str) -> ProblemFamily | None:
+    return next((family for family in active_families() if family.code == code), None)

@@ -5,6 +5,7 @@ keys. The loader checks every key strictly so that a typo in the YAML fails at l
 not in front of a seller.
 """
 
+import functools
 import json
 from datetime import date
 from decimal import Decimal
@@ -171,6 +172,14 @@ class FamilyQuestionsForm(DsfrBaseForm):
 
 
 def build_form_class(questions: list[dict]) -> type[FamilyQuestionsForm]:
+    # Form classes are immutable once built (fields are deep-copied per form instance),
+    # so one class per distinct question list is reused across requests.
+    return _form_class_for(json.dumps(questions, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=256)
+def _form_class_for(spec: str) -> type[FamilyQuestionsForm]:
+    questions = json.loads(spec)
     attrs = {question["id"]: _field(question) for question in questions}
     attrs["questions"] = questions
     return type("FamilyQuestionsForm", (FamilyQuestionsForm,), attrs)

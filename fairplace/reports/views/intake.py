@@ -50,9 +50,16 @@ def step(request, key):
         raise Http404
     draft = current_draft(request)
     if key == "recapitulatif" and request.method == "POST":
-        replayed = submit_retry(request)
-        if replayed is not None:
-            return replayed
+        # submit_draft validates the whole draft again: no need for the guard's pass.
+        if draft is None:
+            replayed = submit_retry(request)
+            if replayed is not None:
+                return replayed
+        else:
+            try:
+                return _summary_step(request, draft)
+            except RateLimited as exc:
+                return rate_limited(request, exc)
     reachable = intake.first_incomplete_step(draft)
     if intake.STEP_KEYS.index(key) > intake.STEP_KEYS.index(reachable):
         return redirect("reports:step", reachable)

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from fairplace.platforms.models import Marketplace
+from fairplace.platforms.queries import marketplace_by_slug
 
 from .. import intake
 from ..forms import OTHER
@@ -35,7 +35,7 @@ def draft_summary(draft) -> list[dict]:
     if place["marketplace"] == OTHER:
         place_label = f"{place['other_name']} {place['other_url']}".strip()
     else:
-        place_label = Marketplace.objects.get(slug=place["marketplace"]).name
+        place_label = marketplace_by_slug(place["marketplace"]).name
     consent = cleaned["choix"]["consent"]
     return [
         {"step": "plateforme", "title": _("Place de marché"), "rows": [(_("Place de marché"), place_label)]},
