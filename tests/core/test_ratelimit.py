@@ -62,3 +62,32 @@ def test_client_ip_trusts_forwarded_for_only_behind_configured_proxies(settings,
     assert ratelimit.client_ip(request) == "10.0.0.2"
     settings.FAIRPLACE_TRUSTED_PROXIES = 2
     assert ratelimit.client_ip(request) == "203.0.113.9"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_hits_are_all_counted(settings):
+    import threading
+
+    from django.db import connection
+
+    settings.REDIS_URL = ""
+    settings.FAIRPLACE_RATE_LIMITS = {**settings.FAIRPLACE_RATE_LIMITS, "submit_ip": "1000/h"}
+    barrier, errors = threading.Barrier(8), []
+
+    def worker():
+        try:
+            barrier.wait()
+            for _ in range(5):
+                ratelimit.hit("submit_ip", "203.0.113.50")
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert RateLimitCounter.objects.get().count == 40
