@@ -30,7 +30,7 @@ FAIRPLACE_PUBLIC_URL = "http://127.0.0.1"
 # Every client comes from 127.0.0.1: limits so high they never trip (the counters are
 # still incremented, as in production).
 _UNLIMITED = "1000000000/d"
-FAIRPLACE_RATE_LIMITS = {scope: _UNLIMITED for scope in FAIRPLACE_RATE_LIMITS}
+FAIRPLACE_RATE_LIMITS = dict.fromkeys(FAIRPLACE_RATE_LIMITS, _UNLIMITED)
 
 # No collectstatic for a benchmark: error pages must still render without a manifest.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}

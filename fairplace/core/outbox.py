@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -19,7 +19,7 @@ MAX_ATTEMPTS = 8
 CLAIM_SECONDS = 120
 
 
-def enqueue_email(*, to: str, template: str, context: dict, dedup_key: str | None = None) -> OutboxMessage:
+def enqueue_email(*, to: str, template: str, context: dict, dedup_key: str | None = None) -> None:
     """Render ``core/emails/<template>.subject.txt`` and ``.body.txt`` and queue the message.
 
     With a ``dedup_key``, queuing the same message twice keeps one row.
@@ -29,16 +29,20 @@ def enqueue_email(*, to: str, template: str, context: dict, dedup_key: str | Non
     fields = {"to": to, "subject": subject, "body_text": body, "template": template,
               "next_attempt_at": timezone.now()}
     if dedup_key:
-        try:
-            with transaction.atomic():
-                message = OutboxMessage.objects.create(dedup_key=dedup_key, **fields)
-        except IntegrityError:
-            return OutboxMessage.objects.get(dedup_key=dedup_key)
-    else:
-        message = OutboxMessage.objects.create(**fields)
+        # ON CONFLICT DO NOTHING: a second enqueue of the same message keeps the first row.
+        OutboxMessage.objects.bulk_create([OutboxMessage(dedup_key=dedup_key, **fields)], ignore_conflicts=True)
+        if settings.FAIRPLACE_OUTBOX_DELIVERY == "on_commit":
+            transaction.on_commit(lambda: _deliver_key(dedup_key))
+        return
+    message = OutboxMessage.objects.create(**fields)
     if settings.FAIRPLACE_OUTBOX_DELIVERY == "on_commit":
         transaction.on_commit(lambda: deliver(message.pk))
-    return message
+
+
+def _deliver_key(dedup_key: str) -> None:
+    pk = OutboxMessage.objects.filter(dedup_key=dedup_key).values_list("pk", flat=True).first()
+    if pk is not None:
+        deliver(pk)
 
 
 def _claim(pk: int) -> OutboxMessage | None:

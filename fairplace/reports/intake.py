@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -201,12 +201,14 @@ def tracking_url(contact: SellerContact) -> str:
 def submit_draft(draft_id, submit_key, *, ip: str, notify: bool = True) -> Report:
     """Turn a complete draft into one report. Submitting the same draft again (double
     click, browser retry, two tabs) returns the report created the first time."""
-    existing = Report.objects.filter(idempotency_key=submit_key).first()
-    if existing:
-        return existing
     try:
         with transaction.atomic():
-            draft = ReportDraft.objects.select_for_update().get(pk=draft_id)
+            draft = ReportDraft.objects.select_for_update().filter(pk=draft_id).first()
+            if draft is None:  # purged since: a replay of a submission finds its report
+                existing = Report.objects.filter(idempotency_key=submit_key).first()
+                if existing:
+                    return existing
+                raise IntakeError(_("Ce formulaire a expiré. Recommencez votre signalement."))
             if str(draft.submit_key) != str(submit_key):
                 raise IntakeError(_("Ce formulaire a déjà été envoyé ou a expiré. Vérifiez le récapitulatif."))
             if draft.report_id:
@@ -218,20 +220,20 @@ def submit_draft(draft_id, submit_key, *, ip: str, notify: bool = True) -> Repor
 
 
 def _seller_contact(email: str) -> SellerContact:
-    contact = SellerContact.objects.filter(email=email).first()
-    if contact is None:
-        try:
-            with transaction.atomic():
-                contact = SellerContact.objects.create(email=email)
-        except IntegrityError:  # the same seller, submitting in another tab
-            contact = SellerContact.objects.get(email=email)
-    return contact
+    # One statement whether the address is new or known, safe against a second tab
+    # submitting at the same moment (PostgreSQL and SQLite >= 3.35).
+    table = connection.ops.quote_name(SellerContact._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (email, created_at) VALUES (%s, %s) "  # noqa: S608 - table name only
+            "ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email RETURNING id",
+            [email, connection.ops.adapt_datetimefield_value(timezone.now())],
+        )
+        return SellerContact(pk=cursor.fetchone()[0], email=email)
 
 
 def _create_report(draft: ReportDraft, cleaned: dict, *, ip: str, notify: bool) -> Report:
     company, contact_data = cleaned["entreprise"], cleaned["contact"]
-    ratelimit.hit("submit_ip", ip)
-    ratelimit.hit("submit_siret", company["siret"])
     place, family = cleaned["plateforme"], cleaned["family"]
     answers = to_json(cleaned["details"])
     contact = _seller_contact(contact_data["email"])
@@ -259,4 +261,8 @@ def _create_report(draft: ReportDraft, cleaned: dict, *, ip: str, notify: bool) 
         enqueue_email(to=report.contact_email, template="report_receipt", dedup_key=f"receipt:{report.pk}",
                       context={"report": report, "family": family, "tracking_url": tracking_url(contact),
                                "consent_label": report.get_consent_display(), "attachments": attached})
+    # Counted last, in the same transaction: a refusal rolls everything back, and the
+    # counter rows (shared by every submission from one address) stay locked briefly.
+    ratelimit.hit("submit_ip", ip)
+    ratelimit.hit("submit_siret", company["siret"])
     return report

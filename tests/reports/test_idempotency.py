@@ -8,7 +8,7 @@ from django.db import connection
 from fairplace.core.outbox import deliver_due
 from fairplace.reports import intake
 from fairplace.reports.models import Report
-from fairplace.reports.views.intake import SESSION_DRAFT
+from fairplace.reports.views import wizard_cookies
 from tests.reports.wizard import STEP_URL, attach_draft, fill_until_summary, submit
 
 
@@ -26,10 +26,8 @@ def test_browser_retry_after_the_session_moved_on_lands_on_the_same_receipt(clie
     fill_until_summary(client)
     _, key = submit(client)
     report = Report.objects.get()
-    session = client.session
-    session.pop(SESSION_DRAFT, None)
-    session["fairplace_last_report"] = None
-    session.save()
+    client.cookies.pop(wizard_cookies.DRAFT, None)
+    client.cookies.pop(wizard_cookies.RECEIPT, None)
     replay = client.post(STEP_URL.format("recapitulatif"), {"accuracy": "on", "submit_key": key})
     assert replay.url == "/signaler/recu/"
     assert report.reference in client.get("/signaler/recu/").content.decode()
@@ -97,3 +95,32 @@ def test_concurrent_submissions_of_one_draft_create_one_report(complete_draft):
     assert errors == []
     assert len(results) == 6 and len(set(results)) == 1
     assert Report.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_garbled_submit_key_without_a_draft_goes_back_to_the_start(client, reference_data):
+    response = client.post(STEP_URL.format("recapitulatif"), {"accuracy": "on", "submit_key": "pas-un-uuid"})
+    assert response.status_code == 302 and response.url == STEP_URL.format("plateforme")
+
+
+@pytest.mark.django_db
+def test_posting_the_summary_of_an_incomplete_draft_redirects_to_the_step_to_fix(client, complete_draft):
+    draft = attach_draft(client, complete_draft())
+    draft.steps["entreprise"]["siret"] = "123"
+    draft.save()
+    for data in ({"submit_key": str(draft.submit_key)}, {"accuracy": "on", "submit_key": str(draft.submit_key)}):
+        response = client.post(STEP_URL.format("recapitulatif"), data)
+        assert response.status_code == 302 and response.url == STEP_URL.format("entreprise")
+    assert not Report.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_wizard_keeps_its_place_in_signed_cookies_not_in_a_session(client, reference_data):
+    from django.contrib.sessions.models import Session
+
+    fill_until_summary(client)
+    submit(client)
+    assert Session.objects.count() == 0
+    forged = client.cookies[wizard_cookies.RECEIPT].value.split(":")
+    client.cookies[wizard_cookies.RECEIPT] = ":".join([str(int(forged[0]) + 1), *forged[1:]])
+    assert client.get("/signaler/recu/").url == "/signaler/"  # a tampered cookie shows nothing

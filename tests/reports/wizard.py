@@ -44,10 +44,8 @@ def submit(client, **extra):
 
 
 def attach_draft(client, draft):
-    """Put an existing draft in the client's session, as if the seller had typed it."""
-    from fairplace.reports.views.intake import SESSION_DRAFT
+    """Point the client's wizard cookie at an existing draft, as if the seller had typed it."""
+    from fairplace.reports.views import wizard_cookies
 
-    session = client.session
-    session[SESSION_DRAFT] = str(draft.pk)
-    session.save()
+    client.cookies[wizard_cookies.DRAFT] = wizard_cookies.sign(wizard_cookies.DRAFT, draft.pk)
     return draft

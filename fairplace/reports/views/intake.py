@@ -1,5 +1,7 @@
 """The reporting wizard (/signaler/). Thin views: forms validate, services in ``intake``."""
 
+import uuid
+
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,35 +18,35 @@ from ..attachments import add_attachments, remove_attachment
 from ..forms import CodeForm, CompanyForm, ConfirmForm
 from ..models import Report, ReportDraft
 from ..questions import display_answers
+from . import wizard_cookies as cookies
 from .summary import draft_summary
-
-SESSION_DRAFT = "fairplace_report_draft"
-SESSION_LAST_REPORT = "fairplace_last_report"
 
 
 def current_draft(request) -> ReportDraft | None:
-    draft_id = request.session.get(SESSION_DRAFT)
+    draft_id = cookies.read_uuid(request, cookies.DRAFT)
     if not draft_id:
         return None
     draft = ReportDraft.objects.filter(pk=draft_id, report__isnull=True).first()
     if draft is None:
-        request.session.pop(SESSION_DRAFT, None)
+        cookies.forget(request, cookies.DRAFT)
     return draft
 
 
 def _ensure_draft(request, draft):
     if draft is None:
         draft = ReportDraft.objects.create()
-        request.session[SESSION_DRAFT] = str(draft.pk)
+        cookies.remember(request, cookies.DRAFT, draft.pk)
     return draft
 
 
 @require_http_methods(["GET"])
+@cookies.applies_cookies
 def start(request):
     return redirect("reports:step", intake.first_incomplete_step(current_draft(request)))
 
 
 @require_http_methods(["GET", "POST"])
+@cookies.applies_cookies
 def step(request, key):
     if key not in intake.STEP_KEYS:
         raise Http404
@@ -141,6 +143,7 @@ def _render_step(request, key, draft, *, form, status=200):
 
 
 @require_http_methods(["GET", "POST"])
+@cookies.applies_cookies
 def email_code(request):
     draft = current_draft(request)
     if draft is None or not draft.email_code_for:
@@ -177,30 +180,37 @@ def _summary_step(request, draft):
         except intake.IntakeError as exc:
             messages.error(request, exc.message)
             return redirect("reports:step", exc.step or "recapitulatif")
-        request.session[SESSION_LAST_REPORT] = report.pk
-        request.session.pop(SESSION_DRAFT, None)
+        cookies.remember(request, cookies.RECEIPT, report.pk)
+        cookies.forget(request, cookies.DRAFT)
         return redirect("reports:receipt")
+    try:
+        summary = draft_summary(draft)
+    except intake.IntakeError as exc:  # a step became invalid (e.g. a marketplace withdrawn)
+        return redirect("reports:step", exc.step or intake.first_incomplete_step(draft))
     index = intake.STEP_KEYS.index("recapitulatif")
     return render(request, "reports/intake/recapitulatif.html", {
-        "form": form, "summary": draft_summary(draft), "step": intake.STEPS[index], "step_number": index + 1,
+        "form": form, "summary": summary, "step": intake.STEPS[index], "step_number": index + 1,
         "step_count": len(intake.STEPS), "draft": draft,
     }, status=422 if form.errors else 200)
 
 
 def submit_retry(request):
-    """A final POST replayed after the draft left the session (browser retry): the
+    """A final POST replayed after the draft cookie was cleared (browser retry): the
     submit key still finds the report."""
-    key = request.POST.get("submit_key")
-    report = Report.objects.filter(idempotency_key=key).first() if key else None
+    try:
+        key = uuid.UUID(request.POST.get("submit_key", ""))
+    except ValueError:
+        return None
+    report = Report.objects.filter(idempotency_key=key).only("pk").first()
     if report is None:
         return None
-    request.session[SESSION_LAST_REPORT] = report.pk
+    cookies.remember(request, cookies.RECEIPT, report.pk)
     return redirect("reports:receipt")
 
 
 @require_http_methods(["GET"])
 def receipt(request):
-    report_id = request.session.get(SESSION_LAST_REPORT)
+    report_id = cookies.read_int(request, cookies.RECEIPT)
     if not report_id:
         return redirect("reports:start")
     report = get_object_or_404(Report.objects.select_related("family", "marketplace", "contact"), pk=report_id)
