@@ -138,19 +138,6 @@ def make_siret(rng: random.Random) -> str:
     raise RuntimeError("could not generate a valid SIRET")
 
 
-def details_for(family, occurred_on: str) -> dict:
-    """Answers that satisfy every required question of a family (as in tests/conftest.py)."""
-    values: dict = {question["id"]: "" for question in family.questions}
-    samples = {"date": occurred_on, "boolean": "no", "integer": "3", "amount": "1200", "percent": "40",
-               "text": "Exemple"}
-    for question in family.questions:
-        condition = question.get("show_if") or {}
-        applies = all(values.get(k) in (v if isinstance(v, list) else [v]) for k, v in condition.items())
-        if question.get("required") and applies:
-            values[question["id"]] = samples.get(question["type"]) or question["choices"][-1]["value"]
-    return values
-
-
 FIRST_NAMES = ["Camille", "Dominique", "Karim", "Léa", "Nathalie", "Olivier", "Sophie", "Thomas", "Yasmine"]
 LAST_NAMES = ["Martin", "Bernard", "Dubois", "Lefèvre", "Moreau", "Nguyen", "Petit", "Roux", "Traoré"]
 COMPANIES = ["Atelier Martin", "Boutique du Port", "Céramiques Roux", "Librairie des Halles", "Savonnerie Petit"]
@@ -160,12 +147,14 @@ SIZES = ["micro", "small", "medium", "large", "unknown"]
 def complete_steps(family, marketplace: str, siret: str, email: str, consent: str, rng: random.Random,
                    occurred_on: str) -> dict:
     """The stored steps of a finished wizard, shaped like tests/conftest.py::complete_steps."""
+    from fairplace.reports.demo import example_answers
+
     other = marketplace == "autre"
     return {
         "plateforme": {"marketplace": marketplace, "other_name": "Boutique Exemple" if other else "",
                        "other_url": "https://www.boutique-exemple.fr" if other else ""},
         "probleme": {"family": family.code},
-        f"details.{family.code}": details_for(family, occurred_on),
+        f"details.{family.code}": example_answers(family.questions, occurred_on),
         "description": {"description": "Mon compte a été suspendu du jour au lendemain sans aucune explication, "
                                        f"alors que mes ventes étaient régulières (dossier {rng.randrange(10**6)})."},
         "entreprise": {"siret": siret, "company_name": rng.choice(COMPANIES), "company_size": rng.choice(SIZES),

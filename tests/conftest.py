@@ -8,6 +8,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 
 from fairplace.platforms.reference import load_marketplaces
+from fairplace.reports.demo import example_answers
 from fairplace.reports.families import load_families
 from fairplace.reports.models import ProblemFamily, ReportDraft
 
@@ -59,15 +60,7 @@ def smtp_server(settings):
 
 def details_for(family: ProblemFamily, occurred_on: str = "2026-03-02") -> dict:
     """Answers that satisfy every required question of a family (as typed strings)."""
-    values: dict = {question["id"]: "" for question in family.questions}
-    samples = {"date": occurred_on, "boolean": "no", "integer": "3", "amount": "1200", "percent": "40",
-               "text": "Exemple"}
-    for question in family.questions:
-        condition = question.get("show_if") or {}
-        applies = all(values.get(k) in (v if isinstance(v, list) else [v]) for k, v in condition.items())
-        if question.get("required") and applies:
-            values[question["id"]] = samples.get(question["type"]) or question["choices"][-1]["value"]
-    return values
+    return example_answers(family.questions, occurred_on)
 
 
 def complete_steps(family_code: str = "SUSP", *, siret: str = VALID_SIRET, email: str = "vendeuse@exemple.fr",
@@ -105,3 +98,29 @@ def _fresh_reference_cache():
     refcache.clear()
     yield
     refcache.clear()
+
+
+def run_in_threads(target, count: int) -> list[Exception]:
+    """Start ``count`` threads on ``target`` at the same instant (each with its own database
+    connection) and return the exceptions they raised."""
+    import threading
+
+    from django.db import connection
+
+    barrier, errors = threading.Barrier(count), []
+
+    def worker():
+        try:
+            barrier.wait()
+            target()
+        except Exception as exc:  # returned to the test, which asserts on it
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return errors

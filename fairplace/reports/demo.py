@@ -15,16 +15,24 @@ DEMO_SIRETS = ["73282932000074", "55208131766522", "35600000049837"]
 DEMO_NAMESPACE = uuid.UUID("6f1d8a52-1a7e-4c59-9a53-4b7b0d0e7a10")
 
 
-def demo_steps(marketplace: str, family: ProblemFamily, siret: str, email: str, occurred_on: str) -> dict:
-    details = {q["id"]: "" for q in family.questions}
-    for question in family.questions:
-        applies = all(details.get(k) in (v if isinstance(v, list) else [v])
-                      for k, v in (question.get("show_if") or {}).items())
+SAMPLE_VALUES = {"boolean": "no", "integer": "3", "amount": "1200", "percent": "40", "text": "Exemple"}
+
+
+def example_answers(questions: list[dict], occurred_on: str) -> dict:
+    """Typed answers that satisfy every required question (and only those), as a seller
+    would leave them: for demo data, the test suite and the benchmark."""
+    values: dict = {question["id"]: "" for question in questions}
+    for question in questions:
+        condition = question.get("show_if") or {}
+        applies = all(values.get(k) in (v if isinstance(v, list) else [v]) for k, v in condition.items())
         if question.get("required") and applies:
-            details[question["id"]] = {
-                "date": occurred_on, "boolean": "no", "integer": "3", "amount": "1200", "percent": "40",
-                "text": "Démonstration",
-            }.get(question["type"], (question.get("choices") or [{}])[0].get("value", ""))
+            sample = occurred_on if question["type"] == "date" else SAMPLE_VALUES.get(question["type"])
+            values[question["id"]] = sample or question["choices"][-1]["value"]
+    return values
+
+
+def demo_steps(marketplace: str, family: ProblemFamily, siret: str, email: str, occurred_on: str) -> dict:
+    details = example_answers(family.questions, occurred_on)
     return {
         "plateforme": {"marketplace": marketplace, "other_name": "", "other_url": ""},
         "probleme": {"family": family.code},

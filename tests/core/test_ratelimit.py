@@ -66,28 +66,14 @@ def test_client_ip_trusts_forwarded_for_only_behind_configured_proxies(settings,
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_hits_are_all_counted(settings):
-    import threading
-
-    from django.db import connection
+    from tests.conftest import run_in_threads
 
     settings.REDIS_URL = ""
     settings.FAIRPLACE_RATE_LIMITS = {**settings.FAIRPLACE_RATE_LIMITS, "submit_ip": "1000/h"}
-    barrier, errors = threading.Barrier(8), []
 
-    def worker():
-        try:
-            barrier.wait()
-            for _ in range(5):
-                ratelimit.hit("submit_ip", "203.0.113.50")
-        except Exception as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connection.close()
+    def five_hits():
+        for _ in range(5):
+            ratelimit.hit("submit_ip", "203.0.113.50")
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    assert run_in_threads(five_hits, 8) == []
     assert RateLimitCounter.objects.get().count == 40

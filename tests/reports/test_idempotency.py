@@ -1,14 +1,12 @@
 """A double click, a browser retry or two tabs create one report, never two."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from fairplace.core.outbox import deliver_due
 from fairplace.reports import intake
 from fairplace.reports.models import Report
 from fairplace.reports.views import wizard_cookies
+from tests.conftest import run_in_threads
 from tests.reports.wizard import STEP_URL, attach_draft, fill_until_summary, submit
 
 
@@ -75,27 +73,11 @@ def test_unverified_email_cannot_be_submitted(client, complete_draft):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_submissions_of_one_draft_create_one_report(complete_draft):
     draft = complete_draft()
-    results, errors = [], []
-    barrier = threading.Barrier(6)
-
-    def worker():
-        try:
-            barrier.wait()
-            results.append(intake.submit_draft(draft.pk, draft.submit_key, ip="9.9.9.9").pk)
-        except Exception as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = []
+    errors = run_in_threads(lambda: results.append(intake.submit_draft(draft.pk, draft.submit_key, ip="9.9.9.9").pk), 6)
     assert errors == []
     assert len(results) == 6 and len(set(results)) == 1
     assert Report.objects.count() == 1
-
 
 @pytest.mark.django_db
 def test_a_garbled_submit_key_without_a_draft_goes_back_to_the_start(client, reference_data):
