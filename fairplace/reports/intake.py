@@ -115,13 +115,10 @@ def first_incomplete_step(draft: ReportDraft | None) -> str:
     """The first step whose stored answers do not validate; "recapitulatif" when all do."""
     if draft is None:
         return STEP_KEYS[0]
-    family = chosen_family(draft)
-    for step in STEP_KEYS[:-1]:
-        form = bound_form(draft, step, family)
-        if form is None or not form.is_valid():
-            return step
-        if step == "contact" and draft.email_verified != form.cleaned_data["email"]:
-            return step
+    try:
+        validate_draft(draft)
+    except IntakeError as exc:
+        return exc.step
     return "recapitulatif"
 
 
@@ -134,8 +131,8 @@ def validate_draft(draft: ReportDraft) -> dict:
         if form is None or not form.is_valid():
             raise IntakeError(_("Une étape du formulaire est incomplète."), step=step)
         cleaned[step] = form.cleaned_data
-    if draft.email_verified != cleaned["contact"]["email"]:
-        raise IntakeError(_("Confirmez votre adresse électronique avec le code reçu."), step="contact")
+        if step == "contact" and draft.email_verified != form.cleaned_data["email"]:
+            raise IntakeError(_("Confirmez votre adresse électronique avec le code reçu."), step="contact")
     cleaned["family"] = family
     return cleaned
 
