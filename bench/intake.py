@@ -12,37 +12,35 @@ The script (re)creates the bench database (its name must contain "bench"), prepa
 complete drafts (and the wizard cookie of each) through the ORM, starts gunicorn with
 ``config.settings.bench``, measures, checks the database against the responses, prints a
 table and writes it to ``bench/results/intake-<timestamp>.txt``. See bench/README.md.
+
+What is specific to the intake lives here (drafts, load, checks, table); the server, the HTTP
+clients, the query counting and the table layout come from bench/lib/, shared by benchmarks.
 """
 
 import argparse
 import asyncio
 import os
 import random
-import shutil
-import signal
-import socket
-import statistics
-import subprocess
 import sys
 import time
 import uuid
 from collections import Counter
 from datetime import timedelta
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS_DIR = ROOT / "bench" / "results"
-SETTINGS = "config.settings.bench"
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/fairplace_bench"
+if (_root := str(Path(__file__).resolve().parent.parent)) not in sys.path:
+    sys.path.insert(0, _root)  # run as a script: make bench.lib (and config, fairplace) importable
+
+from bench.lib import RESULTS_DIR, server
+from bench.lib.httpclient import CLIENTS, ERRORS, client_session, post_form
+from bench.lib.queries import browser, describe, measure
+from bench.lib.stats import aligned, latency_rows, publish, verdict
+
 FINAL_STEP = "/signaler/recapitulatif/"
 RECEIPT = "/signaler/recu/"
 TARGET_RATE = 100.0
 CSRF_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 
 def parse_args(argv=None):
@@ -58,13 +56,13 @@ def parse_args(argv=None):
                         help="share of drafts POSTed twice, half concurrently, half back-to-back (default 0.2)")
     parser.add_argument("--warmup", type=int, default=64,
                         help="drafts submitted before the timed phase (checked, not timed; default 64)")
-    parser.add_argument("--http-client", choices=["raw", "httpx"], default="raw",
+    parser.add_argument("--http-client", choices=list(CLIENTS), default="raw",
                         help="load generator: raw asyncio HTTP/1.1 (light, default) or httpx.AsyncClient")
-    parser.add_argument("--wsgi-app", default="config.wsgi:application",
+    parser.add_argument("--wsgi-app", default=server.APP,
                         help="WSGI application for gunicorn (to A/B a patched app; default config.wsgi:application)")
-    parser.add_argument("--settings", default=SETTINGS,
-                        help=f"Django settings of the server and of the data preparation (default {SETTINGS})")
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
+    parser.add_argument("--settings", default=server.SETTINGS,
+                        help=f"Django settings of the server and of the data preparation (default {server.SETTINGS})")
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", server.DEFAULT_DATABASE_URL))
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated data (default 1)")
     parser.add_argument("--timeout", type=float, default=60.0, help="per-request timeout in seconds")
     parser.add_argument("--count-queries", action="store_true",
@@ -74,49 +72,9 @@ def parse_args(argv=None):
         parser.error("--clients, --requests, --workers and --threads must be at least 1")
     if not 0 <= args.retry_share <= 1:
         parser.error("--retry-share must be between 0 and 1")
-    if "bench" not in (urlsplit(args.database_url).path.lstrip("/")):
+    if not server.is_bench_database(args.database_url):
         parser.error("the database is dropped and recreated: its name must contain 'bench'")
     return args
-
-
-# Database and Django -----------------------------------------------------------------------
-
-def recreate_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    params = {"host": parts.hostname or "127.0.0.1", "port": parts.port or 5432,
-              "user": parts.username or "postgres", "dbname": "postgres", "autocommit": True}
-    if parts.password:
-        params["password"] = parts.password
-    with psycopg.connect(**params) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def setup_django(url: str, settings_module: str = SETTINGS) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
-    os.environ["DATABASE_URL"] = url
-    import warnings
-
-    import django
-
-    warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers.base")
-
-    django.setup()
-
-
-def migrate() -> None:
-    from io import StringIO
-
-    from django.core.management import call_command
-
-    out = StringIO()
-    call_command("migrate", verbosity=0, interactive=False, stdout=out)
-    call_command("createcachetable", verbosity=0, stdout=out)
-    call_command("load_reference_data", stdout=out)
 
 
 # Data ------------------------------------------------------------------------------------
@@ -229,126 +187,6 @@ def prepare(count: int, warmup: int, retry_share: float, seed: int) -> tuple[lis
     return [job for job in jobs if not job.timed], [job for job in jobs if job.timed]
 
 
-# gunicorn ----------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def gunicorn_command(port: int, workers: int, threads: int, app: str) -> list[str]:
-    executable = Path(sys.executable).parent / "gunicorn"
-    if not executable.exists():
-        executable = Path(shutil.which("gunicorn") or "gunicorn")
-    return [str(executable), app, "--bind", f"127.0.0.1:{port}",
-            "--workers", str(workers), "--worker-class", "gthread" if threads > 1 else "sync",
-            "--threads", str(threads), "--timeout", "120", "--graceful-timeout", "20",
-            "--backlog", "2048", "--log-level", "warning"]
-
-
-def start_gunicorn(command: list[str], url: str, log_path: Path) -> subprocess.Popen:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ["DJANGO_SETTINGS_MODULE"], "DATABASE_URL": url,
-           "PYTHONUNBUFFERED": "1",
-           # WhiteNoise warns once per worker that there is no collectstatic output: not a finding.
-           "PYTHONWARNINGS": "ignore:No directory at:UserWarning"}
-    log = log_path.open("wb")
-    try:
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-    finally:
-        log.close()
-
-
-def wait_healthy(proc: subprocess.Popen, base_url: str, timeout: float = 30.0) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with status {proc.returncode}")
-        try:
-            if httpx.get(base_url + "/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer /healthz in time")
-
-
-def stop_gunicorn(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)  # graceful: the master stops its workers
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)  # its own session, started above
-        proc.wait(timeout=10)
-
-
-# CPU accounting (Linux /proc) --------------------------------------------------------------
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-def _cpu_of(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-    except (OSError, IndexError, ValueError):
-        return 0.0
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
-def _postgres_pids() -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == "postgres":
-                    pids.append(int(entry.name))
-            except OSError:
-                pass
-    return pids
-
-
-def _machine() -> tuple[float, float]:
-    """(busy, stolen) CPU seconds of the whole machine since boot, from /proc/stat."""
-    try:
-        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    except (OSError, ValueError):
-        return 0.0, 0.0
-    user, nice, system, _idle, _iowait, irq, softirq, steal = values
-    return (user + nice + system + irq + softirq) / CLOCK_TICKS, steal / CLOCK_TICKS
-
-
-def cpu_snapshot(gunicorn_pid: int) -> dict:
-    return {
-        "machine": _machine(),
-        "gunicorn": {pid: _cpu_of(pid) for pid in [gunicorn_pid, *_children(gunicorn_pid)]},
-        "postgres": {pid: _cpu_of(pid) for pid in _postgres_pids()},
-        "bench": time.process_time(),
-    }
-
-
-def cpu_used(before: dict, after: dict) -> dict:
-    def delta(group):
-        return sum(value - before[group].get(pid, 0.0) for pid, value in after[group].items())
-
-    used = {"gunicorn": delta("gunicorn"), "postgres": delta("postgres"), "bench": after["bench"] - before["bench"]}
-    busy = after["machine"][0] - before["machine"][0]
-    used["others"] = max(0.0, busy - sum(used.values()))  # anything else running on the machine
-    used["steal"] = after["machine"][1] - before["machine"][1]
-    return used
-
-
 # Load --------------------------------------------------------------------------------------
 
 class Outcome:
@@ -362,67 +200,12 @@ class Outcome:
         self.failed: list[str] = []
 
 
-class _NoCookies(DefaultCookiePolicy):
-    """Each simulated seller sends its own cookies explicitly: the client jar stays empty."""
-
-    def set_ok(self, cookie, request):
-        return False
-
-    def return_ok(self, cookie, request):
-        return False
-
-
-class RawClient:
-    """A minimal HTTP/1.1 client on asyncio streams, one connection per request (as the sync
-    worker and a reverse proxy do): ten times cheaper in CPU than httpx, which matters when
-    the load generator shares two cores with the server and PostgreSQL."""
-
-    class Error(Exception):
-        pass
-
-    def __init__(self, base_url: str, timeout: float):
-        parts = urlsplit(base_url)
-        self.host, self.port, self.timeout = parts.hostname, parts.port, timeout
-
-    async def post(self, path: str, body: bytes, cookie: str) -> tuple[int, str, bytes]:
-        try:
-            return await asyncio.wait_for(self._post(path, body, cookie), self.timeout)
-        except (TimeoutError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
-            raise RawClient.Error(f"{type(exc).__name__}: {exc}") from exc
-
-    async def _post(self, path: str, body: bytes, cookie: str) -> tuple[int, str, bytes]:
-        reader, writer = await asyncio.open_connection(self.host, self.port)
-        try:
-            writer.write(
-                f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nConnection: close\r\n"
-                f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n"
-                f"Cookie: {cookie}\r\n\r\n".encode("latin-1") + body)
-            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
-            status = int(head[0].split(" ", 2)[1])
-            headers = {}
-            for line in head[1:]:
-                name, _, value = line.partition(":")
-                headers[name.strip().lower()] = value.strip()
-            length = headers.get("content-length")
-            content = await (reader.readexactly(int(length)) if length is not None else reader.read())
-            return status, headers.get("location", ""), content
-        finally:
-            writer.close()
-
-
 async def _post(client, job: Job, outcome: Outcome) -> bool:
-    import httpx
-
-    cookie = job.cookie
     data = {"csrfmiddlewaretoken": job.csrf, "accuracy": "on", "submit_key": job.submit_key}
     started = time.perf_counter()
     try:
-        if isinstance(client, RawClient):
-            status, location, content = await client.post(FINAL_STEP, urlencode(data).encode(), cookie)
-        else:
-            response = await client.post(FINAL_STEP, data=data, headers={"Cookie": cookie})
-            status, location, content = response.status_code, response.headers.get("location", ""), response.content
-    except (httpx.HTTPError, RawClient.Error) as exc:
+        status, location, content = await post_form(client, FINAL_STEP, data, job.cookie)
+    except ERRORS as exc:
         outcome.latencies.append(time.perf_counter() - started)
         outcome.posts += 1
         outcome.errors[type(exc).__name__] += 1
@@ -454,20 +237,11 @@ async def _submit(client, job: Job, outcome: Outcome) -> None:
 
 async def run_load(base_url: str, jobs: list[Job], clients: int, timeout: float,
                    http_client: str = "raw") -> tuple[Outcome, float]:
-    import httpx
-
     outcome = Outcome()
     queue = iter(jobs)
 
     async def seller():
-        if http_client == "raw":
-            client = RawClient(base_url, timeout)
-            for job in queue:  # shared iterator: each job is taken once
-                await _submit(client, job, outcome)
-            return
-        limits = httpx.Limits(max_connections=2, max_keepalive_connections=2)
-        async with httpx.AsyncClient(base_url=base_url, timeout=timeout, limits=limits,
-                                     cookies=CookieJar(policy=_NoCookies())) as client:
+        async with client_session(http_client, base_url, timeout) as client:
             for job in queue:  # shared iterator: each job is taken once
                 await _submit(client, job, outcome)
 
@@ -505,68 +279,25 @@ def check_database(jobs: list[Job], succeeded: set[str]) -> dict:
 def count_queries(database_url: str, seed: int) -> list[str]:
     """One final step in-process (Django test client, same middleware and settings), warm."""
     from django.db import connection, connections
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     _, jobs = prepare(3, 0, 0.0, seed + 1000)
     lines = []
 
     def post(job):
-        client = Client(enforce_csrf_checks=True, HTTP_HOST="127.0.0.1")
-        for pair in job.cookie.split("; "):
-            name, value = pair.split("=", 1)
-            client.cookies[name] = value
+        client = browser(job.cookie)
         data = {"csrfmiddlewaretoken": job.csrf, "accuracy": "on", "submit_key": job.submit_key}
-        db_time = [0.0]
-
-        def timed(execute, sql, params, many, context):
-            started = time.perf_counter()
-            try:
-                return execute(sql, params, many, context)
-            finally:
-                db_time[0] += time.perf_counter() - started
-
-        with CaptureQueriesContext(connection) as ctx, connection.execute_wrapper(timed):
-            started = time.perf_counter()
-            response = client.post(FINAL_STEP, data)
-            elapsed = time.perf_counter() - started
+        response, queries, elapsed, db_time = measure(connection, lambda: client.post(FINAL_STEP, data))
         assert response.status_code == 302 and response["Location"] == RECEIPT, response
-        return ctx.captured_queries, elapsed, db_time[0]
+        return queries, elapsed, db_time
 
     connections.close_all()
     post(jobs[0])  # warm caches (URL resolver, templates, translations)
     for label, job in (("first submission", jobs[1]), ("retry of a submitted draft", jobs[1])):
-        queries, elapsed, db_time = post(job)
-        kinds = Counter(_query_kind(q["sql"]) for q in queries)
-        lines.append(f"{label}: {len(queries)} queries, {elapsed * 1000:.1f} ms in-process "
-                     f"({db_time * 1000:.1f} ms waiting for the database)")
-        lines.extend(f"    {n:2d} x {kind}" for kind, n in kinds.most_common())
+        lines.extend(describe(label, *post(job)))
     return lines
 
 
-def _query_kind(sql: str) -> str:
-    words = sql.replace('"', "").split()
-    verb = words[0].upper() if words else "?"
-    table = "?"
-    for marker in ("FROM", "INTO", "UPDATE"):
-        if marker in words[:40]:
-            index = words.index(marker)
-            if index + 1 < len(words):
-                table = words[index + 1]
-                break
-    if verb == "UPDATE" and len(words) > 1:
-        table = words[1]
-    if "FOR" in words and "UPDATE" in words[words.index("FOR"):]:
-        verb += " … FOR UPDATE"
-    return f"{verb} {table}".strip()
-
-
 # Report ------------------------------------------------------------------------------------
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))] if ordered else 0.0
-
 
 def render_table(args, command, outcome, wall, checks, cpu, warm, versions) -> tuple[str, bool]:
     unique = len(outcome.succeeded)
@@ -579,28 +310,16 @@ def render_table(args, command, outcome, wall, checks, cpu, warm, versions) -> t
         "duplicates = 0": checks["duplicates"] == 0,
         "errors = 0": errors == 0 and warm["errors"] == 0,
     }
-    passed = all(criteria.values())
-    kind = f"gthread, {args.threads} threads/worker" if args.threads > 1 else "sync"
-    client_kind = ("raw asyncio HTTP/1.1, one connection per POST" if args.http_client == "raw"
-                   else "httpx.AsyncClient, keep-alive when the server allows it")
-    if args.wsgi_app != "config.wsgi:application":
-        kind += f", app {args.wsgi_app}"
-    if args.settings != SETTINGS:
-        kind += f", settings {args.settings}"
     rows = [
-        ("server", f"gunicorn {versions['gunicorn']}, {args.workers} workers ({kind}), PostgreSQL {versions['pg']}"),
-        ("app code", versions["code"]),
-        ("machine", f"{os.cpu_count()} CPUs; Python {versions['python']}, Django {versions['django']}"),
-        ("clients", f"{args.clients} concurrent ({client_kind}, one process)"),
+        *server.server_rows(versions, args.workers, args.threads, args.wsgi_app, args.settings),
+        ("clients", f"{args.clients} concurrent ({CLIENTS[args.http_client]}, one process)"),
         ("requests", f"{len(outcome.succeeded) + len(outcome.failed)} drafts timed "
                      f"(+{warm['drafts']} warm-up drafts, not timed)"),
         ("retry share", f"{args.retry_share:.0%} of drafts POSTed twice (half concurrent, half back-to-back)"),
         ("wall time", f"{wall:.2f} s"),
         ("submissions/s", f"{rate:.1f}  (successful unique submissions / wall time)"),
         ("POSTs/s", f"{outcome.posts / wall if wall else 0:.1f}  ({outcome.posts} POSTs incl. retries)"),
-        ("latency p50", f"{statistics.median(ms) if ms else 0:.1f} ms"),
-        ("latency p95", f"{percentile(ms, 0.95):.1f} ms"),
-        ("latency max", f"{max(ms) if ms else 0:.1f} ms"),
+        *latency_rows(ms),
         ("successes", f"{len(outcome.succeeded)} drafts (every POST answered 302 -> {RECEIPT})"),
         ("errors", f"{errors}" + (f"  {dict(outcome.errors)}" if errors else "")),
         ("retries sent", f"{outcome.retries}"),
@@ -612,44 +331,14 @@ def render_table(args, command, outcome, wall, checks, cpu, warm, versions) -> t
                  f"to their draft)"),
         ("reports w/o success", f"{checks['without_success']}  (created although a response failed)"),
         ("events / receipts", f"{checks['events']} report.submitted events, {checks['receipts']} receipts queued"),
-        ("CPU during run", f"gunicorn {cpu['gunicorn']:.1f} s, postgres {cpu['postgres']:.1f} s, "
-                           f"load generator {cpu['bench']:.1f} s, other processes {cpu['others']:.1f} s, "
-                           f"stolen {cpu['steal']:.1f} s  (of {wall * (os.cpu_count() or 1):.1f} core-seconds)"),
+        ("CPU during run", server.describe_cpu(cpu, wall)),
     ]
-    width = max(len(name) for name, _ in rows)
-    lines = [f"$ {command}", ""]
-    lines += [f"{name.ljust(width)}  {value}" for name, value in rows]
+    lines = [f"$ {command}", ""] + aligned(rows)
     if outcome.samples:
         lines += ["", "error samples:"] + [f"  {sample}" for sample in outcome.samples]
-    verdict = ", ".join(f"{name} {'ok' if ok else 'MISSED'}" for name, ok in criteria.items())
-    lines += ["", f"{'PASS' if passed else 'FAIL'}: {verdict}"]
+    closing, passed = verdict(criteria)
+    lines += ["", closing]
     return "\n".join(lines), passed
-
-
-def code_fingerprint() -> str:
-    """Hash of the application's code and templates, and when they last changed: the tree may
-    change between two runs, and this tells which code a table measured."""
-    import hashlib
-
-    digest, newest = hashlib.sha256(), 0.0
-    for folder in ("fairplace", "config"):
-        for path in sorted((ROOT / folder).rglob("*")):
-            if path.suffix in {".py", ".html", ".txt", ".yaml"} and path.is_file():
-                digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
-                newest = max(newest, path.stat().st_mtime)
-    return f"{digest.hexdigest()[:12]} (last change {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(newest))})"
-
-
-def versions_of(url: str) -> dict:
-    import django
-    import gunicorn
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        pg = cursor.fetchone()[0].split()[0]
-    return {"python": sys.version.split()[0], "django": django.get_version(), "gunicorn": gunicorn.__version__,
-            "pg": pg, "code": code_fingerprint()}
 
 
 # Main --------------------------------------------------------------------------------------
@@ -660,37 +349,31 @@ def main(argv=None) -> int:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
 
-    print(f"database: recreating {urlsplit(args.database_url).path.lstrip('/')} …", flush=True)
-    recreate_database(args.database_url)
-    setup_django(args.database_url, args.settings)
-    migrate()
+    print(f"database: recreating {server.database_name(args.database_url)} …", flush=True)
+    server.recreate_database(args.database_url)
+    server.setup_django(args.database_url, args.settings)
+    server.migrate()
     started = time.perf_counter()
     warm_jobs, jobs = prepare(args.requests, args.warmup, args.retry_share, args.seed)
     print(f"data: {len(jobs) + len(warm_jobs)} complete drafts in "
           f"{time.perf_counter() - started:.1f} s", flush=True)
-    versions = versions_of(args.database_url)
+    versions = server.versions_of(args.database_url)
     from django.db import connections
 
     connections.close_all()
 
-    port = free_port()
+    port = server.free_port()
     base_url = f"http://127.0.0.1:{port}"
     log_path = RESULTS_DIR / f"gunicorn-{stamp}.log"
-    gunicorn_cmd = gunicorn_command(port, args.workers, args.threads, args.wsgi_app)
+    gunicorn_cmd = server.gunicorn_command(port, args.workers, args.threads, args.wsgi_app)
     print(f"server: {' '.join(gunicorn_cmd[1:])}", flush=True)
-    proc = start_gunicorn(gunicorn_cmd, args.database_url, log_path)
-    try:
-        wait_healthy(proc, base_url)
+    with server.running_gunicorn(gunicorn_cmd, args.database_url, base_url, log_path) as proc:
         warm_outcome, _ = asyncio.run(run_load(base_url, warm_jobs, args.clients, args.timeout, args.http_client))
         print(f"warm-up: {len(warm_outcome.succeeded)}/{len(warm_jobs)} drafts ok; timing "
               f"{len(jobs)} drafts …", flush=True)
-        before = cpu_snapshot(proc.pid)
+        before = server.cpu_snapshot(proc.pid)
         outcome, wall = asyncio.run(run_load(base_url, jobs, args.clients, args.timeout, args.http_client))
-        cpu = cpu_used(before, cpu_snapshot(proc.pid))
-    finally:
-        stop_gunicorn(proc)
-    if proc.returncode not in (0, None):
-        print(f"warning: gunicorn exited with status {proc.returncode} (log: {log_path})")
+        cpu = server.cpu_used(before, server.cpu_snapshot(proc.pid))
 
     succeeded = set(outcome.succeeded) | set(warm_outcome.succeeded)
     checks = check_database(jobs + warm_jobs, succeeded)
@@ -700,14 +383,7 @@ def main(argv=None) -> int:
     if args.count_queries:
         table += "\n\nqueries of one final step (in-process, warm):\n" + "\n".join(
             "  " + line for line in count_queries(args.database_url, args.seed))
-    print()
-    print(table)
-    result_path = RESULTS_DIR / f"intake-{stamp}.txt"
-    result_path.write_text(table + "\n", encoding="utf-8")
-    if log_path.exists() and log_path.stat().st_size == 0:
-        log_path.unlink()
-    kept = f"; gunicorn log: {log_path.relative_to(ROOT)}" if log_path.exists() else ""
-    print(f"\n(written to {result_path.relative_to(ROOT)}{kept})")
+    publish(table, "intake", stamp, log_path)
     return 0 if passed else 1
 
 
