@@ -32,6 +32,7 @@ e2e-browser:
 	@bash scripts/ensure_chromium.sh
 
 test: install e2e-browser
+	@mkdir -p var
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
