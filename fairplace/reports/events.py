@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from datetime import UTC
 
 from django.utils import timezone
 
@@ -10,7 +11,8 @@ from .models import ReportEvent
 
 def event_hash(prev_hash: str, report_id: int, code: str, actor_kind: str, actor_id, payload: dict, created_at) -> str:
     canonical = json.dumps(
-        [prev_hash, report_id, code, actor_kind, actor_id, payload, created_at.isoformat()],
+        # UTC whatever the caller's time zone, as the database gives it back.
+        [prev_hash, report_id, code, actor_kind, actor_id, payload, created_at.astimezone(UTC).isoformat()],
         sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -24,8 +26,8 @@ def record_event(report, code: str, *, actor_kind: str, actor=None, payload: dic
     payload = payload or {}
     if prev_hash is None:
         prev_hash = (
-            ReportEvent.objects.filter(report=report).order_by("-created_at", "-id")
-            .values_list("hash", flat=True).first() or ""
+            # Insertion order (the id), not the clock: app servers' clocks may disagree.
+            ReportEvent.objects.filter(report=report).order_by("-id").values_list("hash", flat=True).first() or ""
         )
     created_at = timezone.now()
     actor_id = actor.pk if actor else None
@@ -37,7 +39,7 @@ def record_event(report, code: str, *, actor_kind: str, actor=None, payload: dic
 
 def verify_chain(report) -> bool:
     prev = ""
-    for event in ReportEvent.objects.filter(report=report).order_by("created_at", "id"):
+    for event in ReportEvent.objects.filter(report=report).order_by("id"):
         expected = event_hash(prev, report.pk, event.code, event.actor_kind, event.actor_id, event.payload,
                               event.created_at)
         if event.prev_hash != prev or event.hash != expected:

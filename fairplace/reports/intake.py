@@ -27,7 +27,7 @@ from . import forms
 from .events import record_event
 from .models import Attachment, ProblemFamily, Report, ReportDraft, SellerContact, family_by_code
 from .questions import build_form_class, to_json
-from .workflow import ReportState
+from .states import ReportState
 
 CODE_TTL = timedelta(minutes=15)
 CODE_MAX_ATTEMPTS = 5

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from fairplace.core import refcache
 from fairplace.platforms.models import Marketplace
 
-from .workflow import ReportState
+from .states import Outcome, ReportState
 
 
 class ProblemFamily(models.Model):
@@ -87,6 +87,10 @@ class Report(models.Model):
     contact_phone = models.CharField(_("téléphone"), max_length=20, blank=True)
     consent = models.CharField(_("choix de transmission"), max_length=20, choices=Consent.choices)
     submitted_at = models.DateTimeField(_("déposé le"), db_index=True)
+    # Kept in step with the events by the workflow, for queues and filters only: the
+    # barometer computes from the events.
+    outcome = models.CharField(_("issue"), max_length=30, choices=Outcome.choices, blank=True)
+    answer_due_at = models.DateTimeField(_("réponse attendue avant le"), null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("signalement")

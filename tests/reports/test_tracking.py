@@ -67,3 +67,17 @@ def test_one_contact_per_address_across_reports(complete_draft):
     _report(complete_draft, email="moi@exemple.fr")
     _report(complete_draft, email="moi@exemple.fr", siret="35600000049837")
     assert SellerContact.objects.get().reports.count() == 2
+
+
+def test_the_seller_sees_a_french_timeline_without_internal_events(client, complete_draft):
+    from fairplace.reports.events import record_event
+    from fairplace.reports.workflow import apply_transition
+
+    report = _report(complete_draft)
+    apply_transition(report, "qualify")
+    apply_transition(report, "forward")
+    record_event(report, "report.answer_reminder_sent", actor_kind="system")
+    html = client.get(f"/suivi/{intake.tracking_token(report.contact)}/{report.reference}/").content.decode()
+    assert "Signalement examiné par l&#x27;observatoire" in html and "Signalement transmis à la plateforme" in html
+    assert "relancée" not in html and "report." not in html
+    assert "Transmis à la plateforme" in html  # the state badge

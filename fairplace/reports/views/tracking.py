@@ -12,7 +12,8 @@ from .. import intake
 from ..forms import TrackingRequestForm
 from ..models import Report, SellerContact
 from ..questions import display_answers
-from ..workflow import SELLER_STATE_HELP
+from ..states import SELLER_STATE_HELP
+from ..timeline import seller_timeline
 
 
 def _contact_or_404(token) -> SellerContact:
@@ -55,7 +56,7 @@ def tracking_detail(request, token, reference):
     return render(request, "reports/tracking/detail.html", {
         "report": report, "token": token, "answers": display_answers(report.family.questions, report.answers),
         "state_help": SELLER_STATE_HELP.get(report.state, ""),
-        "events": report.events.filter(actor_kind__in=["seller", "system"]).order_by("created_at"),
+        "timeline": seller_timeline(report),
         "attachments": report.attachments.all(),
     })
 

@@ -6,11 +6,13 @@ from fairplace.core.outbox import deliver_due
 from fairplace.core.ratelimit import purge_expired
 from fairplace.reports.attachments import scan_pending
 from fairplace.reports.drafts import purge_stale_drafts
+from fairplace.reports.schedule import mark_overdue_reports, send_answer_reminders
 
 
 class Command(BaseCommand):
     help = ("Tâches de fond : envoi des courriels de l'outbox, analyse antivirus des pièces jointes, "
-            "purge des compteurs et des brouillons expirés. Plusieurs workers peuvent tourner en parallèle.")
+            "échéances des plateformes, purge des compteurs et des brouillons expirés. "
+            "Plusieurs workers peuvent tourner en parallèle.")
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="Une seule passe puis s'arrête.")
@@ -19,6 +21,8 @@ class Command(BaseCommand):
     def handle(self, *args, once=False, interval=5.0, **options):
         while True:
             sent, scanned = deliver_due(), scan_pending()
+            send_answer_reminders()
+            mark_overdue_reports()
             purge_expired()
             purge_stale_drafts()
             if sent or scanned:

@@ -1,0 +1,195 @@
+"""The report workflow: every (state × transition) pair, guards, deadlines, tamper evidence."""
+
+from datetime import date, datetime, timedelta
+from unittest import mock
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from fairplace.core.models import OutboxMessage
+from fairplace.reports import deadlines, intake
+from fairplace.reports.events import verify_chain
+from fairplace.reports.models import Report, ReportEvent
+from fairplace.reports.schedule import REMINDER_EVENT, mark_overdue_reports, send_answer_reminders
+from fairplace.reports.states import Outcome, ReportState
+from fairplace.reports.workflow import TRANSITIONS, TransitionError, apply_transition
+
+pytestmark = pytest.mark.django_db
+S = ReportState
+
+
+@pytest.fixture
+def make_report(complete_draft):
+    def make(state=S.SUBMITTED, **fields) -> Report:
+        draft = complete_draft(**{k: fields.pop(k) for k in ("consent", "marketplace", "siret") if k in fields})
+        report = intake.submit_draft(draft.pk, draft.submit_key, ip="192.0.2.1")
+        # Test set-up only: put the report directly in the state under test.
+        Report.objects.filter(pk=report.pk).update(state=state, **fields)
+        return Report.objects.get(pk=report.pk)
+
+    return make
+
+
+def happy_payload(name: str, report: Report, make_report) -> dict:
+    if name == "mark_duplicate":
+        return {"duplicate_of": make_report(siret="35600000049837").reference}
+    return {
+        "reject_as_not_admissible": {"reason": "Hors du champ de l'observatoire"},
+        "record_answer": {"kind": "accepted", "actions": ["reinstatement"], "message_for_seller": "Compte rétabli."},
+        "refer_to_mediation": {"seller_consent": True},
+        "close": {"outcome": Outcome.MEDIATION_AGREEMENT if report.state in (S.REFERRED, S.IN_MEDIATION)
+                  else Outcome.RESOLVED},
+        "reopen": {"reason": "Nouvel élément"},
+    }.get(name, {})
+
+
+@pytest.mark.parametrize("state", list(S))
+@pytest.mark.parametrize("name", list(TRANSITIONS))
+def test_every_state_and_transition_pair(make_report, state, name):
+    transition = TRANSITIONS[name]
+    report = make_report(state, answer_due_at=timezone.now() - timedelta(days=1))
+    events_before = report.events.count()
+    payload = happy_payload(name, report, make_report)
+    if state in transition.sources:
+        moved = apply_transition(report, name, **payload)
+        assert moved.state == transition.target
+        assert Report.objects.get(pk=report.pk).state == transition.target
+        last = report.events.order_by("-id").first()
+        assert (last.code, last.payload["from"], last.payload["to"]) == (transition.event, state, transition.target)
+        assert report.events.count() == events_before + 1
+        assert verify_chain(report)
+    else:
+        with pytest.raises(TransitionError, match="impossible pour un signalement"):
+            apply_transition(report, name, **payload)
+        assert Report.objects.get(pk=report.pk).state == state
+        assert report.events.count() == events_before
+
+
+def test_forwarding_respects_the_sellers_choice(make_report):
+    for consent in ("barometer_only", "mediation"):
+        report = make_report(S.QUALIFIED, consent=consent)
+        with pytest.raises(TransitionError, match="pas accepté la transmission"):
+            apply_transition(report, "forward")
+    other = make_report(S.QUALIFIED)
+    Report.objects.filter(pk=other.pk).update(marketplace=None, marketplace_other_name="MaPlace")
+    with pytest.raises(TransitionError, match="pas dans le registre"):
+        apply_transition(other, "forward")
+
+
+def test_mediation_needs_the_sellers_consent(make_report):
+    report = make_report(S.ANSWERED)
+    with pytest.raises(TransitionError, match="qu'avec son accord"):
+        apply_transition(report, "refer_to_mediation")
+    consenting = make_report(S.ANSWERED, consent="mediation")
+    assert apply_transition(consenting, "refer_to_mediation").state == S.REFERRED
+
+
+@pytest.mark.parametrize("name, payload, message", [
+    ("reject_as_not_admissible", {"reason": "  "}, "Indiquez le motif"),
+    ("mark_duplicate", {"duplicate_of": "FP-XXXX-XXXX-XXXX"}, "référence du signalement d'origine"),
+    ("close", {"outcome": "perhaps"}, "Indiquez l'issue"),
+    ("close", {"outcome": "mediation_agreement"}, "qu'après une saisine du médiateur"),
+])
+def test_guards_explain_in_french(make_report, name, payload, message):
+    report = make_report(S.QUALIFIED)
+    with pytest.raises(TransitionError, match=message):
+        apply_transition(report, name, **payload)
+
+
+def test_a_report_cannot_duplicate_itself(make_report):
+    report = make_report(S.QUALIFIED)
+    with pytest.raises(TransitionError, match="lui-même"):
+        apply_transition(report, "mark_duplicate", duplicate_of=report.reference)
+
+
+def test_answer_needs_a_kind_and_a_message(make_report):
+    report = make_report(S.FORWARDED)
+    with pytest.raises(TransitionError, match="sens de la réponse"):
+        apply_transition(report, "record_answer", kind="maybe", message_for_seller="x")
+    with pytest.raises(TransitionError, match="message pour le vendeur"):
+        apply_transition(report, "record_answer", kind="rejected", message_for_seller="")
+
+
+def test_seller_is_told_of_each_visible_change(make_report):
+    report = make_report(S.QUALIFIED)
+    OutboxMessage.objects.all().delete()
+    apply_transition(report, "forward")
+    message = OutboxMessage.objects.get(template="report_state_changed")
+    assert message.to == report.contact_email and "Transmis à la plateforme" in message.subject
+
+
+def test_reopen_clears_the_outcome(make_report):
+    report = make_report(S.ANSWERED)
+    closed = apply_transition(report, "close", outcome=Outcome.UNRESOLVED)
+    assert closed.outcome == Outcome.UNRESOLVED
+    reopened = apply_transition(closed, "reopen", reason="Le vendeur apporte un élément nouveau")
+    assert (reopened.state, reopened.outcome) == (S.QUALIFIED, "")
+
+
+# Deadlines ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("year, expected", [(2024, date(2024, 3, 31)), (2025, date(2025, 4, 20)),
+                                            (2026, date(2026, 4, 5)), (2027, date(2027, 3, 28))])
+def test_easter(year, expected):
+    assert deadlines.easter(year) == expected
+
+
+def test_business_days_skip_weekends_and_french_public_holidays():
+    # From Thursday 30 April 2026: 1 May, 8 May, Ascension (14 May) and Whit Monday (25 May) skipped.
+    assert deadlines.add_days(date(2026, 4, 30), 15, business=True) == date(2026, 5, 27)
+    assert deadlines.add_days(date(2026, 4, 30), 15, business=False) == date(2026, 5, 15)
+    assert not deadlines.is_business_day(date(2026, 7, 14))
+    assert deadlines.is_business_day(date(2026, 7, 15))
+
+
+def _at(year, month, day, hour=10):
+    return timezone.make_aware(datetime(year, month, day, hour, 0))
+
+
+def test_forwarding_sets_the_answer_deadline_with_a_frozen_clock(make_report):
+    report = make_report(S.QUALIFIED)
+    with mock.patch("django.utils.timezone.now", return_value=_at(2026, 4, 30)):
+        forwarded = apply_transition(report, "forward")
+    assert timezone.localtime(forwarded.answer_due_at).date() == date(2026, 5, 27)
+
+
+def test_reminder_then_overdue_with_a_frozen_clock(make_report):
+    report = make_report(S.QUALIFIED)
+    with mock.patch("django.utils.timezone.now", return_value=_at(2026, 4, 30)):
+        apply_transition(report, "forward")
+    # The reminder falls 3 business days before 27 May (25 May is Whit Monday): on 21 May.
+    with mock.patch("django.utils.timezone.now", return_value=_at(2026, 5, 20)):
+        assert send_answer_reminders() == 0
+        assert mark_overdue_reports() == 0
+    with mock.patch("django.utils.timezone.now", return_value=_at(2026, 5, 21)):
+        assert send_answer_reminders() == 1
+        assert send_answer_reminders() == 0  # once only
+    with mock.patch("django.utils.timezone.now", return_value=_at(2026, 5, 27, 23)):
+        assert mark_overdue_reports() == 0  # still the last day
+    with mock.patch("django.utils.timezone.now", return_value=_at(2026, 5, 28, 0)):
+        assert mark_overdue_reports() == 1
+    report.refresh_from_db()
+    assert report.state == S.OVERDUE
+    assert list(report.events.order_by("id").values_list("code", flat=True)) == [
+        "report.submitted", "report.forwarded", REMINDER_EVENT, "report.overdue"]
+    assert verify_chain(report)
+
+
+def test_overdue_is_refused_before_the_deadline(make_report):
+    report = make_report(S.FORWARDED, answer_due_at=timezone.now() + timedelta(days=2))
+    with pytest.raises(TransitionError, match="pas écoulé"):
+        apply_transition(report, "mark_overdue")
+
+
+# Tamper evidence ------------------------------------------------------------------------
+
+def test_a_rewritten_event_breaks_the_chain_and_the_command_says_so(make_report):
+    report = make_report(S.SUBMITTED)
+    apply_transition(report, "qualify")
+    call_command("verify_event_chains")
+    first = report.events.order_by("id").first()
+    ReportEvent.objects.filter(pk=first.pk).update(payload={**first.payload, "consent": "identified"})
+    assert not verify_chain(report)
+    with pytest.raises(CommandError, match=report.reference):
+        call_command("verify_event_chains")
