@@ -25,11 +25,35 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
 
+class Role(models.TextChoices):
+    AGENT = "agent", _("Agent de l'observatoire")
+    SUPERVISOR = "supervisor", _("Superviseur")
+    PLATFORM = "platform", _("Représentant d'une plateforme")
+    MEDIATOR = "mediator", _("Médiateur")
+    ADMINISTRATOR = "administrator", _("Administrateur")
+
+
+# Roles whose accounts must use a second factor (TOTP) to log in.
+SECOND_FACTOR_ROLES = {Role.AGENT, Role.SUPERVISOR, Role.MEDIATOR, Role.ADMINISTRATOR}
+# Roles that work the whole queue of reports.
+OBSERVATORY_ROLES = {Role.AGENT, Role.SUPERVISOR, Role.ADMINISTRATOR}
+
+
 class User(AbstractUser):
-    """Staff and platform accounts log in with their e-mail address. Sellers have no account."""
+    """Staff, mediator and platform accounts log in with their e-mail address. Sellers have
+    no account."""
 
     username = None
     email = models.EmailField(_("adresse électronique"), unique=True)
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices, blank=True)
+
+    @property
+    def needs_second_factor(self) -> bool:
+        return self.role in SECOND_FACTOR_ROLES or self.is_superuser
+
+    @property
+    def works_the_queue(self) -> bool:
+        return self.is_active and (self.role in OBSERVATORY_ROLES or self.is_superuser)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

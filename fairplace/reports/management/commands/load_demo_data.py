@@ -6,8 +6,8 @@ from fairplace.reports.demo import create_demo_reports
 
 DEMO_PASSWORD = "demo-fairplace-2026"  # noqa: S105 - demo accounts, printed on purpose
 DEMO_USERS = [
-    ("admin@fairplace.demo", "Administratrice", True),
-    ("agent@fairplace.demo", "Agent de l'observatoire", False),
+    ("admin@fairplace.demo", "Administratrice", "administrator", True),
+    ("agent@fairplace.demo", "Agent de l'observatoire", "agent", False),
 ]
 
 
@@ -16,14 +16,15 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
-        for email, label, superuser in DEMO_USERS:
+        for email, label, role, superuser in DEMO_USERS:
             user, created = User.objects.get_or_create(
-                email=email, defaults={"is_staff": True, "is_superuser": superuser, "first_name": label})
+                email=email, defaults={"is_staff": True, "is_superuser": superuser, "first_name": label,
+                                       "role": role})
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save()
         created = create_demo_reports()
         self.stdout.write(f"Signalements de démonstration créés : {created}")
         self.stdout.write("Comptes de démonstration (administration : /admin/) :")
-        for email, label, _ in DEMO_USERS:
+        for email, label, _role, _superuser in DEMO_USERS:
             self.stdout.write(f"  {label:<26} {email:<24} mot de passe : {DEMO_PASSWORD}")
