@@ -36,3 +36,17 @@ class Marketplace(models.Model):
 @receiver([post_save, post_delete], sender=Marketplace)
 def _forget_marketplaces(**kwargs):
     refcache.clear("platforms.marketplaces")
+
+
+class PlatformRepresentative(models.Model):
+    """A user who answers for one marketplace in its platform space."""
+
+    user = models.OneToOneField("core.User", on_delete=models.CASCADE, related_name="platform_representative")
+    marketplace = models.ForeignKey(Marketplace, on_delete=models.PROTECT, related_name="representatives")
+
+    class Meta:
+        verbose_name = _("représentant de plateforme")
+        verbose_name_plural = _("représentants de plateforme")
+
+    def __str__(self):
+        return f"{self.user} — {self.marketplace}"

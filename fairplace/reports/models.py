@@ -57,6 +57,23 @@ class SellerContact(models.Model):
         return self.email
 
 
+class ReportQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ReportQuerySet":
+        """The only way to list reports for a person: what their role lets them see."""
+        from fairplace.core.models import Role
+
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.works_the_queue:
+            return self
+        if user.role == Role.PLATFORM:
+            # Only reports forwarded to the representative's own marketplace.
+            return self.filter(forwarded_at__isnull=False, marketplace__representatives__user=user)
+        if user.role == Role.MEDIATOR:
+            return self.filter(mediation_referral__mediator=user)
+        return self.none()
+
+
 class Report(models.Model):
     """A seller's report (signalement). Its state changes only through ``workflow``."""
 
@@ -91,6 +108,9 @@ class Report(models.Model):
     # barometer computes from the events.
     outcome = models.CharField(_("issue"), max_length=30, choices=Outcome.choices, blank=True)
     answer_due_at = models.DateTimeField(_("réponse attendue avant le"), null=True, blank=True, db_index=True)
+    forwarded_at = models.DateTimeField(_("transmis le"), null=True, blank=True)
+
+    objects = ReportQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("signalement")
@@ -184,6 +204,22 @@ class ReportEvent(models.Model):
 
     def __str__(self):
         return f"{self.report_id} {self.code}"
+
+
+class MediationReferral(models.Model):
+    """A case confided to the Médiateur des entreprises, with the seller's consent."""
+
+    report = models.OneToOneField(Report, on_delete=models.PROTECT, related_name="mediation_referral")
+    mediator = models.ForeignKey("core.User", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="mediation_referrals", verbose_name=_("médiateur"))
+    referred_at = models.DateTimeField(_("saisi le"))
+
+    class Meta:
+        verbose_name = _("saisine du médiateur")
+        verbose_name_plural = _("saisines du médiateur")
+
+    def __str__(self):
+        return f"{self.report} → {self.mediator or '—'}"
 
 
 @receiver([post_save, post_delete], sender=ProblemFamily)

@@ -19,7 +19,7 @@ from fairplace.core.outbox import enqueue_email
 
 from . import deadlines
 from .events import record_event
-from .models import Consent, Report
+from .models import Consent, MediationReferral, Report
 from .states import MEDIATION_OUTCOMES, SELLER_STATE_HELP, Outcome, ReportState
 
 S = ReportState
@@ -124,7 +124,7 @@ TRANSITIONS = {t.name: t for t in [
        payload_keys=("kind", "reasons", "actions", "message_for_seller", "message_for_administration")),
     _t("refer_to_mediation", gettext_lazy("Confier au médiateur"), [S.QUALIFIED, S.ANSWERED, S.OVERDUE],
        S.REFERRED, "report.referred_to_mediation", guard=_mediation_guard, notify_seller=True,
-       payload_keys=("seller_consent",)),
+       payload_keys=("seller_consent", "mediator_id")),
     _t("start_mediation", gettext_lazy("Ouvrir la médiation"), [S.REFERRED], S.IN_MEDIATION,
        "report.mediation_started"),
     _t("close", gettext_lazy("Clore"), [S.QUALIFIED, S.ANSWERED, S.OVERDUE, S.REFERRED, S.IN_MEDIATION],
@@ -165,8 +165,14 @@ def _set_fields(report: Report, transition: Transition, payload: dict) -> None:
     report.state = transition.target
     fields = ["state"]
     if transition.name == "forward":
-        report.answer_due_at = deadlines.due_at("platform_answer", timezone.now())
-        fields.append("answer_due_at")
+        report.forwarded_at = timezone.now()
+        report.answer_due_at = deadlines.due_at("platform_answer", report.forwarded_at)
+        fields += ["forwarded_at", "answer_due_at"]
+    elif transition.name == "refer_to_mediation":
+        mediator = payload.pop("mediator", None)
+        payload["mediator_id"] = mediator.pk if mediator else None  # the event stores the id
+        MediationReferral.objects.update_or_create(
+            report=report, defaults={"mediator": mediator, "referred_at": timezone.now()})
     elif transition.name == "close":
         report.outcome = payload["outcome"]
         fields.append("outcome")
