@@ -3,6 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("fairplace.core.urls")),
+    path("compte/", include("fairplace.core.auth.urls")),
     path("", include("fairplace.reports.urls")),
     path("admin/", admin.site.urls),
 ]

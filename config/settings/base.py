@@ -4,6 +4,7 @@ environment through ``config.env``; ``.env.example`` lists every variable."""
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_int, env_list, env_str
@@ -17,7 +18,8 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, with an admin site that requires the second factor (TOTP).
+    "fairplace.core.auth.apps.SecondFactorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -26,6 +28,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "widget_tweaks",
     "dsfr",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "fairplace.core",
     "fairplace.platforms",
     "fairplace.reports",
@@ -39,8 +44,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a login refused by the lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -86,7 +94,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+# The lockout backend comes first: it refuses a locked-out e-mail + IP before any password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "core:login"
+LOGIN_REDIRECT_URL = "core:account"
+
+# Staff login (fairplace.core.auth). Agents, supervisors, mediators and administrators confirm
+# every login with a TOTP code; the admin site asks for it too (off only in the test suite).
+FAIRPLACE_ADMIN_REQUIRES_SECOND_FACTOR = True
+OTP_TOTP_ISSUER = env_str("FAIRPLACE_TOTP_ISSUER", "Fairplace")
+# Lockout after repeated failures (django-axes), counted per e-mail address *and* IP address so
+# that nobody can lock an agent out from elsewhere; rows live in the database, shared by every
+# app server. A failed second-factor code is throttled by django-otp (doubling delays).
+AXES_ENABLED = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_TIME", 1)  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "fairplace.core.auth.services.lockout_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "core/auth/lockout.html"
+AXES_VERBOSE = False
 
 # Cache: the database by default (shared by every app server), Redis by setting.
 REDIS_URL = env_str("REDIS_URL", "")
@@ -162,6 +193,35 @@ FAIRPLACE_RATE_LIMITS = {
 }
 # Trust X-Forwarded-For from this many proxies in front of the app (0: use REMOTE_ADDR).
 FAIRPLACE_TRUSTED_PROXIES = env_int("FAIRPLACE_TRUSTED_PROXIES", 0)
+# The lockout reads the client IP with the rate limits' own helper, so that both trust the same
+# X-Forwarded-For entry (the one the nearest trusted proxy appended, never a client-supplied
+# left-most one); the ipware settings say the same for anything that reads them.
+AXES_CLIENT_IP_CALLABLE = "fairplace.core.ratelimit.client_ip"
+AXES_IPWARE_PROXY_COUNT = FAIRPLACE_TRUSTED_PROXIES or None
+AXES_IPWARE_PROXY_ORDER = "right-most"
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if FAIRPLACE_TRUSTED_PROXIES else ["REMOTE_ADDR"]
+)
+
+# ProConnect (OpenID Connect) login for public agents, next to e-mail + password. The agent's
+# account must already exist (matched by e-mail) and the TOTP second factor is still asked.
+PROCONNECT_ENABLED = env_bool("PROCONNECT_ENABLED", False)
+PROCONNECT_DOMAIN = env_str("PROCONNECT_DOMAIN", "")
+PROCONNECT_CLIENT_ID = env_str("PROCONNECT_CLIENT_ID", "")
+PROCONNECT_CLIENT_SECRET = env_str("PROCONNECT_CLIENT_SECRET", "")
+PROCONNECT_SCOPES = env_str("PROCONNECT_SCOPES", "openid email given_name usual_name uid siret")
+# The algorithm registered for id_token and userinfo signatures (RS256, ES256 or HS256): fixed
+# here rather than read from the token, so that a forged header cannot choose it.
+PROCONNECT_SIGNING_ALGORITHM = env_str("PROCONNECT_SIGNING_ALGORITHM", "RS256")
+PROCONNECT_TIMEOUT = float(env_str("PROCONNECT_TIMEOUT", "10"))
+if PROCONNECT_ENABLED and not (PROCONNECT_DOMAIN and PROCONNECT_CLIENT_ID and PROCONNECT_CLIENT_SECRET):
+    raise ImproperlyConfigured(
+        "PROCONNECT_ENABLED=true needs PROCONNECT_DOMAIN, PROCONNECT_CLIENT_ID and PROCONNECT_CLIENT_SECRET."
+    )
+if PROCONNECT_SIGNING_ALGORITHM not in {"RS256", "ES256", "HS256"}:
+    raise ImproperlyConfigured(
+        f"PROCONNECT_SIGNING_ALGORITHM={PROCONNECT_SIGNING_ALGORITHM!r}: use RS256, ES256 or HS256."
+    )
 
 DSFR_USE_INTEGRITY_CHECKSUMS = True
 # DSFR now recommends marking optional fields rather than required ones.

@@ -25,6 +25,7 @@ class Command(BaseCommand):
                 user.save()
         created = create_demo_reports()
         self.stdout.write(f"Signalements de démonstration créés : {created}")
-        self.stdout.write("Comptes de démonstration (administration : /admin/) :")
+        self.stdout.write("Comptes de démonstration (connexion : /compte/connexion/ ; "
+                          "double authentification demandée à la première connexion) :")
         for email, label, _role, _superuser in DEMO_USERS:
             self.stdout.write(f"  {label:<26} {email:<24} mot de passe : {DEMO_PASSWORD}")
