@@ -124,3 +124,16 @@ def run_in_threads(target, count: int) -> list[Exception]:
     for thread in threads:
         thread.join(timeout=60)
     return errors
+
+
+def login_verified(client, user):
+    """Log ``user`` in with a session already confirmed by a TOTP device (django-otp)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

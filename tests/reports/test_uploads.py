@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from fairplace.core.models import User
 from fairplace.reports import attachments, intake
 from fairplace.reports.models import Attachment
+from tests.conftest import login_verified
 from tests.core.test_files import make_docx, make_pdf, make_png
 from tests.reports.wizard import STEP_URL, attach_draft
 
@@ -90,9 +91,8 @@ def test_staff_may_download_only_files_the_antivirus_declared_clean(client, comp
     intake.submit_draft(draft.pk, draft.submit_key, ip="1.1.1.1")
     attachment = Attachment.objects.get()
     assert attachment.report_id is not None
-    agent = User.objects.create_user("agent@exemple.fr", "motdepasse-long-123", is_staff=True)
-    staff = type(client)()
-    staff.force_login(agent)
+    agent = User.objects.create_user("agent@exemple.fr", "motdepasse-long-123", role="agent")
+    staff = login_verified(type(client)(), agent)
     url = f"/gestion/pieces/{attachment.pk}/"
     blocked = staff.get(url)
     assert blocked.status_code == 403 and "antivirus" in blocked.content.decode()
@@ -101,6 +101,13 @@ def test_staff_may_download_only_files_the_antivirus_declared_clean(client, comp
     Attachment.objects.filter(pk=attachment.pk).update(scan_status="infected")
     assert staff.get(url).status_code == 403
     assert client.get(url).status_code == 302  # a seller is not staff: sent to the login page
+    unverified = type(client)()
+    unverified.force_login(agent)
+    assert unverified.get(url).url.startswith("/compte/verification/")  # password alone is not enough
+    platform = User.objects.create_user("rep@exemple.fr", "motdepasse-long-123", role="platform")
+    platform_client = type(client)()
+    platform_client.force_login(platform)
+    assert platform_client.get(url).status_code == 404
 
 
 def test_scan_pending_records_the_antivirus_verdict(complete_draft, monkeypatch):

@@ -1,17 +1,21 @@
-"""Staff access to evidence: only files the antivirus declared clean."""
+"""Observatory access to evidence: only files the antivirus declared clean."""
 
-from django.contrib.admin.views.decorators import staff_member_required
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods
 
-from ..models import Attachment
+from fairplace.core.auth.decorators import second_factor_required
+
+from ..models import Attachment, Report
 
 
-@staff_member_required
 @require_http_methods(["GET"])
+@second_factor_required
 def staff_attachment(request, attachment_id):
-    attachment = get_object_or_404(Attachment, pk=attachment_id, report__isnull=False)
+    if not request.user.works_the_queue:
+        raise Http404
+    visible = Report.objects.visible_to(request.user)
+    attachment = get_object_or_404(Attachment, pk=attachment_id, report__in=visible)
     if attachment.scan_status != Attachment.ScanStatus.CLEAN:
         return render(request, "reports/attachment_blocked.html", {"attachment": attachment}, status=403)
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
