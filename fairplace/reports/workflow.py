@@ -19,6 +19,7 @@ from fairplace.core.outbox import enqueue_email
 
 from . import deadlines
 from .events import record_event
+from .intake import tracking_url
 from .models import Consent, MediationReferral, Report
 from .states import MEDIATION_OUTCOMES, SELLER_STATE_HELP, Outcome, ReportState
 
@@ -124,7 +125,7 @@ TRANSITIONS = {t.name: t for t in [
        payload_keys=("kind", "reasons", "actions", "message_for_seller", "message_for_administration")),
     _t("refer_to_mediation", gettext_lazy("Confier au médiateur"), [S.QUALIFIED, S.ANSWERED, S.OVERDUE],
        S.REFERRED, "report.referred_to_mediation", guard=_mediation_guard, notify_seller=True,
-       payload_keys=("seller_consent", "mediator_id")),
+       payload_keys=("seller_consent",)),
     _t("start_mediation", gettext_lazy("Ouvrir la médiation"), [S.REFERRED], S.IN_MEDIATION,
        "report.mediation_started"),
     _t("close", gettext_lazy("Clore"), [S.QUALIFIED, S.ANSWERED, S.OVERDUE, S.REFERRED, S.IN_MEDIATION],
@@ -152,25 +153,27 @@ def apply_transition(report: Report, name: str, *, actor=None, actor_kind: str =
         if reason:
             raise TransitionError(reason)
         previous = locked.state
-        _set_fields(locked, transition, payload)
+        recorded = _set_fields(locked, transition, payload)
+        recorded.update({key: payload[key] for key in transition.payload_keys if key in payload})
         record_event(locked, transition.event, actor=actor, actor_kind=actor_kind,
-                     payload={"from": previous, "to": locked.state,
-                              **{key: payload[key] for key in transition.payload_keys if key in payload}})
+                     payload={"from": previous, "to": locked.state, **recorded})
         if transition.notify_seller:
             _notify_seller(locked)
     return locked
 
 
-def _set_fields(report: Report, transition: Transition, payload: dict) -> None:
+def _set_fields(report: Report, transition: Transition, payload: dict) -> dict:
+    """Write the new state and what goes with it; return what the event records beyond the
+    transition's payload keys."""
     report.state = transition.target
-    fields = ["state"]
+    fields, recorded = ["state"], {}
     if transition.name == "forward":
         report.forwarded_at = timezone.now()
         report.answer_due_at = deadlines.due_at("platform_answer", report.forwarded_at)
         fields += ["forwarded_at", "answer_due_at"]
     elif transition.name == "refer_to_mediation":
-        mediator = payload.pop("mediator", None)
-        payload["mediator_id"] = mediator.pk if mediator else None  # the event stores the id
+        mediator = payload.get("mediator")
+        recorded["mediator_id"] = mediator.pk if mediator else None  # the event stores the id
         MediationReferral.objects.update_or_create(
             report=report, defaults={"mediator": mediator, "referred_at": timezone.now()})
     elif transition.name == "close":
@@ -180,11 +183,10 @@ def _set_fields(report: Report, transition: Transition, payload: dict) -> None:
         report.outcome, report.answer_due_at = "", None
         fields += ["outcome", "answer_due_at"]
     report.save(update_fields=fields)
+    return recorded
 
 
 def _notify_seller(report: Report) -> None:
-    from .intake import tracking_url  # intake imports workflow's states; keep the cycle out
-
     enqueue_email(to=report.contact_email, template="report_state_changed", context={
         "report": report, "state_label": report.get_state_display(),
         "state_help": SELLER_STATE_HELP.get(report.state, ""), "tracking_url": tracking_url(report.contact),

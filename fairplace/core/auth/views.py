@@ -16,8 +16,6 @@ from . import login_flow, proconnect, services
 from .decorators import second_factor_required
 from .forms import LoginForm, TokenForm
 
-MODEL_BACKEND = login_flow.MODEL_BACKEND
-
 
 @sensitive_post_parameters("password")
 @csrf_protect
@@ -41,8 +39,7 @@ def login_view(request):
 @require_http_methods(["GET", "POST"])
 def verify_view(request):
     """Type the code of an enrolled authenticator app."""
-    user = login_flow.second_factor_user(request)
-    next_url = request.POST.get("next") or request.GET.get("next") or login_flow.pending_next(request)
+    user, next_url = _pending(request)
     if user is None:
         return _nobody_pending(request, next_url)
     if not services.has_totp_device(user):
@@ -64,8 +61,7 @@ def verify_view(request):
 @require_http_methods(["GET", "POST"])
 def enrol_view(request):
     """First login of a role that needs a second factor: set up an authenticator app."""
-    user = login_flow.second_factor_user(request)
-    next_url = request.POST.get("next") or request.GET.get("next") or login_flow.pending_next(request)
+    user, next_url = _pending(request)
     if user is None:
         return _nobody_pending(request, next_url)
     if services.has_totp_device(user):
@@ -91,6 +87,12 @@ def enrol_view(request):
             "email": user.email,
         },
     )
+
+
+def _pending(request):
+    """The user halfway through logging in (password given, code not yet) and where to go next."""
+    next_url = request.POST.get("next") or request.GET.get("next") or login_flow.pending_next(request)
+    return login_flow.second_factor_user(request), next_url
 
 
 def _nobody_pending(request, next_url):
@@ -159,7 +161,7 @@ def proconnect_callback_view(request):
         login_flow.begin_login(
             request,
             result.user,
-            backend=MODEL_BACKEND,
+            backend=login_flow.MODEL_BACKEND,
             next_url=login_flow.safe_next(request, result.next_url),
             id_token=result.id_token,
         )

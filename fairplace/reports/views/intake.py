@@ -51,21 +51,17 @@ def step(request, key):
     if key not in intake.STEP_KEYS:
         raise Http404
     draft = current_draft(request)
-    if key == "recapitulatif" and request.method == "POST":
-        # submit_draft validates the whole draft again: no need for the guard's pass.
-        if draft is None:
+    try:
+        if key == "recapitulatif" and request.method == "POST":
+            # submit_draft validates the whole draft again: no need for the guard's pass.
+            if draft is not None:
+                return _summary_step(request, draft)
             replayed = submit_retry(request)
             if replayed is not None:
                 return replayed
-        else:
-            try:
-                return _summary_step(request, draft)
-            except RateLimited as exc:
-                return rate_limited(request, exc)
-    reachable = intake.first_incomplete_step(draft)
-    if intake.STEP_KEYS.index(key) > intake.STEP_KEYS.index(reachable):
-        return redirect("reports:step", reachable)
-    try:
+        reachable = intake.first_incomplete_step(draft)
+        if intake.STEP_KEYS.index(key) > intake.STEP_KEYS.index(reachable):
+            return redirect("reports:step", reachable)
         if key == "recapitulatif":
             return _summary_step(request, draft)
         if request.method == "POST":
@@ -186,7 +182,7 @@ def _summary_step(request, draft):
     try:
         summary = draft_summary(draft)
     except intake.IntakeError as exc:  # a step became invalid (e.g. a marketplace withdrawn)
-        return redirect("reports:step", exc.step or intake.first_incomplete_step(draft))
+        return redirect("reports:step", exc.step)
     index = intake.STEP_KEYS.index("recapitulatif")
     return render(request, "reports/intake/recapitulatif.html", {
         "form": form, "summary": summary, "step": intake.STEPS[index], "step_number": index + 1,
