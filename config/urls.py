@@ -5,6 +5,9 @@ urlpatterns = [
     path("", include("fairplace.core.urls")),
     path("compte/", include("fairplace.core.auth.urls")),
     path("", include("fairplace.reports.urls")),
+    path("gestion/", include("fairplace.reports.urls_backoffice")),
+    path("plateforme/", include("fairplace.reports.urls_platform")),
+    path("mediation/", include("fairplace.reports.urls_mediation")),
     path("admin/", admin.site.urls),
 ]
 

@@ -137,3 +137,63 @@ def login_verified(client, user):
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+@pytest.fixture
+def make_report(complete_draft):
+    """A submitted report (through the real intake), then put in ``state`` for the test's
+    set-up only; extra keyword arguments set fields (``consent``, ``marketplace`` slug and
+    ``siret`` go to the draft)."""
+    from fairplace.reports import intake
+    from fairplace.reports.models import Report
+
+    def make(state="submitted", **fields) -> Report:
+        draft_fields = {k: fields.pop(k) for k in ("consent", "marketplace", "siret", "email", "family_code")
+                        if k in fields}
+        draft = complete_draft(**draft_fields)
+        report = intake.submit_draft(draft.pk, draft.submit_key, ip="192.0.2.1")
+        Report.objects.filter(pk=report.pk).update(state=state, **fields)
+        return Report.objects.get(pk=report.pk)
+
+    return make
+
+
+PERSONA_PASSWORD = "mot-de-passe-de-test-2026"
+
+
+@pytest.fixture
+def personas(reference_data, django_user_model):
+    """One account per persona: agent, supervisor, administrator, mediator, other_mediator,
+    platform_a (Cdiscount's representative), platform_b (ManoMano's), and an account with no
+    role. Log them in with ``login_as(client, personas, name)``."""
+    from fairplace.core.models import Role
+    from fairplace.platforms.models import Marketplace, PlatformRepresentative
+
+    def user(email, role, **extra):
+        return django_user_model.objects.create_user(email=email, password=PERSONA_PASSWORD, role=role, **extra)
+
+    people = {
+        "agent": user("agent@fairplace.test", Role.AGENT),
+        "supervisor": user("superviseur@fairplace.test", Role.SUPERVISOR),
+        "administrator": user("admin@fairplace.test", Role.ADMINISTRATOR, is_staff=True),
+        "mediator": user("mediateur@fairplace.test", Role.MEDIATOR),
+        "other_mediator": user("mediatrice@fairplace.test", Role.MEDIATOR),
+        "platform_a": user("rep@cdiscount.test", Role.PLATFORM),
+        "platform_b": user("rep@manomano.test", Role.PLATFORM),
+        "no_role": user("personne@fairplace.test", ""),
+    }
+    PlatformRepresentative.objects.create(user=people["platform_a"], marketplace=Marketplace.objects.get(slug="cdiscount"))
+    PlatformRepresentative.objects.create(user=people["platform_b"], marketplace=Marketplace.objects.get(slug="manomano"))
+    return people
+
+
+def login_as(client, personas, name):
+    """Log ``client`` in as persona ``name`` (second factor confirmed where the role needs it);
+    ``anonymous`` leaves it logged out."""
+    if name == "anonymous":
+        return client
+    user = personas[name]
+    if user.needs_second_factor:
+        return login_verified(client, user)
+    client.force_login(user)
+    return client

@@ -109,6 +109,12 @@ class Report(models.Model):
     outcome = models.CharField(_("issue"), max_length=30, choices=Outcome.choices, blank=True)
     answer_due_at = models.DateTimeField(_("réponse attendue avant le"), null=True, blank=True, db_index=True)
     forwarded_at = models.DateTimeField(_("transmis le"), null=True, blank=True)
+    platform_first_read_at = models.DateTimeField(_("première lecture par la plateforme"), null=True, blank=True)
+    # Case handling (mutable working fields; each change is also an event).
+    assigned_to = models.ForeignKey("core.User", on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="assigned_reports", verbose_name=_("agent chargé"))
+    duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="duplicates", verbose_name=_("doublon de"))
 
     objects = ReportQuerySet.as_manager()
 
@@ -116,6 +122,12 @@ class Report(models.Model):
         verbose_name = _("signalement")
         verbose_name_plural = _("signalements")
         ordering = ["-submitted_at"]
+        indexes = [
+            # The agents' queue: marketplace + state, newest first (bench/backoffice.py).
+            models.Index(fields=["marketplace", "state", "-submitted_at"], name="report_queue_idx"),
+            models.Index(fields=["state", "answer_due_at"], name="report_state_due_idx"),
+            models.Index(fields=["assigned_to", "state"], name="report_assignee_idx"),
+        ]
 
     def __str__(self):
         return self.reference
@@ -161,6 +173,10 @@ class Attachment(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     draft = models.ForeignKey(ReportDraft, on_delete=models.SET_NULL, null=True, blank=True, related_name="attachments")
     report = models.ForeignKey(Report, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments")
+    # Set for a file joined to a platform's answer (``report`` is set too, for scoping);
+    # empty for the seller's own evidence.
+    answer = models.ForeignKey("PlatformAnswer", on_delete=models.CASCADE, null=True, blank=True,
+                               related_name="attachments")
     file = models.FileField(upload_to=attachment_path, max_length=200)
     original_name = models.CharField(max_length=150)
     kind = models.CharField(max_length=10)
@@ -220,6 +236,207 @@ class MediationReferral(models.Model):
 
     def __str__(self):
         return f"{self.report} → {self.mediator or '—'}"
+
+
+class AnswerKind(models.TextChoices):
+    ACCEPTED = "accepted", _("Demande acceptée")
+    REJECTED = "rejected", _("Demande rejetée")
+    NOT_CONCERNED = "not_concerned", _("Plateforme non concernée")
+
+
+class PromisedAction(models.TextChoices):
+    REINSTATEMENT = "reinstatement", _("Réactivation du compte ou des offres")
+    FEE_REFUND = "fee_refund", _("Remboursement de frais ou de commissions")
+    PAYMENT_RELEASE = "payment_release", _("Versement des sommes retenues")
+    STOCK_RETURN = "stock_return", _("Restitution du stock")
+    EXPLANATION = "explanation", _("Explication détaillée de la décision")
+    TERMS_CORRECTED = "terms_corrected", _("Correction des conditions ou de la pratique")
+    CONTACT_OFFERED = "contact_offered", _("Mise en relation avec un interlocuteur dédié")
+    OTHER = "other", _("Autre action (précisée dans le message)")
+
+
+class RejectionReason(models.TextChoices):
+    TERMS_BREACH = "terms_breach", _("Manquement du vendeur aux conditions générales")
+    DECISION_UPHELD = "decision_upheld", _("Décision maintenue après réexamen")
+    LEGAL_OBLIGATION = "legal_obligation", _("Obligation légale ou injonction d'une autorité")
+    FRAUD_RISK = "fraud_risk", _("Risque de fraude ou de sécurité")
+    CONSUMER_COMPLAINTS = "consumer_complaints", _("Réclamations de clients")
+    FEES_AS_PUBLISHED = "fees_as_published", _("Frais conformes au barème publié")
+    INSUFFICIENT_INFORMATION = "insufficient_information", _("Informations insuffisantes pour traiter la demande")
+    OTHER = "other", _("Autre motif (précisé dans le message)")
+
+
+class NotConcernedReason(models.TextChoices):
+    UNKNOWN_SELLER = "unknown_seller", _("Aucun compte vendeur correspondant")
+    OTHER_PLATFORM = "other_platform", _("Les faits concernent une autre plateforme")
+    ALREADY_SETTLED = "already_settled", _("Litige déjà réglé avant le signalement")
+    OTHER = "other", _("Autre motif (précisé dans le message)")
+
+
+class PlatformAnswer(models.Model):
+    """A platform's structured answer to a forwarded report, as the platform states it.
+    What the seller says of it is a separate ``SellerFeedback``."""
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="platform_answers")
+    kind = models.CharField(_("sens de la réponse"), max_length=20, choices=AnswerKind.choices)
+    reasons = models.JSONField(_("motifs"), default=list, blank=True)
+    actions = models.JSONField(_("actions promises"), default=list, blank=True)
+    message_for_seller = models.TextField(_("message pour le vendeur"))
+    message_for_administration = models.TextField(_("message pour l'administration seulement"), blank=True)
+    author = models.ForeignKey("core.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("reçue le"))
+    # When the seller is asked whether the promised action happened (21 days later).
+    follow_up_due_at = models.DateTimeField(_("relance du vendeur le"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("réponse de plateforme")
+        verbose_name_plural = _("réponses de plateformes")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.report} : {self.get_kind_display()}"
+
+
+class SellerFeedback(models.Model):
+    """What the seller says: of the answer (rating) and, later, of the promised action."""
+
+    class Kind(models.TextChoices):
+        ANSWER_RATING = "answer_rating", _("Avis sur la réponse")
+        ACTION_CONFIRMATION = "action_confirmation", _("Réalisation de l'action promise")
+
+    class AnswerRating(models.TextChoices):
+        SATISFIED = "satisfied", _("Satisfaisante")
+        PARTLY_SATISFIED = "partly_satisfied", _("En partie satisfaisante")
+        NOT_SATISFIED = "not_satisfied", _("Pas satisfaisante")
+
+    class ActionOutcome(models.TextChoices):
+        DONE = "done", _("Oui, c'est fait")
+        PARTLY_DONE = "partly_done", _("En partie")
+        NOT_DONE = "not_done", _("Non, rien n'a été fait")
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="feedback")
+    answer = models.ForeignKey(PlatformAnswer, on_delete=models.PROTECT, related_name="feedback")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    value = models.CharField(max_length=20)
+    comment = models.TextField(_("commentaire"), blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("avis du vendeur")
+        verbose_name_plural = _("avis des vendeurs")
+        constraints = [models.UniqueConstraint(fields=["answer", "kind"], name="one_feedback_per_answer_and_kind")]
+
+    def __str__(self):
+        return f"{self.report} {self.kind}={self.value}"
+
+
+class Party(models.TextChoices):
+    SELLER = "seller", _("Vendeur")
+    OBSERVATORY = "observatory", _("Observatoire")
+    PLATFORM = "platform", _("Plateforme")
+
+
+class Message(models.Model):
+    """A message about a report between two parties. A platform never learns an anonymous
+    seller's identity from it: a seller's message to the platform waits for an agent's
+    review (``released_at``) while the seller is anonymous."""
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="messages")
+    sender = models.CharField(max_length=12, choices=Party.choices)
+    recipient = models.CharField(max_length=12, choices=Party.choices)
+    author = models.ForeignKey("core.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    body = models.TextField(_("message"))
+    created_at = models.DateTimeField()
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey("core.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["report", "created_at"], name="message_report_time_idx")]
+
+    def __str__(self):
+        return f"{self.report} {self.sender}→{self.recipient}"
+
+
+class InternalNote(models.Model):
+    """An agents' note on a case: seen by the observatory only."""
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="internal_notes")
+    author = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("note"))
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"note {self.pk} ({self.report})"
+
+
+class MediatorNote(models.Model):
+    """A mediator's private note: seen by its author only (not even by the observatory)."""
+
+    referral = models.ForeignKey(MediationReferral, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("note"))
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"note {self.pk} ({self.referral})"
+
+
+class SavedFilter(models.Model):
+    """A named set of queue filters (the query string), per agent."""
+
+    user = models.ForeignKey("core.User", on_delete=models.CASCADE, related_name="saved_filters")
+    name = models.CharField(_("nom"), max_length=80)
+    query = models.CharField(_("filtres"), max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_filter_name_per_user")]
+
+    def __str__(self):
+        return self.name
+
+
+def export_path(instance, filename):
+    return f"exports/{instance.created_at:%Y/%m}/{instance.id.hex}"
+
+
+class ExportJob(models.Model):
+    """A CSV or XLSX export of a queue selection; large ones are built by the worker."""
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX (Excel)"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("en attente")
+        RUNNING = "running", _("en cours")
+        DONE = "done", _("prêt")
+        FAILED = "failed", _("échec")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requested_by = models.ForeignKey("core.User", on_delete=models.CASCADE, related_name="export_jobs")
+    format = models.CharField(max_length=4, choices=Format.choices)
+    query = models.CharField(max_length=1000, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    row_count = models.PositiveIntegerField(null=True, blank=True)
+    file = models.FileField(upload_to=export_path, max_length=200, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"export {self.pk} ({self.status})"
 
 
 @receiver([post_save, post_delete], sender=ProblemFamily)

@@ -8,7 +8,7 @@ from . import deadlines
 from .events import record_event
 from .models import Report, ReportEvent
 from .states import ReportState
-from .workflow import TransitionError, apply_transition
+from .workflow import TransitionError, apply_transition, notify_platform
 
 REMINDER_EVENT = "report.answer_reminder_sent"
 
@@ -40,5 +40,6 @@ def send_answer_reminders() -> int:
                 continue
             record_event(locked, REMINDER_EVENT, actor_kind="system",
                          payload={"due_at": locked.answer_due_at.isoformat()})
+            notify_platform(locked, "platform_answer_reminder")
         done += 1
     return done

@@ -47,3 +47,15 @@ SELLER_STATE_HELP = {
     ReportState.IN_MEDIATION: _("La médiation est en cours."),
     ReportState.CLOSED: _("Le traitement de votre signalement est terminé."),
 }
+
+
+class MediationStage(models.TextChoices):
+    """Steps the mediator records (the Médiateur des entreprises' process, anchors.md); the
+    mediation ends with the ``close`` transition and a mediation outcome."""
+
+    CONTACT_MADE = "contact_made", _("Contact pris avec le vendeur")
+    PLATFORM_CONTACTED = "platform_contacted", _("Plateforme contactée")
+    PLATFORM_AGREED = "platform_agreed", _("La plateforme accepte la médiation")
+    PLATFORM_REFUSED = "platform_refused", _("La plateforme refuse la médiation")
+    MEETING_HELD = "meeting_held", _("Réunion de médiation")
+    PROPOSAL_MADE = "proposal_made", _("Proposition de solution soumise aux parties")

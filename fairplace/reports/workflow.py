@@ -10,7 +10,9 @@ so it leaves only if the change is committed.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,7 +22,16 @@ from fairplace.core.outbox import enqueue_email
 from . import deadlines
 from .events import record_event
 from .intake import tracking_url
-from .models import Consent, MediationReferral, Report
+from .models import (
+    AnswerKind,
+    Consent,
+    MediationReferral,
+    NotConcernedReason,
+    PlatformAnswer,
+    PromisedAction,
+    RejectionReason,
+    Report,
+)
 from .states import MEDIATION_OUTCOMES, SELLER_STATE_HELP, Outcome, ReportState
 
 S = ReportState
@@ -37,6 +48,9 @@ class TransitionError(Exception):
 Guard = Callable[[Report, dict], str | None]
 
 
+AGENT, PLATFORM, MEDIATOR, SELLER, SYSTEM = "agent", "platform", "mediator", "seller", "system"
+
+
 @dataclass(frozen=True)
 class Transition:
     name: str
@@ -47,6 +61,8 @@ class Transition:
     guard: Guard = lambda report, payload: None
     notify_seller: bool = False
     payload_keys: tuple[str, ...] = field(default=())
+    # Who may take this step (``actor_kind`` of apply_transition).
+    actors: frozenset[str] = frozenset({AGENT})
 
 
 def _needs_reason(report, payload):
@@ -80,12 +96,28 @@ def _overdue_guard(report, payload):
     return None
 
 
-ANSWER_KINDS = {"accepted", "rejected", "not_concerned"}
+# The codes a structured answer may carry, by kind: promised actions when accepted, reason
+# codes when rejected or not concerned.
+ANSWER_CODES = {
+    AnswerKind.ACCEPTED: ("actions", PromisedAction),
+    AnswerKind.REJECTED: ("reasons", RejectionReason),
+    AnswerKind.NOT_CONCERNED: ("reasons", NotConcernedReason),
+}
 
 
 def _answer_guard(report, payload):
-    if payload.get("kind") not in ANSWER_KINDS:
+    kind = payload.get("kind")
+    if kind not in ANSWER_CODES:
         return _("Indiquez le sens de la réponse : acceptée, rejetée ou non concernée.")
+    key, choices = ANSWER_CODES[kind]
+    codes = payload.get(key) or []
+    if not codes or any(code not in choices.values for code in codes):
+        return (_("Indiquez au moins une action promise.") if key == "actions"
+                else _("Indiquez au moins un motif parmi ceux proposés."))
+    other_key = "reasons" if key == "actions" else "actions"
+    if payload.get(other_key):
+        return _("Une réponse « %(kind)s » ne comporte pas de %(what)s.") % {
+            "kind": AnswerKind(kind).label, "what": _("motif") if other_key == "reasons" else _("action promise")}
     if not (payload.get("message_for_seller") or "").strip():
         return _("La réponse doit comporter un message pour le vendeur.")
     return None
@@ -103,12 +135,25 @@ def _close_guard(report, payload):
         return _("Indiquez l'issue du signalement.")
     if outcome in MEDIATION_OUTCOMES and report.state not in (S.REFERRED, S.IN_MEDIATION):
         return _("Cette issue n'est possible qu'après une saisine du médiateur.")
+    if payload.get("_actor_kind") == MEDIATOR and outcome not in MEDIATION_OUTCOMES:
+        return _("Le médiateur clôt un dossier par l'issue de la médiation.")
+    if outcome == Outcome.WITHDRAWN:
+        return _("Le retrait d'un signalement se fait par l'action « Retirer le signalement ».")
+    return None
+
+
+def _start_mediation_guard(report, payload):
+    if payload.get("_actor_kind") == MEDIATOR and report.mediation_referral.mediator_id not in (
+            None, getattr(payload.get("_actor"), "pk", None)):
+        return _("Ce dossier est confié à un autre médiateur.")
     return None
 
 
 def _t(name, label, sources, target, event, **kwargs):
     return Transition(name, label, frozenset(sources), target, event, **kwargs)
 
+
+OPEN_STATES = [S.SUBMITTED, S.QUALIFIED, S.FORWARDED, S.ANSWERED, S.OVERDUE, S.REFERRED, S.IN_MEDIATION]
 
 TRANSITIONS = {t.name: t for t in [
     _t("qualify", gettext_lazy("Qualifier"), [S.SUBMITTED], S.QUALIFIED, "report.qualified", notify_seller=True),
@@ -119,24 +164,29 @@ TRANSITIONS = {t.name: t for t in [
     _t("forward", gettext_lazy("Transmettre à la plateforme"), [S.QUALIFIED], S.FORWARDED, "report.forwarded",
        guard=_forward_guard, notify_seller=True),
     _t("mark_overdue", gettext_lazy("Constater l'absence de réponse"), [S.FORWARDED], S.OVERDUE, "report.overdue",
-       guard=_overdue_guard, notify_seller=True),
+       guard=_overdue_guard, notify_seller=True, actors=frozenset({SYSTEM, AGENT})),
+    # Platforms answer in their space; an agent may record an answer received another way.
     _t("record_answer", gettext_lazy("Enregistrer la réponse de la plateforme"), [S.FORWARDED, S.OVERDUE],
        S.ANSWERED, "report.answered", guard=_answer_guard, notify_seller=True,
-       payload_keys=("kind", "reasons", "actions", "message_for_seller", "message_for_administration")),
+       payload_keys=("kind", "reasons", "actions"), actors=frozenset({PLATFORM, AGENT})),
     _t("refer_to_mediation", gettext_lazy("Confier au médiateur"), [S.QUALIFIED, S.ANSWERED, S.OVERDUE],
        S.REFERRED, "report.referred_to_mediation", guard=_mediation_guard, notify_seller=True,
        payload_keys=("seller_consent",)),
     _t("start_mediation", gettext_lazy("Ouvrir la médiation"), [S.REFERRED], S.IN_MEDIATION,
-       "report.mediation_started"),
+       "report.mediation_started", guard=_start_mediation_guard, actors=frozenset({MEDIATOR, AGENT})),
     _t("close", gettext_lazy("Clore"), [S.QUALIFIED, S.ANSWERED, S.OVERDUE, S.REFERRED, S.IN_MEDIATION],
-       S.CLOSED, "report.closed", guard=_close_guard, notify_seller=True, payload_keys=("outcome", "reason")),
+       S.CLOSED, "report.closed", guard=_close_guard, notify_seller=True, payload_keys=("outcome", "reason"),
+       actors=frozenset({AGENT, MEDIATOR})),
+    # The seller may withdraw a report at any time before it is closed.
+    _t("withdraw", gettext_lazy("Retirer le signalement"), OPEN_STATES, S.CLOSED, "report.withdrawn",
+       notify_seller=True, payload_keys=("reason",), actors=frozenset({SELLER, AGENT})),
     _t("reopen", gettext_lazy("Rouvrir"), [S.CLOSED, S.NOT_ADMISSIBLE, S.DUPLICATE], S.QUALIFIED,
        "report.reopened", guard=_needs_reason, notify_seller=True, payload_keys=("reason",)),
 ]}
 
 
-def available_transitions(report: Report) -> list[Transition]:
-    return [t for t in TRANSITIONS.values() if report.state in t.sources]
+def available_transitions(report: Report, actor_kind: str = AGENT) -> list[Transition]:
+    return [t for t in TRANSITIONS.values() if report.state in t.sources and actor_kind in t.actors]
 
 
 def apply_transition(report: Report, name: str, *, actor=None, actor_kind: str = "agent", **payload) -> Report:
@@ -144,21 +194,25 @@ def apply_transition(report: Report, name: str, *, actor=None, actor_kind: str =
     transition = TRANSITIONS.get(name)
     if transition is None:
         raise TransitionError(_("Action inconnue."))
+    if actor_kind not in transition.actors:
+        raise TransitionError(_("Vous ne pouvez pas effectuer l'action « %(action)s ».") % {"action": transition.label})
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
         if locked.state not in transition.sources:
             raise TransitionError(_("« %(action)s » est impossible pour un signalement à l'état « %(state)s ».")
                                   % {"action": transition.label, "state": locked.get_state_display()})
-        reason = transition.guard(locked, payload)
+        reason = transition.guard(locked, {**payload, "_actor_kind": actor_kind, "_actor": actor})
         if reason:
             raise TransitionError(reason)
         previous = locked.state
-        recorded = _set_fields(locked, transition, payload)
+        recorded = _set_fields(locked, transition, {**payload, "_actor": actor})
         recorded.update({key: payload[key] for key in transition.payload_keys if key in payload})
         record_event(locked, transition.event, actor=actor, actor_kind=actor_kind,
                      payload={"from": previous, "to": locked.state, **recorded})
         if transition.notify_seller:
             _notify_seller(locked)
+        if transition.name == "forward":
+            notify_platform(locked, "report_forwarded_to_platform")
     return locked
 
 
@@ -171,6 +225,11 @@ def _set_fields(report: Report, transition: Transition, payload: dict) -> dict:
         report.forwarded_at = timezone.now()
         report.answer_due_at = deadlines.due_at("platform_answer", report.forwarded_at)
         fields += ["forwarded_at", "answer_due_at"]
+    elif transition.name == "mark_duplicate":
+        report.duplicate_of = Report.objects.get(reference=payload["duplicate_of"])
+        fields.append("duplicate_of")
+    elif transition.name == "record_answer":
+        recorded["answer_id"] = _create_answer(report, payload).pk
     elif transition.name == "refer_to_mediation":
         mediator = payload.get("mediator")
         recorded["mediator_id"] = mediator.pk if mediator else None  # the event stores the id
@@ -179,11 +238,42 @@ def _set_fields(report: Report, transition: Transition, payload: dict) -> dict:
     elif transition.name == "close":
         report.outcome = payload["outcome"]
         fields.append("outcome")
+    elif transition.name == "withdraw":
+        report.outcome = Outcome.WITHDRAWN
+        fields.append("outcome")
+        recorded["outcome"] = Outcome.WITHDRAWN
     elif transition.name == "reopen":
-        report.outcome, report.answer_due_at = "", None
-        fields += ["outcome", "answer_due_at"]
+        report.outcome, report.answer_due_at, report.duplicate_of = "", None, None
+        fields += ["outcome", "answer_due_at", "duplicate_of"]
     report.save(update_fields=fields)
     return recorded
+
+
+def _create_answer(report: Report, payload: dict) -> PlatformAnswer:
+    now = timezone.now()
+    actions = list(payload.get("actions") or [])
+    return PlatformAnswer.objects.create(
+        report=report, kind=payload["kind"], reasons=list(payload.get("reasons") or []), actions=actions,
+        message_for_seller=payload["message_for_seller"].strip(),
+        message_for_administration=(payload.get("message_for_administration") or "").strip(),
+        author=payload.get("_actor"), created_at=now,
+        follow_up_due_at=deadlines.due_at("promised_action_follow_up", now) if actions else None,
+    )
+
+
+def notify_platform(report: Report, template: str, **context) -> None:
+    """E-mail every representative of the report's marketplace (never the seller's identity:
+    the templates carry the reference and a link to the platform space only)."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(platform_representative__marketplace_id=report.marketplace_id,
+                                            is_active=True)
+    url = settings.FAIRPLACE_PUBLIC_URL + reverse("platform_space:report", args=[report.reference])
+    for user in users.only("email"):
+        enqueue_email(to=user.email, template=template, context={
+            "reference": report.reference, "marketplace": report.marketplace.name if report.marketplace_id else "",
+            "answer_due_at": report.answer_due_at, "url": url, **context,
+        })
 
 
 def _notify_seller(report: Report) -> None:

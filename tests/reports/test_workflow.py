@@ -19,18 +19,6 @@ pytestmark = pytest.mark.django_db
 S = ReportState
 
 
-@pytest.fixture
-def make_report(complete_draft):
-    def make(state=S.SUBMITTED, **fields) -> Report:
-        draft = complete_draft(**{k: fields.pop(k) for k in ("consent", "marketplace", "siret") if k in fields})
-        report = intake.submit_draft(draft.pk, draft.submit_key, ip="192.0.2.1")
-        # Test set-up only: put the report directly in the state under test.
-        Report.objects.filter(pk=report.pk).update(state=state, **fields)
-        return Report.objects.get(pk=report.pk)
-
-    return make
-
-
 def happy_payload(name: str, report: Report, make_report) -> dict:
     if name == "mark_duplicate":
         return {"duplicate_of": make_report(siret="35600000049837").reference}
