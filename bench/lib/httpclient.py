@@ -1,4 +1,4 @@
-"""The load generator's HTTP clients: a raw asyncio HTTP/1.1 client and httpx, behind one form POST.
+"""The load generator's HTTP clients: a raw asyncio HTTP/1.1 client and httpx, behind one form POST and one GET.
 
 Each simulated browser sends its cookies explicitly (``Cookie`` header): neither client keeps any.
 """
@@ -34,18 +34,25 @@ class RawClient:
         self.host, self.port, self.timeout = parts.hostname, parts.port, timeout
 
     async def post(self, path: str, body: bytes, cookie: str) -> tuple[int, str, bytes]:
+        return await self._timed(self._request("POST", path, body, cookie))
+
+    async def get(self, path: str, cookie: str) -> tuple[int, str, bytes]:
+        return await self._timed(self._request("GET", path, None, cookie))
+
+    async def _timed(self, request) -> tuple[int, str, bytes]:
         try:
-            return await asyncio.wait_for(self._post(path, body, cookie), self.timeout)
+            return await asyncio.wait_for(request, self.timeout)
         except (TimeoutError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
             raise RawClient.Error(f"{type(exc).__name__}: {exc}") from exc
 
-    async def _post(self, path: str, body: bytes, cookie: str) -> tuple[int, str, bytes]:
+    async def _request(self, method: str, path: str, body: bytes | None, cookie: str) -> tuple[int, str, bytes]:
         reader, writer = await asyncio.open_connection(self.host, self.port)
         try:
+            form = (f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n"
+                    if body is not None else "")
             writer.write(
-                f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nConnection: close\r\n"
-                f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n"
-                f"Cookie: {cookie}\r\n\r\n".encode("latin-1") + body)
+                f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nConnection: close\r\n"
+                f"{form}Cookie: {cookie}\r\n\r\n".encode("latin-1") + (body or b""))
             head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
             status = int(head[0].split(" ", 2)[1])
             headers = {}
@@ -77,6 +84,15 @@ async def client_session(kind: str, base_url: str, timeout: float):
     async with httpx.AsyncClient(base_url=base_url, timeout=timeout, limits=limits,
                                  cookies=CookieJar(policy=NoCookies())) as client:
         yield client
+
+
+async def get_page(client, path: str, cookie: str) -> tuple[int, str, bytes]:
+    """GET ``path`` with the ``Cookie`` header ``cookie`` on a client of client_session: (status,
+    Location header or "", body). Raises one of ERRORS."""
+    if isinstance(client, RawClient):
+        return await client.get(path, cookie)
+    response = await client.get(path, headers={"Cookie": cookie})
+    return response.status_code, response.headers.get("location", ""), response.content
 
 
 async def post_form(client, path: str, data: dict, cookie: str) -> tuple[int, str, bytes]:

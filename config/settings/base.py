@@ -168,6 +168,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Fairplace <ne-pas-repondre@f
 # everything to the worker.
 FAIRPLACE_OUTBOX_DELIVERY = env_str("FAIRPLACE_OUTBOX_DELIVERY", "on_commit")
 FAIRPLACE_PUBLIC_URL = env_str("FAIRPLACE_PUBLIC_URL", "http://127.0.0.1:8000")
+# Queue exports up to this many rows are built during the request; larger ones by the worker.
+FAIRPLACE_EXPORT_SYNC_MAX_ROWS = env_int("FAIRPLACE_EXPORT_SYNC_MAX_ROWS", 5000)
 
 # Company search (API Recherche d'entreprises) adapter.
 FAIRPLACE_COMPANY_SEARCH_URL = env_str(

@@ -31,7 +31,8 @@ def example_answers(questions: list[dict], occurred_on: str) -> dict:
     return values
 
 
-def demo_steps(marketplace: str, family: ProblemFamily, siret: str, email: str, occurred_on: str) -> dict:
+def demo_steps(marketplace: str, family: ProblemFamily, siret: str, email: str, occurred_on: str,
+               consent: str = "anonymous") -> dict:
     details = example_answers(family.questions, occurred_on)
     return {
         "plateforme": {"marketplace": marketplace, "other_name": "", "other_url": ""},
@@ -42,11 +43,24 @@ def demo_steps(marketplace: str, family: ProblemFamily, siret: str, email: str, 
         "entreprise": {"siret": siret, "company_name": "Entreprise de démonstration", "company_size": "micro",
                        "naf_code": "47.91B", "company_source": "manual"},
         "contact": {"first_name": "Camille", "last_name": "Martin", "email": email, "phone": ""},
-        "choix": {"consent": "anonymous"},
+        "choix": {"consent": consent},
     }
 
 
-def create_demo_reports(count: int = 12) -> int:
+# Where each demo report is taken after intake, so that every space has something to show:
+# (marketplace or None for any, consent, steps through the workflow).
+SCENARIOS = [
+    ("cdiscount", "anonymous", ["qualify", "forward"]),
+    ("cdiscount", "identified", ["qualify", "forward"]),
+    ("cdiscount", "anonymous", ["qualify", "forward", "answer"]),
+    ("cdiscount", "mediation", ["qualify", "refer"]),
+    ("manomano", "anonymous", ["qualify", "forward"]),
+    (None, "barometer_only", ["qualify"]),
+    (None, "anonymous", ["qualify", "forward", "answer", "close"]),
+]
+
+
+def create_demo_reports(count: int = 12, *, agent=None, mediator=None) -> int:
     rng = random.Random(2019)
     marketplaces = list(Marketplace.objects.values_list("slug", flat=True))
     families = list(ProblemFamily.objects.all())
@@ -55,12 +69,32 @@ def create_demo_reports(count: int = 12) -> int:
         key = uuid.uuid5(DEMO_NAMESPACE, str(index))
         if Report.objects.filter(idempotency_key=key).exists():
             continue
+        marketplace, consent, steps = SCENARIOS[index] if index < len(SCENARIOS) else (None, "anonymous", [])
         occurred = (timezone.localdate() - timedelta(days=rng.randint(5, 200))).isoformat()
         email = f"vendeur{index % 4}@exemple.fr"
         draft = ReportDraft.objects.create(
             submit_key=key, email_verified=email,
-            steps=demo_steps(rng.choice(marketplaces), rng.choice(families), DEMO_SIRETS[index % 3], email, occurred),
+            steps=demo_steps(marketplace or rng.choice(marketplaces), rng.choice(families), DEMO_SIRETS[index % 3],
+                             email, occurred, consent),
         )
-        intake.submit_draft(draft.pk, key, ip=f"demo-{index}", notify=False)
+        report = intake.submit_draft(draft.pk, key, ip=f"demo-{index}", notify=False)
+        _advance(report, steps, agent=agent, mediator=mediator)
         created += 1
     return created
+
+
+def _advance(report: Report, steps: list[str], *, agent, mediator) -> None:
+    from .workflow import apply_transition
+
+    for step in steps:
+        if step == "answer":
+            report = apply_transition(
+                report, "record_answer", actor_kind="platform", kind="accepted", actions=["reinstatement"],
+                message_for_seller="Après vérification, vos offres ont été remises en ligne.",
+                message_for_administration="Faux positif de notre outil de détection.")
+        elif step == "refer":
+            report = apply_transition(report, "refer_to_mediation", actor=agent, mediator=mediator)
+        elif step == "close":
+            report = apply_transition(report, "close", actor=agent, outcome="resolved")
+        else:
+            report = apply_transition(report, step, actor=agent)

@@ -2,12 +2,19 @@
 Run by ``manage.py check_deadlines`` and by the worker; safe to run in several processes."""
 
 from django.db import transaction
+from django.db.models import Exists, IntegerField, OuterRef
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 
+from fairplace.core.outbox import enqueue_email
+
 from . import deadlines
+from .answers import code_labels
 from .events import record_event
-from .models import Report, ReportEvent
-from .states import ReportState
+from .messaging import seller_report_url
+from .models import PlatformAnswer, Report, ReportEvent, SellerFeedback
+from .states import Outcome, ReportState
 from .workflow import TransitionError, apply_transition, notify_platform
 
 REMINDER_EVENT = "report.answer_reminder_sent"
@@ -41,5 +48,34 @@ def send_answer_reminders() -> int:
             record_event(locked, REMINDER_EVENT, actor_kind="system",
                          payload={"due_at": locked.answer_due_at.isoformat()})
             notify_platform(locked, "platform_answer_reminder")
+        done += 1
+    return done
+
+
+FOLLOW_UP_EVENT = "report.action_follow_up_sent"
+
+
+def send_action_follow_ups() -> int:
+    """Ask the seller whether the action a platform promised happened, once per answer, from
+    the answer's ``follow_up_due_at`` on (unless the seller already said so)."""
+    confirmation = SellerFeedback.Kind.ACTION_CONFIRMATION
+    already_asked = ReportEvent.objects.annotate(
+        answer_id=Cast(KeyTextTransform("answer_id", "payload"), IntegerField())
+    ).filter(report=OuterRef("report"), code=FOLLOW_UP_EVENT, answer_id=OuterRef("pk"))
+    due = (PlatformAnswer.objects.filter(follow_up_due_at__lte=timezone.now())
+           .exclude(feedback__kind=confirmation).exclude(Exists(already_asked))
+           .exclude(report__outcome=Outcome.WITHDRAWN))
+    done = 0
+    for answer in due.only("pk", "report_id", "kind", "actions").iterator():
+        with transaction.atomic():
+            locked = Report.objects.select_for_update().get(pk=answer.report_id)
+            if (ReportEvent.objects.filter(report=locked, code=FOLLOW_UP_EVENT, payload__answer_id=answer.pk).exists()
+                    or SellerFeedback.objects.filter(answer=answer, kind=confirmation).exists()):
+                continue  # done by another worker meanwhile
+            record_event(locked, FOLLOW_UP_EVENT, actor_kind="system", payload={"answer_id": answer.pk})
+            enqueue_email(to=locked.contact_email, template="action_follow_up",
+                          dedup_key=f"action-follow-up:{answer.pk}",
+                          context={"reference": locked.reference, "marketplace": locked.marketplace_label,
+                                   "actions": code_labels(answer), "url": seller_report_url(locked)})
         done += 1
     return done

@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from .views import mediation
 
 app_name = "mediation"
 
-urlpatterns = []
+urlpatterns = [
+    path("", mediation.cases, name="cases"),
+    path("<str:reference>/", mediation.case, name="case"),
+    path("<str:reference>/etape/", mediation.stage, name="stage"),
+    path("<str:reference>/notes/", mediation.note, name="note"),
+    path("<str:reference>/clore/", mediation.close, name="close"),
+]

@@ -116,8 +116,9 @@ def _answer_guard(report, payload):
                 else _("Indiquez au moins un motif parmi ceux proposés."))
     other_key = "reasons" if key == "actions" else "actions"
     if payload.get(other_key):
-        return _("Une réponse « %(kind)s » ne comporte pas de %(what)s.") % {
-            "kind": AnswerKind(kind).label, "what": _("motif") if other_key == "reasons" else _("action promise")}
+        message = (_("Une réponse « %(kind)s » ne comporte pas de motif.") if other_key == "reasons"
+                   else _("Une réponse « %(kind)s » ne comporte pas d'action promise."))
+        return message % {"kind": AnswerKind(kind).label}
     if not (payload.get("message_for_seller") or "").strip():
         return _("La réponse doit comporter un message pour le vendeur.")
     return None
@@ -206,7 +207,7 @@ def apply_transition(report: Report, name: str, *, actor=None, actor_kind: str =
             raise TransitionError(reason)
         previous = locked.state
         recorded = _set_fields(locked, transition, {**payload, "_actor": actor})
-        recorded.update({key: payload[key] for key in transition.payload_keys if key in payload})
+        recorded = {**{key: payload[key] for key in transition.payload_keys if key in payload}, **recorded}
         record_event(locked, transition.event, actor=actor, actor_kind=actor_kind,
                      payload={"from": previous, "to": locked.state, **recorded})
         if transition.notify_seller:
@@ -229,7 +230,8 @@ def _set_fields(report: Report, transition: Transition, payload: dict) -> dict:
         report.duplicate_of = Report.objects.get(reference=payload["duplicate_of"])
         fields.append("duplicate_of")
     elif transition.name == "record_answer":
-        recorded["answer_id"] = _create_answer(report, payload).pk
+        answer = _create_answer(report, payload)
+        recorded.update({"answer_id": answer.pk, "reasons": answer.reasons, "actions": answer.actions})
     elif transition.name == "refer_to_mediation":
         mediator = payload.get("mediator")
         recorded["mediator_id"] = mediator.pk if mediator else None  # the event stores the id

@@ -107,7 +107,7 @@ def test_staff_may_download_only_files_the_antivirus_declared_clean(client, comp
     platform = User.objects.create_user("rep@exemple.fr", "motdepasse-long-123", role="platform")
     platform_client = type(client)()
     platform_client.force_login(platform)
-    assert platform_client.get(url).status_code == 404
+    assert platform_client.get(url).status_code == 403  # wrong role: the observatory guard refuses
 
 
 def test_scan_pending_records_the_antivirus_verdict(complete_draft, monkeypatch):

@@ -4,13 +4,14 @@ from datetime import date, datetime, timedelta
 from unittest import mock
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from fairplace.core.models import OutboxMessage
-from fairplace.reports import deadlines, intake
+from fairplace.reports import deadlines
 from fairplace.reports.events import verify_chain
-from fairplace.reports.models import Report, ReportEvent
+from fairplace.reports.models import PlatformAnswer, Report, ReportEvent
 from fairplace.reports.schedule import REMINDER_EVENT, mark_overdue_reports, send_answer_reminders
 from fairplace.reports.states import Outcome, ReportState
 from fairplace.reports.workflow import TRANSITIONS, TransitionError, apply_transition
@@ -96,7 +97,97 @@ def test_answer_needs_a_kind_and_a_message(make_report):
     with pytest.raises(TransitionError, match="sens de la réponse"):
         apply_transition(report, "record_answer", kind="maybe", message_for_seller="x")
     with pytest.raises(TransitionError, match="message pour le vendeur"):
-        apply_transition(report, "record_answer", kind="rejected", message_for_seller="")
+        apply_transition(report, "record_answer", kind="rejected", reasons=["terms_breach"], message_for_seller="")
+
+
+@pytest.mark.parametrize("payload, message", [
+    ({"kind": "accepted", "actions": []}, "au moins une action promise"),
+    ({"kind": "accepted", "actions": ["teleportation"]}, "au moins une action promise"),
+    ({"kind": "rejected", "reasons": []}, "au moins un motif"),
+    ({"kind": "rejected", "reasons": ["unknown_seller"]}, "au moins un motif"),  # a not-concerned code
+    ({"kind": "not_concerned", "reasons": ["terms_breach"]}, "au moins un motif"),  # a rejection code
+    ({"kind": "rejected", "reasons": ["terms_breach"], "actions": ["fee_refund"]}, "ne comporte pas d'action"),
+])
+def test_a_structured_answer_carries_the_codes_of_its_kind(make_report, payload, message):
+    report = make_report(S.FORWARDED)
+    with pytest.raises(TransitionError, match=message):
+        apply_transition(report, "record_answer", actor_kind="platform", message_for_seller="Réponse", **payload)
+    assert not PlatformAnswer.objects.exists()
+
+
+def test_an_answer_is_stored_with_its_codes_and_the_promised_action_is_followed_up_after_21_days(make_report):
+    report = make_report(S.FORWARDED)
+    with time_machine.travel(_at(2026, 6, 1), tick=False):
+        apply_transition(report, "record_answer", actor_kind="platform", kind="accepted",
+                         actions=["reinstatement", "fee_refund"], message_for_seller=" Compte rétabli. ",
+                         message_for_administration="Erreur de notre outil de détection.")
+    answer = PlatformAnswer.objects.get(report=report)
+    assert (answer.kind, answer.actions, answer.reasons) == ("accepted", ["reinstatement", "fee_refund"], [])
+    assert answer.message_for_seller == "Compte rétabli."
+    assert timezone.localtime(answer.follow_up_due_at).date() == date(2026, 6, 22)
+    event = report.events.get(code="report.answered")
+    # The event records the structure and the answer's id, not the messages.
+    assert event.payload == {"from": "forwarded", "to": "answered", "kind": "accepted",
+                             "reasons": [], "actions": ["reinstatement", "fee_refund"], "answer_id": answer.pk}
+    rejected = make_report(S.OVERDUE)
+    apply_transition(rejected, "record_answer", actor_kind="platform", kind="rejected", reasons=["fraud_risk"],
+                     message_for_seller="Non.")
+    assert PlatformAnswer.objects.get(report=rejected).follow_up_due_at is None
+
+
+@pytest.mark.parametrize("name, actor_kind", [
+    ("qualify", "platform"), ("forward", "platform"), ("qualify", "seller"), ("record_answer", "seller"),
+    ("record_answer", "mediator"), ("close", "platform"), ("close", "seller"), ("reopen", "mediator"),
+    ("withdraw", "platform"), ("mark_overdue", "platform"), ("start_mediation", "platform"),
+])
+def test_each_step_is_taken_only_by_whom_it_belongs_to(make_report, name, actor_kind):
+    report = make_report(next(iter(TRANSITIONS[name].sources)))
+    with pytest.raises(TransitionError, match="Vous ne pouvez pas effectuer"):
+        apply_transition(report, name, actor_kind=actor_kind)
+    assert report.events.count() == 1
+
+
+def test_the_seller_withdraws_an_open_report(make_report):
+    report = make_report(S.FORWARDED)
+    withdrawn = apply_transition(report, "withdraw", actor_kind="seller", reason="Réglé directement")
+    assert (withdrawn.state, withdrawn.outcome) == (S.CLOSED, Outcome.WITHDRAWN)
+    assert report.events.get(code="report.withdrawn").payload["outcome"] == Outcome.WITHDRAWN
+    with pytest.raises(TransitionError, match="Retirer le signalement"):
+        apply_transition(make_report(S.ANSWERED), "close", outcome=Outcome.WITHDRAWN)
+
+
+def test_the_mediator_closes_only_with_a_mediation_outcome_and_only_their_case(make_report, personas):
+    report = make_report(S.QUALIFIED, consent="mediation")
+    apply_transition(report, "refer_to_mediation", mediator=personas["mediator"])
+    with pytest.raises(TransitionError, match="autre médiateur"):
+        apply_transition(report, "start_mediation", actor=personas["other_mediator"], actor_kind="mediator")
+    apply_transition(report, "start_mediation", actor=personas["mediator"], actor_kind="mediator")
+    with pytest.raises(TransitionError, match="issue de la médiation"):
+        apply_transition(report, "close", actor=personas["mediator"], actor_kind="mediator", outcome=Outcome.RESOLVED)
+    closed = apply_transition(report, "close", actor=personas["mediator"], actor_kind="mediator",
+                              outcome=Outcome.MEDIATION_AGREEMENT)
+    assert closed.outcome == Outcome.MEDIATION_AGREEMENT
+    assert report.events.get(code="report.closed").actor == personas["mediator"]
+
+
+def test_a_duplicate_points_to_its_original_until_reopened(make_report):
+    original = make_report(S.QUALIFIED)
+    duplicate = make_report(S.SUBMITTED, siret="35600000049837")
+    apply_transition(duplicate, "mark_duplicate", duplicate_of=original.reference)
+    assert list(original.duplicates.all()) == [duplicate]
+    reopened = apply_transition(Report.objects.get(pk=duplicate.pk), "reopen", reason="Pas le même problème")
+    assert reopened.duplicate_of is None
+
+
+def test_forwarding_tells_the_platforms_representatives_without_the_sellers_identity(make_report, personas):
+    report = make_report(S.QUALIFIED, consent="anonymous")
+    OutboxMessage.objects.all().delete()
+    apply_transition(report, "forward")
+    message = OutboxMessage.objects.get(template="report_forwarded_to_platform")
+    assert message.to == personas["platform_a"].email  # Cdiscount's representative, not ManoMano's
+    assert report.reference in message.body_text and "/plateforme/signalements/" in message.body_text
+    for identity in (report.siret, report.siren, report.company_name, report.contact_last_name, report.contact_email):
+        assert identity not in message.body_text and identity not in message.subject
 
 
 def test_seller_is_told_of_each_visible_change(make_report):

@@ -1,19 +1,16 @@
 """Observatory access to evidence: only files the antivirus declared clean."""
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods
 
-from fairplace.core.auth.decorators import second_factor_required
-
 from ..models import Attachment, Report
+from .guards import observatory_required
 
 
 @require_http_methods(["GET"])
-@second_factor_required
+@observatory_required
 def staff_attachment(request, attachment_id):
-    if not request.user.works_the_queue:
-        raise Http404
     visible = Report.objects.visible_to(request.user)
     attachment = get_object_or_404(Attachment, pk=attachment_id, report__in=visible)
     if attachment.scan_status != Attachment.ScanStatus.CLEAN:

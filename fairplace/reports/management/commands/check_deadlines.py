@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from fairplace.reports.schedule import mark_overdue_reports, send_answer_reminders
+from fairplace.reports.schedule import mark_overdue_reports, send_action_follow_ups, send_answer_reminders
 
 
 class Command(BaseCommand):
@@ -10,4 +10,5 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         reminded = send_answer_reminders()
         overdue = mark_overdue_reports()
+        self.stdout.write(f"{send_action_follow_ups()} vendeur(s) interrogé(s) sur l'action promise")
         self.stdout.write(f"{reminded} relance(s), {overdue} signalement(s) passé(s) sans réponse")

@@ -2,13 +2,18 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from fairplace.core.models import User
+from fairplace.platforms.models import Marketplace, PlatformRepresentative
 from fairplace.reports.demo import create_demo_reports
 
 DEMO_PASSWORD = "demo-fairplace-2026"  # noqa: S105 - demo accounts, printed on purpose
 DEMO_USERS = [
     ("admin@fairplace.demo", "Administratrice", "administrator", True),
     ("agent@fairplace.demo", "Agent de l'observatoire", "agent", False),
+    ("superviseur@fairplace.demo", "Superviseur", "supervisor", False),
+    ("mediateur@fairplace.demo", "Médiateur des entreprises", "mediator", False),
+    ("plateforme@fairplace.demo", "Représentant Cdiscount", "platform", False),
 ]
+DEMO_PLATFORM = ("plateforme@fairplace.demo", "cdiscount")
 
 
 class Command(BaseCommand):
@@ -18,14 +23,18 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         for email, label, role, superuser in DEMO_USERS:
             user, created = User.objects.get_or_create(
-                email=email, defaults={"is_staff": True, "is_superuser": superuser, "first_name": label,
-                                       "role": role})
+                email=email, defaults={"is_staff": superuser, "is_superuser": superuser,
+                                       "first_name": label, "role": role})
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save()
-        created = create_demo_reports()
+        email, slug = DEMO_PLATFORM
+        PlatformRepresentative.objects.get_or_create(
+            user=User.objects.get(email=email), defaults={"marketplace": Marketplace.objects.get(slug=slug)})
+        created = create_demo_reports(agent=User.objects.get(email="agent@fairplace.demo"),
+                                      mediator=User.objects.get(email="mediateur@fairplace.demo"))
         self.stdout.write(f"Signalements de démonstration créés : {created}")
         self.stdout.write("Comptes de démonstration (connexion : /compte/connexion/ ; "
-                          "double authentification demandée à la première connexion) :")
+                          "double authentification demandée à la première connexion, sauf pour la plateforme) :")
         for email, label, _role, _superuser in DEMO_USERS:
             self.stdout.write(f"  {label:<26} {email:<24} mot de passe : {DEMO_PASSWORD}")

@@ -5,8 +5,10 @@ from django.core.management.base import BaseCommand
 from fairplace.core.outbox import deliver_due
 from fairplace.core.ratelimit import purge_expired
 from fairplace.reports.attachments import scan_pending
+from fairplace.reports.digest import send_daily_digests_when_due
 from fairplace.reports.drafts import purge_stale_drafts
-from fairplace.reports.schedule import mark_overdue_reports, send_answer_reminders
+from fairplace.reports.exports import build_pending_exports
+from fairplace.reports.schedule import mark_overdue_reports, send_action_follow_ups, send_answer_reminders
 
 
 class Command(BaseCommand):
@@ -23,8 +25,11 @@ class Command(BaseCommand):
             sent, scanned = deliver_due(), scan_pending()
             send_answer_reminders()
             mark_overdue_reports()
+            send_action_follow_ups()
             purge_expired()
             purge_stale_drafts()
+            build_pending_exports()
+            send_daily_digests_when_due()  # once a day after 7:00 Paris time
             if sent or scanned:
                 self.stdout.write(f"{sent} courriel(s) envoyé(s), {scanned} fichier(s) analysé(s)")
             if once:

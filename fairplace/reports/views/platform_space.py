@@ -1,0 +1,332 @@
+"""The platform space (/plateforme/): a marketplace's representatives read the reports
+forwarded to it, answer them in a structured way and exchange messages.
+
+Everything a page shows of a report is built from ``access.platform_view`` (the seller's
+identity only when the seller chose "with my identity"); every report is reached through
+``Report.objects.visible_to`` / ``get_report_for_user`` (404 outside the marketplace).
+"""
+
+import csv
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, Q, Subquery
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+from dsfr.forms import DsfrBaseForm
+
+from ..access import IDENTITY_FIELDS, get_report_for_user, platform_view
+from ..answers import ANSWERABLE_STATES, AnswerError, code_labels, mark_read_by_platform, record_platform_answer
+from ..messaging import MessagingError, display_messages, party_label, send_message
+from ..models import (
+    AnswerKind,
+    Attachment,
+    Consent,
+    NotConcernedReason,
+    Party,
+    PlatformAnswer,
+    PromisedAction,
+    RejectionReason,
+    Report,
+)
+from ..questions import display_answers
+from ..states import ReportState
+from ..timeline import event_label
+from .guards import platform_required
+
+PAGE_SIZE = 25
+# What the platform sees of a report's history: its own steps, never the agents' work.
+PLATFORM_EVENTS = {"report.forwarded", "report.read_by_platform", "report.answer_reminder_sent", "report.overdue",
+                   "report.answered", "report.withdrawn", "report.closed"}
+MESSAGE_EVENT = "report.message_sent"
+
+
+# Forms ---------------------------------------------------------------------------------
+
+class ReportFilterForm(forms.Form):
+    etat = forms.ChoiceField(label=gettext_lazy("État"), required=False,
+                             choices=[("", gettext_lazy("Tous les états"))] + list(ReportState.choices))
+    retard = forms.BooleanField(label=gettext_lazy("En retard seulement"), required=False)
+
+
+class _CodesField(forms.MultipleChoiceField):
+    """Required only for the answer kind it belongs to (checked by the form): not marked
+    "optional" on the page, and never refused alone when empty."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def validate(self, value):
+        if value:
+            super().validate(value)
+
+
+class AnswerForm(DsfrBaseForm):
+    kind = forms.ChoiceField(label=gettext_lazy("Sens de votre réponse"), choices=AnswerKind.choices,
+                             widget=forms.RadioSelect,
+                             error_messages={"required": gettext_lazy("Indiquez le sens de votre réponse.")})
+    actions = _CodesField(label=gettext_lazy("Si vous acceptez : les actions que vous vous engagez à réaliser"),
+                          choices=PromisedAction.choices,
+                          help_text=gettext_lazy("Le vendeur sera interrogé 21 jours plus tard sur leur réalisation."))
+    rejection_reasons = _CodesField(label=gettext_lazy("Si vous rejetez la demande : les motifs"),
+                                    choices=RejectionReason.choices)
+    not_concerned_reasons = _CodesField(label=gettext_lazy("Si vous n'êtes pas concernés : les motifs"),
+                                        choices=NotConcernedReason.choices)
+    message_for_seller = forms.CharField(
+        label=gettext_lazy("Message pour le vendeur"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=gettext_lazy("Transmis au vendeur tel quel. Expliquez votre décision et, le cas échéant, "
+                               "ce que vous allez faire et quand."),
+        error_messages={"required": gettext_lazy("Écrivez un message pour le vendeur.")})
+    message_for_administration = forms.CharField(
+        label=gettext_lazy("Message pour l'administration seulement"), max_length=5000, required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy("Ce message n'est PAS montré au vendeur : seul l'observatoire le lit."))
+
+    CODE_FIELDS = {AnswerKind.ACCEPTED: "actions", AnswerKind.REJECTED: "rejection_reasons",
+                   AnswerKind.NOT_CONCERNED: "not_concerned_reasons"}
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        if kind in self.CODE_FIELDS and not cleaned.get(self.CODE_FIELDS[kind]):
+            missing = (_("Cochez au moins une action promise.") if kind == AnswerKind.ACCEPTED
+                       else _("Cochez au moins un motif."))
+            self.add_error(self.CODE_FIELDS[kind], missing)
+        return cleaned
+
+    def answer_payload(self) -> dict:
+        """The service's arguments: only the codes of the chosen kind (boxes ticked in another
+        group, visible when JavaScript is off, are ignored)."""
+        data, kind = self.cleaned_data, self.cleaned_data["kind"]
+        codes = list(data[self.CODE_FIELDS[kind]])
+        return {"kind": kind, "actions": codes if kind == AnswerKind.ACCEPTED else [],
+                "reasons": [] if kind == AnswerKind.ACCEPTED else codes,
+                "message_for_seller": data["message_for_seller"],
+                "message_for_administration": data["message_for_administration"]}
+
+
+class PlatformMessageForm(DsfrBaseForm):
+    recipient = forms.ChoiceField(label=gettext_lazy("Destinataire"), widget=forms.RadioSelect,
+                                  choices=[(Party.SELLER, gettext_lazy("Le vendeur")),
+                                           (Party.OBSERVATORY, gettext_lazy("L'observatoire"))])
+    body = forms.CharField(label=gettext_lazy("Votre message"), max_length=5000,
+                           widget=forms.Textarea(attrs={"rows": 5}),
+                           error_messages={"required": gettext_lazy("Écrivez votre message.")})
+
+
+# Views ---------------------------------------------------------------------------------
+
+def _latest_answer_at():
+    return Subquery(PlatformAnswer.objects.filter(report=OuterRef("pk")).order_by("-id").values("created_at")[:1])
+
+
+def _deadline(report, now) -> dict:
+    """Days left before the answer is due, or "late"."""
+    late = report.state == ReportState.OVERDUE or (
+        report.state == ReportState.FORWARDED and report.answer_due_at is not None and report.answer_due_at < now)
+    days_left = None
+    if report.state == ReportState.FORWARDED and report.answer_due_at and not late:
+        days_left = (timezone.localdate(report.answer_due_at) - timezone.localdate(now)).days
+    return {"late": late, "days_left": days_left}
+
+
+def _forwarded_reports(request):
+    return (Report.objects.visible_to(request.user).filter(marketplace=request.marketplace)
+            .select_related("family").annotate(answered_at=_latest_answer_at()))
+
+
+def _filtered(request, form: ReportFilterForm, now):
+    """The marketplace's forwarded reports, newest first, narrowed by the valid filters (an
+    unknown value is ignored)."""
+    queryset = _forwarded_reports(request).order_by("-forwarded_at", "-id")
+    if form.is_valid():
+        if form.cleaned_data["etat"]:
+            queryset = queryset.filter(state=form.cleaned_data["etat"])
+        if form.cleaned_data["retard"]:
+            queryset = queryset.filter(Q(state=ReportState.OVERDUE)
+                                       | Q(state=ReportState.FORWARDED, answer_due_at__lt=now))
+    return queryset
+
+
+def _filters_query(request) -> str:
+    """The list's filters as a query string, for the export link (the page number left out)."""
+    filters = request.GET.copy()
+    filters.pop("page", None)
+    return filters.urlencode()
+
+
+@require_http_methods(["GET"])
+@platform_required
+def reports(request):
+    form, now = ReportFilterForm(data=request.GET), timezone.now()
+    queryset = _filtered(request, form, now)
+    page = Paginator(queryset.only("reference", "state", "family__label", "forwarded_at", "answer_due_at",
+                                   "platform_first_read_at"), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [{"report": report, **_deadline(report, now)} for report in page.object_list]
+    return render(request, "reports/platform/list.html", {
+        "form": form, "page_obj": page, "rows": rows, "marketplace": request.marketplace,
+        "filtered": bool(request.GET.get("etat") or request.GET.get("retard")),
+        "export_query": _filters_query(request),
+    })
+
+
+def platform_timeline(report: Report) -> list[tuple]:
+    """(when, French label) of what the platform may see of the history."""
+    events = report.events.filter(code__in=PLATFORM_EVENTS | {MESSAGE_EVENT}).order_by("id").only(
+        "code", "created_at", "payload")
+    rows = []
+    for event in events:
+        if event.code == MESSAGE_EVENT:
+            sender, recipient = event.payload.get("from"), event.payload.get("to")
+            if event.payload.get("held") or Party.PLATFORM not in (sender, recipient):
+                continue
+            label = _("Message : %(sender)s → %(recipient)s") % {
+                "sender": party_label(sender, viewer=Party.PLATFORM, report=report),
+                "recipient": party_label(recipient, viewer=Party.PLATFORM, report=report)}
+        else:
+            label = event_label(event)
+        rows.append((event.created_at, label))
+    return rows
+
+
+def _render_report(request, report, *, message_form=None, status=200):
+    view = platform_view(report)
+    answers = list(report.platform_answers.prefetch_related("attachments"))
+    seller_files = []
+    if view["identified"]:
+        # Evidence files only with the seller's identity, and only once the antivirus said clean.
+        seller_files = report.attachments.filter(answer__isnull=True, scan_status=Attachment.ScanStatus.CLEAN)
+    return render(request, "reports/platform/detail.html", {
+        "view": view, "report_answers": display_answers(report.family.questions, view["answers"]),
+        "timeline": platform_timeline(report), "answers": [(a, code_labels(a)) for a in answers],
+        "thread": display_messages(report, Party.PLATFORM), "seller_files": seller_files,
+        "message_form": message_form or PlatformMessageForm(), "can_answer": report.state in ANSWERABLE_STATES,
+        "deadline": _deadline(report, timezone.now()), "marketplace": request.marketplace,
+    }, status=status)
+
+
+@require_http_methods(["GET"])
+@platform_required
+def report_detail(request, reference):
+    report = get_report_for_user(request.user, reference)
+    mark_read_by_platform(report, actor=request.user)
+    return _render_report(request, report)
+
+
+@require_http_methods(["GET", "POST"])
+@platform_required
+def answer(request, reference):
+    report = get_report_for_user(request.user, reference)
+    if report.state not in ANSWERABLE_STATES:
+        messages.warning(request, _("Ce signalement a déjà reçu une réponse ou n'attend plus de réponse : "
+                                    "rien n'a été enregistré une seconde fois.") if request.method == "POST"
+                         else _("Ce signalement n'attend pas de réponse de votre part."))
+        return redirect("platform_space:report", report.reference)
+    mark_read_by_platform(report, actor=request.user)
+    form = AnswerForm(data=request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record_platform_answer(report, actor=request.user, files=request.FILES.getlist("files"),
+                                   **form.answer_payload())
+        except AnswerError as exc:
+            if exc.already_answered:
+                messages.warning(request, exc.message)
+                return redirect("platform_space:report", report.reference)
+            form.add_error(None, exc.message)  # files have no form field: shown in the summary
+        else:
+            messages.success(request, _("Votre réponse a été enregistrée et transmise au vendeur."))
+            return redirect("platform_space:report", report.reference)
+    return render(request, "reports/platform/answer.html", {
+        "form": form, "view": platform_view(report), "max_files": 3, "marketplace": request.marketplace,
+        "files_sent": request.method == "POST" and bool(request.FILES),
+    }, status=422 if form.errors else 200)
+
+
+@require_http_methods(["POST"])
+@platform_required
+def message(request, reference):
+    report = get_report_for_user(request.user, reference)
+    form = PlatformMessageForm(data=request.POST)
+    if form.is_valid():
+        try:
+            send_message(report, sender=Party.PLATFORM, recipient=form.cleaned_data["recipient"],
+                         body=form.cleaned_data["body"], author=request.user)
+        except MessagingError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Votre message a été envoyé."))
+            return redirect("platform_space:report", report.reference)
+    return _render_report(request, report, message_form=form, status=422)
+
+
+@require_http_methods(["GET"])
+@platform_required
+def attachment(request, reference, attachment_id):
+    """The platform's own answer files; the seller's evidence only for an identified seller,
+    once the antivirus said clean."""
+    report = get_report_for_user(request.user, reference)
+    file = get_object_or_404(Attachment, pk=attachment_id, report=report)
+    if file.answer_id is None and (report.consent != Consent.IDENTIFIED
+                                   or file.scan_status != Attachment.ScanStatus.CLEAN):
+        raise Http404
+    return FileResponse(file.file.open("rb"), as_attachment=True, filename=file.original_name)
+
+
+# Export --------------------------------------------------------------------------------
+
+CSV_COLUMNS = [
+    ("reference", gettext_lazy("Référence")), ("family", gettext_lazy("Problème")),
+    ("submitted_at", gettext_lazy("Déposé le")), ("forwarded_at", gettext_lazy("Transmis le")),
+    ("state", gettext_lazy("État")), ("answer_due_at", gettext_lazy("Réponse attendue avant le")),
+    ("read_at", gettext_lazy("Lu le")), ("answered_at", gettext_lazy("Répondu le")),
+    ("identified", gettext_lazy("Vendeur identifié")),
+    ("siret", gettext_lazy("SIRET")), ("siren", gettext_lazy("SIREN")),
+    ("company_name", gettext_lazy("Raison sociale")), ("contact_first_name", gettext_lazy("Prénom")),
+    ("contact_last_name", gettext_lazy("Nom")), ("contact_email", gettext_lazy("Courriel")),
+    ("contact_phone", gettext_lazy("Téléphone")),
+]
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "astimezone"):
+        return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, bool):
+        return _("oui") if value else _("non")
+    text = str(value)
+    # A cell read as a formula by a spreadsheet (CSV injection) is written as text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv_row(report) -> list[str]:
+    view = platform_view(report)  # the identity columns stay empty unless the seller is identified
+    values = {**dict.fromkeys(IDENTITY_FIELDS, ""), **view, "forwarded_at": report.forwarded_at,
+              "read_at": report.platform_first_read_at, "answered_at": report.answered_at}
+    return [_csv_cell(values[key]) for key, _label in CSV_COLUMNS]
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@require_http_methods(["GET"])
+@platform_required
+def export(request):
+    writer = csv.writer(_Echo(), delimiter=";")
+    queryset = _filtered(request, ReportFilterForm(data=request.GET), timezone.now())
+
+    def rows():
+        yield "\ufeff" + writer.writerow([str(label) for _key, label in CSV_COLUMNS])
+        for report in queryset.iterator(chunk_size=500):
+            yield writer.writerow(_csv_row(report))
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    filename = f"fairplace-{request.marketplace.slug}-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
