@@ -59,7 +59,9 @@ def parse_args(argv=None):
     parser.add_argument("--reports", type=int, default=1_000_000, help="reports in the database (default 1000000)")
     parser.add_argument("--reuse", action="store_true",
                         help="keep the database if it exists and generate only the missing reports")
-    parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients (default 8)")
+    parser.add_argument("--clients", default="8",
+                        help="concurrent HTTP clients; several comma-separated values run one after the other, "
+                             "e.g. 1,8 (default 8)")
     parser.add_argument("--requests", type=int, default=200,
                         help="timed requests per combination (default 200)")
     parser.add_argument("--warmup", type=int, default=20, help="untimed requests per combination first (default 20)")
@@ -79,7 +81,11 @@ def parse_args(argv=None):
                                                                   DEFAULT_DATABASE_URL))
     parser.add_argument("--timeout", type=float, default=60.0, help="per-request timeout in seconds")
     args = parser.parse_args(argv)
-    if min(args.reports, args.clients, args.requests, args.workers, args.threads) < 1 or args.warmup < 0:
+    try:
+        args.clients = [int(value) for value in str(args.clients).split(",")]
+    except ValueError:
+        parser.error("--clients takes numbers separated by commas, e.g. 1,8")
+    if min(args.reports, *args.clients, args.requests, args.workers, args.threads) < 1 or args.warmup < 0:
         parser.error("--reports, --clients, --requests, --workers and --threads must be at least 1")
     if not server.is_bench_database(args.database_url):
         parser.error("the database is dropped and recreated: its name must contain 'bench'")
@@ -171,15 +177,20 @@ def agent_cookie() -> str:
 
 
 @dataclass
+class Run:
+    latencies: list = field(default_factory=list)
+    errors: dict = field(default_factory=dict)
+    samples: list = field(default_factory=list)
+    wall: float = 0.0
+
+
+@dataclass
 class Combination:
     marketplace: str
     label: str
     params: dict
     matches: int = 0
-    latencies: list = field(default_factory=list)
-    errors: dict = field(default_factory=dict)
-    samples: list = field(default_factory=list)
-    wall: float = 0.0
+    runs: dict = field(default_factory=dict)  # clients -> Run
 
     @property
     def name(self) -> str:
@@ -212,11 +223,13 @@ def combinations() -> list[Combination]:
 
 # Load ----------------------------------------------------------------------------------------
 
-async def run_combination(base_url: str, combination: Combination, cookie: str, args, timed: bool) -> None:
+async def run_combination(base_url: str, combination: Combination, cookie: str, args, clients: int,
+                          timed: bool) -> Run:
     count = args.requests if timed else args.warmup
     remaining = iter(range(count))
     path = combination.path(args.per_page)
     expected = min(args.per_page, combination.matches)
+    run = Run()
 
     async def agent():
         async with client_session(args.http_client, base_url, args.timeout) as client:
@@ -227,19 +240,18 @@ async def run_combination(base_url: str, combination: Combination, cookie: str, 
                 except ERRORS as exc:
                     status, location, body = type(exc).__name__, "", str(exc).encode()
                 elapsed = time.perf_counter() - started
-                if timed:
-                    combination.latencies.append(elapsed)
+                run.latencies.append(elapsed)
                 rows = len(set(REFERENCE_RE.findall(body))) if status == 200 else 0
                 if status != 200 or rows < expected:
                     key = f"{status} {location}".strip() if status != 200 else f"200 with {rows} rows"
-                    combination.errors[key] = combination.errors.get(key, 0) + 1
-                    if len(combination.samples) < 3:
-                        combination.samples.append(f"{combination.name}: {key} {body[:200]!r}")
+                    run.errors[key] = run.errors.get(key, 0) + 1
+                    if len(run.samples) < 3:
+                        run.samples.append(f"{combination.name}: {key} {body[:200]!r}")
 
     started = time.perf_counter()
-    await asyncio.gather(*(agent() for _ in range(min(args.clients, count))))
-    if timed:
-        combination.wall = time.perf_counter() - started
+    await asyncio.gather(*(agent() for _ in range(min(clients, count))))
+    run.wall = time.perf_counter() - started
+    return run
 
 
 # Queries -------------------------------------------------------------------------------------
@@ -291,13 +303,12 @@ def latency_cells(latencies: list[float], wall: float) -> str:
             f"max {max(ms):6.1f} ms  {len(ms) / wall if wall else 0:6.1f} req/s")
 
 
-def render_table(args, command, info, combos, query_counts, cpu, wall, versions) -> tuple[str, bool]:
-    every = [latency for combo in combos for latency in combo.latencies]
-    errors = sum(sum(combo.errors.values()) for combo in combos)
+def p95_ms(latencies: list[float]) -> float:
+    return percentile([value * 1000 for value in latencies], 0.95)
+
+
+def render_table(args, command, info, combos, query_counts, cpu, walls, versions) -> tuple[str, bool]:
     counts = {per_page: len(measured[0]) for per_page, measured in query_counts.items()}
-    constant = len(set(counts.values())) == 1
-    worst = max(percentile([v * 1000 for v in combo.latencies], 0.95) for combo in combos)
-    overall = percentile([v * 1000 for v in every], 0.95)
     data = (f"{info['reports']:,} reports, {info['events']:,} events (tables {info['report_size']} and "
             f"{info['event_size']} with indexes)")
     if info["generated"]:
@@ -309,31 +320,37 @@ def render_table(args, command, info, combos, query_counts, cpu, wall, versions)
     rows = [
         *server.server_rows(versions, args.workers, args.threads, args.wsgi_app, args.settings),
         ("data", data + f"; VACUUM (ANALYZE) {info['vacuum_s']:.0f} s"),
-        ("clients", f"{args.clients} concurrent ({CLIENTS[args.http_client]}), {args.requests} timed GETs per "
-                    f"combination after {args.warmup} warm-up GETs, first page of {args.per_page} rows"),
+        ("load", f"{CLIENTS[args.http_client]}; {args.requests} timed GETs per combination and client count, "
+                 f"after {args.warmup} warm-up GETs; first page of {args.per_page} rows, newest first"),
     ]
     width = max(len(combo.name) for combo in combos)
-    lines = [f"$ {command}", ""] + aligned(rows) + ["", f"{'combination'.ljust(width)}  {'matches':>8}  latency"]
-    for combo in combos:
-        lines.append(f"{combo.name.ljust(width)}  {combo.matches:>8,}  {latency_cells(combo.latencies, combo.wall)}"
-                     + (f"  errors {combo.errors}" if combo.errors else ""))
-    lines.append(f"{'overall'.ljust(width)}  {'':>8}  {latency_cells(every, wall)}")
+    lines = [f"$ {command}", ""] + aligned(rows)
+    criteria, samples = {}, []
+    for clients in args.clients:
+        runs = [combo.runs[clients] for combo in combos]
+        every = [latency for run in runs for latency in run.latencies]
+        lines += ["", f"{clients} concurrent client{'s' if clients > 1 else ''}",
+                  f"{'combination'.ljust(width)}  {'matches':>8}  latency (queueing in gunicorn included)"]
+        for combo, run in zip(combos, runs, strict=True):
+            lines.append(f"{combo.name.ljust(width)}  {combo.matches:>8,}  {latency_cells(run.latencies, run.wall)}"
+                         + (f"  errors {run.errors}" if run.errors else ""))
+        lines.append(f"{'overall'.ljust(width)}  {'':>8}  {latency_cells(every, walls[clients])}")
+        lines.append("CPU: " + server.describe_cpu(cpu[clients], walls[clients]))
+        worst = max(p95_ms(run.latencies) for run in runs)
+        criteria[f"{clients} client{'s' if clients > 1 else ''}: p95 < {TARGET_P95_MS:.0f} ms in every combination "
+                 f"(worst {worst:.1f} ms, overall {p95_ms(every):.1f} ms)"] = worst < TARGET_P95_MS
+        criteria[f"{clients} client{'s' if clients > 1 else ''}: errors = 0"] = not any(run.errors for run in runs)
+        samples += [sample for run in runs for sample in run.samples]
     sample = next(iter(query_counts.values()))
     lines += ["", "queries of one page (in-process, warm, " + combos[0].name + "):"]
     for per_page, (queries, elapsed, db_time, rendered) in query_counts.items():
         lines.append(f"  per_page {per_page:>3}: {len(queries)} queries, {rendered} rows shown, "
                      f"{elapsed * 1000:.1f} ms in-process ({db_time * 1000:.1f} ms waiting for the database)")
     lines.extend("  " + line for line in describe("per_page 20", *sample[:3])[1:])
-    lines += ["", aligned([("CPU during run", server.describe_cpu(cpu, wall))])[0]]
-    samples = [sample for combo in combos for sample in combo.samples]
     if samples:
         lines += ["", "error samples:"] + [f"  {sample}" for sample in samples[:5]]
-    criteria = {
-        f"p95 < {TARGET_P95_MS:.0f} ms in every combination (worst {worst:.1f} ms, overall {overall:.1f} ms)":
-            worst < TARGET_P95_MS,
-        "query count constant for 20/50/100 rows (" + "/".join(str(n) for n in counts.values()) + ")": constant,
-        "errors = 0": errors == 0,
-    }
+    criteria["query count constant for 20/50/100 rows (" + "/".join(str(n) for n in counts.values()) + ")"] = (
+        len(set(counts.values())) == 1)
     closing, passed = verdict(criteria)
     lines += ["", closing]
     return "\n".join(lines), passed
@@ -365,23 +382,22 @@ def main(argv=None) -> int:
     log_path = RESULTS_DIR / f"gunicorn-backoffice-{stamp}.log"
     gunicorn_cmd = server.gunicorn_command(port, args.workers, args.threads, args.wsgi_app)
     print(f"server: {' '.join(gunicorn_cmd[1:])}", flush=True)
+    cpu, walls = {}, {}
     with server.running_gunicorn(gunicorn_cmd, args.database_url, base_url, log_path) as proc:
         for combo in combos:
-            asyncio.run(run_combination(base_url, combo, cookie, args, timed=False))
-        warm_errors = {combo.name: dict(combo.errors) for combo in combos if combo.errors}
-        if warm_errors:
-            print(f"warning: errors during the warm-up: {warm_errors}", flush=True)
-        for combo in combos:
-            combo.errors, combo.samples = {}, []
-        before = server.cpu_snapshot(proc.pid)
-        started = time.perf_counter()
-        for combo in combos:
-            print(f"timing {combo.name} ({combo.matches:,} matches) …", flush=True)
-            asyncio.run(run_combination(base_url, combo, cookie, args, timed=True))
-        wall = time.perf_counter() - started
-        cpu = server.cpu_used(before, server.cpu_snapshot(proc.pid))
+            warm = asyncio.run(run_combination(base_url, combo, cookie, args, max(args.clients), timed=False))
+            if warm.errors:
+                print(f"warning: errors during the warm-up of {combo.name}: {warm.errors}", flush=True)
+        for clients in args.clients:
+            before = server.cpu_snapshot(proc.pid)
+            started = time.perf_counter()
+            for combo in combos:
+                print(f"timing {combo.name} ({combo.matches:,} matches), {clients} clients …", flush=True)
+                combo.runs[clients] = asyncio.run(run_combination(base_url, combo, cookie, args, clients, True))
+            walls[clients] = time.perf_counter() - started
+            cpu[clients] = server.cpu_used(before, server.cpu_snapshot(proc.pid))
 
-    table, passed = render_table(args, command, info, combos, query_counts, cpu, wall, versions)
+    table, passed = render_table(args, command, info, combos, query_counts, cpu, walls, versions)
     if plans:
         table += "\n\nEXPLAIN (ANALYZE, BUFFERS) of the queue's statements on reports_report:\n\n" + "\n".join(plans)
     publish(table, "backoffice", stamp, log_path)

@@ -182,8 +182,8 @@ def personas(reference_data, django_user_model):
         "platform_b": user("rep@manomano.test", Role.PLATFORM),
         "no_role": user("personne@fairplace.test", ""),
     }
-    PlatformRepresentative.objects.create(user=people["platform_a"], marketplace=Marketplace.objects.get(slug="cdiscount"))
-    PlatformRepresentative.objects.create(user=people["platform_b"], marketplace=Marketplace.objects.get(slug="manomano"))
+    for name, slug in (("platform_a", "cdiscount"), ("platform_b", "manomano")):
+        PlatformRepresentative.objects.create(user=people[name], marketplace=Marketplace.objects.get(slug=slug))
     return people
 
 

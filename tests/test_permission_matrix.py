@@ -234,7 +234,8 @@ def test_no_identity_reaches_a_platform_page_or_export_without_consent(client, p
         ("platform_space:reports", ()), ("platform_space:export", ()),
         ("platform_space:report", (report.reference,)), ("platform_space:answer", (report.reference,))]]
     answered = client.post(reverse("platform_space:answer", args=[report.reference]), {
-        "kind": "rejected", "rejection_reasons": ["terms_breach"], "message_for_seller": "Nous maintenons la décision."})
+        "kind": "rejected", "rejection_reasons": ["terms_breach"],
+        "message_for_seller": "Nous maintenons la décision."})
     assert answered.status_code == 302
     pages.append(client.get(reverse("platform_space:report", args=[report.reference])))
     assert all(page.status_code == 200 for page in pages)

@@ -51,13 +51,23 @@ def query_kind(sql: str) -> str:
     verb = words[0].upper() if words else "?"
     table = "?"
     for marker in ("FROM", "INTO", "UPDATE"):
-        if marker in words[:40]:
-            index = words.index(marker)
-            if index + 1 < len(words):
-                table = words[index + 1]
-                break
+        index = _top_level_index(words, marker)
+        if index is not None and index + 1 < len(words):
+            table = words[index + 1]
+            break
     if verb == "UPDATE" and len(words) > 1:
         table = words[1]
     if "FOR" in words and "UPDATE" in words[words.index("FOR"):]:
         verb += " … FOR UPDATE"
     return f"{verb} {table}".strip()
+
+
+def _top_level_index(words: list[str], marker: str) -> int | None:
+    """Index of the first ``marker`` outside parentheses: the FROM of the statement, not of a
+    subquery in its select list (an EXISTS annotation, for instance)."""
+    depth = 0
+    for index, word in enumerate(words):
+        if word == marker and depth == 0:
+            return index
+        depth += word.count("(") - word.count(")")
+    return None

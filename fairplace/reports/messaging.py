@@ -169,6 +169,7 @@ def _notify_observatory(report: Report, message: Message, *, template: str) -> N
         "reference": report.reference,
         "sender": party_label(message.sender, viewer=OBSERVATORY, report=report),
         "recipient": party_label(message.recipient, viewer=OBSERVATORY, report=report),
+        "url": settings.FAIRPLACE_PUBLIC_URL + reverse("backoffice:case", args=[report.reference]),
     })
 
 
