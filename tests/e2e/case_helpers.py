@@ -150,3 +150,13 @@ def write_pdf(path, text: str = "Compte reactive le 12 mars") -> None:
     content += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
     content += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref_at}\n%%EOF\n".encode()
     path.write_bytes(content)
+
+
+def error_links_lead_to_fields(page: Page) -> None:
+    """Every link of the error summary leads to a field of the page (one element with that id)."""
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_visible()
+    hrefs = summary.locator("a").evaluate_all("links => links.map(link => link.getAttribute('href'))")
+    assert hrefs, "le récapitulatif des erreurs n'a aucun lien vers les champs"
+    broken = [href for href in hrefs if page.locator(href).count() != 1]
+    assert broken == [], f"liens du récapitulatif des erreurs sans champ : {broken}"

@@ -26,6 +26,7 @@ from tests.e2e.case_helpers import (
     answered_report,
     choose,
     current_code,
+    error_links_lead_to_fields,
     forwarded_report,
     log_in,
     make_agent,
@@ -106,6 +107,7 @@ def test_an_agent_logs_in_with_totp_triages_and_forwards_a_report(desktop, shoot
     page.get_by_label("Code à 6 chiffres").fill(wrong_code)
     page.get_by_role("button", name="Valider").click()
     expect(page.locator("#error-summary")).to_contain_text("Ce code n'est pas valide.")
+    error_links_lead_to_fields(page)
     shoot(page, "code-errone")
     page.wait_for_timeout(1100)  # django-otp makes the next try wait 1 s after a wrong code
     page.get_by_label("Code à 6 chiffres").fill(current_code(device))
@@ -241,6 +243,7 @@ def test_the_platform_reads_an_anonymous_report_and_answers_it(desktop, page, sh
     expect(summary).to_contain_text("Sens de votre réponse : Indiquez le sens de votre réponse.")
     expect(summary).to_contain_text("Message pour le vendeur : Écrivez un message pour le vendeur.")
     expect(summary).to_be_focused()
+    error_links_lead_to_fields(platform)
     shoot(platform, "reponse-erreurs")
 
     # Then a complete answer, with a PDF.
@@ -292,7 +295,8 @@ def test_the_platform_reads_an_anonymous_report_and_answers_it(desktop, page, sh
     expect(page.locator("#state")).to_have_text("Réponse de la plateforme reçue")
     answer_section = page.locator("#reponse")
     expect(answer_section).to_contain_text(MESSAGE_FOR_SELLER)
-    expect(answer_section).to_contain_text("reactivation-compte.pdf")
+    expect(answer_section.locator("li", has_text="reactivation-compte.pdf")).to_contain_text(
+        "analyse antivirus en cours")  # downloadable once the antivirus said clean
     assert MESSAGE_FOR_ADMINISTRATION not in page.content()
     assert "administration" not in answer_section.inner_text()
     shoot(page, "vendeur-voit-la-reponse")
@@ -334,6 +338,8 @@ def test_the_seller_rates_the_answer_and_says_whether_the_promise_was_kept(page,
     rating_form.get_by_role("button", name="Envoyer mon avis").click()
     expect(page.locator("#error-summary")).to_contain_text(
         "Cette réponse vous satisfait-elle ? : Choisissez votre avis sur la réponse.")
+    error_links_lead_to_fields(page)
+    expect(page.locator("#error-summary")).to_be_focused()  # read first by a screen reader
     shoot(page, "avis-erreur")
     rating_form = page.locator("#rating-form")
     for label in ("Satisfaisante", "En partie satisfaisante", "Pas satisfaisante"):

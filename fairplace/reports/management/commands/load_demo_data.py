@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 
 from fairplace.core.models import User
 from fairplace.platforms.models import Marketplace, PlatformRepresentative
@@ -19,8 +20,18 @@ DEMO_PLATFORM = ("plateforme@fairplace.demo", "cdiscount")
 class Command(BaseCommand):
     help = "Crée les comptes et signalements de démonstration (idempotent). Jamais en production."
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        # The demo sellers and platform do not exist: their notifications (sent when the
+        # transaction commits) are not printed.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"), transaction.atomic():
+            created = self._load()
+        self.stdout.write(f"Signalements de démonstration créés : {created}")
+        self.stdout.write("Comptes de démonstration (connexion : /compte/connexion/ ; "
+                          "double authentification demandée à la première connexion, sauf pour la plateforme) :")
+        for email, label, _role, _superuser in DEMO_USERS:
+            self.stdout.write(f"  {label:<26} {email:<27} mot de passe : {DEMO_PASSWORD}")
+
+    def _load(self) -> int:
         for email, label, role, superuser in DEMO_USERS:
             user, created = User.objects.get_or_create(
                 email=email, defaults={"is_staff": superuser, "is_superuser": superuser,
@@ -31,10 +42,5 @@ class Command(BaseCommand):
         email, slug = DEMO_PLATFORM
         PlatformRepresentative.objects.get_or_create(
             user=User.objects.get(email=email), defaults={"marketplace": Marketplace.objects.get(slug=slug)})
-        created = create_demo_reports(agent=User.objects.get(email="agent@fairplace.demo"),
-                                      mediator=User.objects.get(email="mediateur@fairplace.demo"))
-        self.stdout.write(f"Signalements de démonstration créés : {created}")
-        self.stdout.write("Comptes de démonstration (connexion : /compte/connexion/ ; "
-                          "double authentification demandée à la première connexion, sauf pour la plateforme) :")
-        for email, label, _role, _superuser in DEMO_USERS:
-            self.stdout.write(f"  {label:<26} {email:<24} mot de passe : {DEMO_PASSWORD}")
+        return create_demo_reports(agent=User.objects.get(email="agent@fairplace.demo"),
+                                   mediator=User.objects.get(email="mediateur@fairplace.demo"))
