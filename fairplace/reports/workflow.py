@@ -63,6 +63,8 @@ class Transition:
     payload_keys: tuple[str, ...] = field(default=())
     # Who may take this step (``actor_kind`` of apply_transition).
     actors: frozenset[str] = frozenset({AGENT})
+    # The guard reads the report only (no payload): a step it refuses is not offered at all.
+    guard_reads_report_only: bool = False
 
 
 def _needs_reason(report, payload):
@@ -163,9 +165,9 @@ TRANSITIONS = {t.name: t for t in [
     _t("mark_duplicate", gettext_lazy("Marquer comme doublon"), [S.SUBMITTED, S.QUALIFIED], S.DUPLICATE,
        "report.duplicate", guard=_duplicate_guard, payload_keys=("duplicate_of",)),
     _t("forward", gettext_lazy("Transmettre à la plateforme"), [S.QUALIFIED], S.FORWARDED, "report.forwarded",
-       guard=_forward_guard, notify_seller=True),
+       guard=_forward_guard, notify_seller=True, guard_reads_report_only=True),
     _t("mark_overdue", gettext_lazy("Constater l'absence de réponse"), [S.FORWARDED], S.OVERDUE, "report.overdue",
-       guard=_overdue_guard, notify_seller=True, actors=frozenset({SYSTEM, AGENT})),
+       guard=_overdue_guard, notify_seller=True, actors=frozenset({SYSTEM, AGENT}), guard_reads_report_only=True),
     # Platforms answer in their space; an agent may record an answer received another way.
     _t("record_answer", gettext_lazy("Enregistrer la réponse de la plateforme"), [S.FORWARDED, S.OVERDUE],
        S.ANSWERED, "report.answered", guard=_answer_guard, notify_seller=True,
@@ -187,7 +189,11 @@ TRANSITIONS = {t.name: t for t in [
 
 
 def available_transitions(report: Report, actor_kind: str = AGENT) -> list[Transition]:
-    return [t for t in TRANSITIONS.values() if report.state in t.sources and actor_kind in t.actors]
+    """The steps ``actor_kind`` may offer on ``report`` now. Steps whose guard reads only the
+    report and refuses (forwarding a "baromètre seulement" report, overdue before the
+    deadline) are left out; the others are offered and their guard answers on submit."""
+    return [t for t in TRANSITIONS.values() if report.state in t.sources and actor_kind in t.actors
+            and not (t.guard_reads_report_only and t.guard(report, {"_actor_kind": actor_kind}))]
 
 
 def apply_transition(report: Report, name: str, *, actor=None, actor_kind: str = "agent", **payload) -> Report:

@@ -160,3 +160,25 @@ def error_links_lead_to_fields(page: Page) -> None:
     assert hrefs, "le récapitulatif des erreurs n'a aucun lien vers les champs"
     broken = [href for href in hrefs if page.locator(href).count() != 1]
     assert broken == [], f"liens du récapitulatif des erreurs sans champ : {broken}"
+
+
+def unnamed_controls(page: Page) -> list[str]:
+    """Form fields without a label (nor aria-label/-labelledby) and buttons or links without an
+    accessible name, in the page's main content and header."""
+    return page.evaluate("""() => {
+        const problems = [];
+        const describe = el => el.outerHTML.slice(0, 120);
+        for (const field of document.querySelectorAll("input, select, textarea")) {
+            if (field.type === "hidden") continue;
+            const named = field.labels.length || field.getAttribute("aria-label")
+                || field.getAttribute("aria-labelledby") || field.getAttribute("title");
+            if (!named) problems.push("champ sans étiquette : " + describe(field));
+        }
+        for (const control of document.querySelectorAll("button, a[href]")) {
+            const text = (control.innerText || control.textContent || "").trim();
+            const named = text || control.getAttribute("aria-label") || control.getAttribute("title")
+                || control.getAttribute("aria-labelledby") || control.querySelector("img[alt]:not([alt=''])");
+            if (!named) problems.push("bouton ou lien sans nom : " + describe(control));
+        }
+        return problems;
+    }""")

@@ -45,7 +45,10 @@ def browser():
         _no_browser(f"module playwright indisponible : {exc}")
     playwright = sync_playwright().start()
     try:
-        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        # French browser chrome too (file inputs, date placeholders): Chromium reads the
+        # process locale, not --lang.
+        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS,
+                                              env={**os.environ, "LANGUAGE": "fr", "LANG": "fr_FR.UTF-8"})
     except PlaywrightError as exc:
         playwright.stop()
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)

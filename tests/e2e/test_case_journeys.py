@@ -35,6 +35,7 @@ from tests.e2e.case_helpers import (
     submit_report,
     tick,
     tracking_path,
+    unnamed_controls,
     write_pdf,
 )
 from tests.e2e.conftest import SCREENSHOTS, _test_name
@@ -65,6 +66,19 @@ def desktop(request, browser, live_server, e2e_reference_data):
         context.close()
 
 
+@pytest.fixture
+def shot(shoot):
+    """Like shoot(page, step), after checking that every field of the page has a label and every
+    button or link a name."""
+
+    def take(page: Page, step: str, **kwargs):
+        problems = unnamed_controls(page)
+        assert problems == [], f"{step} : {problems}"
+        return shoot(page, step, **kwargs)
+
+    return take
+
+
 def success_message(page: Page):
     return page.locator(".fr-alert--success")
 
@@ -90,7 +104,7 @@ def events_of(report: Report) -> list[tuple]:
 
 # 1. The agent ------------------------------------------------------------------------------
 
-def test_an_agent_logs_in_with_totp_triages_and_forwards_a_report(desktop, shoot):
+def test_an_agent_logs_in_with_totp_triages_and_forwards_a_report(desktop, shot):
     page = desktop
     agent, device = make_agent()
     report = submit_report()
@@ -100,7 +114,7 @@ def test_an_agent_logs_in_with_totp_triages_and_forwards_a_report(desktop, shoot
     # The queue asks for a login, then for the code of the authenticator app.
     page.goto("/gestion/")
     expect(page).to_have_url(re.compile(r"/compte/connexion/\?next=/gestion/$"))
-    log_in(page, AGENT_EMAIL, shoot=shoot)
+    log_in(page, AGENT_EMAIL, shoot=shot)
     expect(page).to_have_url(re.compile(r"/compte/verification/"))
     expect(page.locator("h1")).to_have_text("Confirmez votre identité")
     wrong_code = f"{(int(current_code(device)) + 500_000) % 1_000_000:06d}"
@@ -108,10 +122,10 @@ def test_an_agent_logs_in_with_totp_triages_and_forwards_a_report(desktop, shoot
     page.get_by_role("button", name="Valider").click()
     expect(page.locator("#error-summary")).to_contain_text("Ce code n'est pas valide.")
     error_links_lead_to_fields(page)
-    shoot(page, "code-errone")
+    shot(page, "code-errone")
     page.wait_for_timeout(1100)  # django-otp makes the next try wait 1 s after a wrong code
     page.get_by_label("Code à 6 chiffres").fill(current_code(device))
-    shoot(page, "code")
+    shot(page, "code")
     page.get_by_role("button", name="Valider").click()
 
     # The queue: both reports; the filter on "Reçu, en attente d'examen" keeps the new one.
@@ -120,7 +134,7 @@ def test_an_agent_logs_in_with_totp_triages_and_forwards_a_report(desktop, shoot
     results = page.locator("table")
     expect(results).to_contain_text(report.reference)
     expect(results).to_contain_text(other.reference)
-    shoot(page, "file")
+    shot(page, "file")
     filters = page.locator("form", has=page.get_by_role("button", name="Filtrer"))
     tick(page, filters.get_by_label("Reçu, en attente d'examen"))
     filters.get_by_role("button", name="Filtrer").click()
@@ -129,7 +143,7 @@ def test_an_agent_logs_in_with_totp_triages_and_forwards_a_report(desktop, shoot
     expect(results).to_contain_text(report.reference)
     expect(results).not_to_contain_text(other.reference)
     expect(filters.get_by_label("Reçu, en attente d'examen")).to_be_checked()
-    shoot(page, "file-filtree")
+    shot(page, "file-filtree")
 
     # The case.
     results.get_by_role("link", name=report.reference).click()
@@ -138,23 +152,23 @@ def test_an_agent_logs_in_with_totp_triages_and_forwards_a_report(desktop, shoot
     expect(page.locator("#state")).to_have_text("Reçu, en attente d'examen")
     expect(page.locator("#consent")).to_have_text("Transmission anonyme")
     expect(page.locator("#assignee")).to_have_text("Personne")
-    shoot(page, "dossier")
+    shot(page, "dossier")
 
     page.get_by_role("button", name="M'attribuer le dossier").click()
     expect(success_message(page)).to_have_text(f"Dossier attribué à {AGENT_EMAIL}.")
     expect(page.locator("#assignee")).to_have_text(AGENT_EMAIL)
     expect(page.get_by_role("button", name="M'attribuer le dossier")).to_be_disabled()
-    shoot(page, "attribue")
+    shot(page, "attribue")
 
     run_transition(page, "qualify", "Qualifier")
     expect(success_message(page)).to_have_text("Action « Qualifier » enregistrée.")
     expect(page.locator("#state")).to_have_text("Examiné par l'observatoire")
-    shoot(page, "qualifie")
+    shot(page, "qualifie")
 
     opener = accordion_button(page, "forward")
     opener.click()
     expect(page.locator("#action-forward")).to_be_visible()
-    shoot(page, "transmettre-ouvert", full_page=False)
+    shot(page, "transmettre-ouvert", full_page=False)
     page.locator("#action-forward").get_by_role("button", name="Transmettre à la plateforme").click()
     expect(success_message(page)).to_have_text("Action « Transmettre à la plateforme » enregistrée.")
     expect(page.locator("#state")).to_have_text("Transmis à la plateforme")
@@ -172,7 +186,7 @@ def test_an_agent_logs_in_with_totp_triages_and_forwards_a_report(desktop, shoot
     forwarded_row = timeline.locator("tr", has_text="Signalement transmis à la plateforme")
     expect(forwarded_row).to_contain_text("l'observatoire")
     expect(forwarded_row).to_contain_text(AGENT_EMAIL)
-    shoot(page, "transmis")
+    shot(page, "transmis")
     assert page.js_errors == [], page.js_errors
 
     report.refresh_from_db()
@@ -192,7 +206,7 @@ def test_an_agent_logs_in_with_totp_triages_and_forwards_a_report(desktop, shoot
 
 # 2. The platform ---------------------------------------------------------------------------
 
-def test_the_platform_reads_an_anonymous_report_and_answers_it(desktop, page, shoot, tmp_path):
+def test_the_platform_reads_an_anonymous_report_and_answers_it(desktop, page, shot, tmp_path):
     platform = desktop
     agent, _device = make_agent()
     representative = make_platform_representative()
@@ -202,14 +216,14 @@ def test_the_platform_reads_an_anonymous_report_and_answers_it(desktop, page, sh
     # No second factor for a platform: the password leads straight to the platform space.
     platform.goto("/plateforme/")
     expect(platform).to_have_url(re.compile(r"/compte/connexion/\?next=/plateforme/$"))
-    log_in(platform, PLATFORM_EMAIL, shoot=shoot)
+    log_in(platform, PLATFORM_EMAIL, shoot=shot)
     expect(platform).to_have_url(path_re("/plateforme/"))
     expect(platform.locator("h1")).to_have_text("Signalements transmis à Cdiscount")
     rows = platform.locator("table tbody")
     expect(rows).to_contain_text(report.reference)
     expect(rows).not_to_contain_text(elsewhere.reference)  # ManoMano's report
     expect(rows.locator("tr", has_text=report.reference)).to_contain_text("non lu")
-    shoot(platform, "liste")
+    shot(platform, "liste")
 
     # The report: the seller stays anonymous.
     rows.get_by_role("link", name=report.reference).click()
@@ -223,7 +237,7 @@ def test_the_platform_reads_an_anonymous_report_and_answers_it(desktop, page, sh
     for secret in (SIRET, SIREN, COMPANY_NAME, FIRST_NAME, LAST_NAME, SELLER_EMAIL):
         assert secret not in html, f"{secret!r} figure sur la page de la plateforme"
     expect(platform.locator("main")).to_contain_text("Signalement lu par la plateforme")
-    shoot(platform, "signalement-anonyme")
+    shot(platform, "signalement-anonyme")
     report.refresh_from_db()
     assert report.platform_first_read_at is not None
     first_read_at = report.platform_first_read_at
@@ -234,7 +248,7 @@ def test_the_platform_reads_an_anonymous_report_and_answers_it(desktop, page, sh
     expect(platform.locator("h1")).to_contain_text("Répondre au signalement")
     # The codes of a kind appear once the kind is chosen.
     expect(platform.get_by_label("Réactivation du compte ou des offres")).to_be_hidden()
-    shoot(platform, "reponse-vide")
+    shot(platform, "reponse-vide")
     with platform.expect_response(lambda r: r.request.method == "POST" and "/repondre/" in r.url) as posted:
         platform.get_by_role("button", name="Envoyer la réponse").click()
     assert posted.value.status == 422
@@ -244,7 +258,7 @@ def test_the_platform_reads_an_anonymous_report_and_answers_it(desktop, page, sh
     expect(summary).to_contain_text("Message pour le vendeur : Écrivez un message pour le vendeur.")
     expect(summary).to_be_focused()
     error_links_lead_to_fields(platform)
-    shoot(platform, "reponse-erreurs")
+    shot(platform, "reponse-erreurs")
 
     # Then a complete answer, with a PDF.
     choose(platform, "kind", "accepted")
@@ -256,8 +270,8 @@ def test_the_platform_reads_an_anonymous_report_and_answers_it(desktop, page, sh
     platform.get_by_label("Message pour l'administration seulement").fill(MESSAGE_FOR_ADMINISTRATION)
     proof = tmp_path / "reactivation-compte.pdf"
     write_pdf(proof)
-    platform.get_by_label("Pièces jointes (facultatif)").set_input_files(str(proof))
-    shoot(platform, "reponse-remplie")
+    platform.get_by_label("Pièces jointes (Optionnel)").set_input_files(str(proof))
+    shot(platform, "reponse-remplie")
     with platform.expect_response(lambda r: r.request.method == "POST" and "/repondre/" in r.url) as posted:
         platform.get_by_role("button", name="Envoyer la réponse").click()
     assert posted.value.status == 302
@@ -271,7 +285,7 @@ def test_the_platform_reads_an_anonymous_report_and_answers_it(desktop, page, sh
     expect(card).to_contain_text(MESSAGE_FOR_ADMINISTRATION)  # the platform sees its own note
     expect(card.get_by_role("link", name="reactivation-compte.pdf")).to_be_visible()
     expect(platform.get_by_role("link", name="Répondre au signalement")).to_have_count(0)
-    shoot(platform, "reponse-enregistree")
+    shot(platform, "reponse-enregistree")
     assert platform.js_errors == [], platform.js_errors
 
     report.refresh_from_db()
@@ -299,12 +313,12 @@ def test_the_platform_reads_an_anonymous_report_and_answers_it(desktop, page, sh
         "analyse antivirus en cours")  # downloadable once the antivirus said clean
     assert MESSAGE_FOR_ADMINISTRATION not in page.content()
     assert "administration" not in answer_section.inner_text()
-    shoot(page, "vendeur-voit-la-reponse")
+    shot(page, "vendeur-voit-la-reponse")
 
 
 # 3. The seller -----------------------------------------------------------------------------
 
-def test_the_seller_rates_the_answer_and_says_whether_the_promise_was_kept(page, shoot):
+def test_the_seller_rates_the_answer_and_says_whether_the_promise_was_kept(page, shot):
     agent, _device = make_agent()
     representative = make_platform_representative()
     report = answered_report(agent, representative)
@@ -315,7 +329,7 @@ def test_the_seller_rates_the_answer_and_says_whether_the_promise_was_kept(page,
     row = page.locator("table tr", has_text=report.reference)
     expect(row).to_contain_text("Cdiscount")
     expect(row).to_contain_text("Réponse de la plateforme reçue")
-    shoot(page, "mes-signalements")
+    shot(page, "mes-signalements")
     row.get_by_role("link", name=report.reference).click()
 
     # The answer, as the seller sees it.
@@ -331,7 +345,7 @@ def test_the_seller_rates_the_answer_and_says_whether_the_promise_was_kept(page,
     assert MESSAGE_FOR_ADMINISTRATION not in page.content()
     expect(page.locator("#rating-form")).to_be_visible()
     expect(page.locator("#action-form")).to_be_visible()
-    shoot(page, "reponse")
+    shot(page, "reponse")
 
     # The rating: sent without a choice first.
     rating_form = page.locator("#rating-form")
@@ -340,25 +354,25 @@ def test_the_seller_rates_the_answer_and_says_whether_the_promise_was_kept(page,
         "Cette réponse vous satisfait-elle ? : Choisissez votre avis sur la réponse.")
     error_links_lead_to_fields(page)
     expect(page.locator("#error-summary")).to_be_focused()  # read first by a screen reader
-    shoot(page, "avis-erreur")
+    shot(page, "avis-erreur")
     rating_form = page.locator("#rating-form")
     for label in ("Satisfaisante", "En partie satisfaisante", "Pas satisfaisante"):
         expect(rating_form.get_by_label(label, exact=True)).to_be_attached()
     tick(page, rating_form.get_by_label("En partie satisfaisante", exact=True))
     rating_form.get_by_label("Commentaire").fill("Le compte est réactivé, mais j'ai perdu trois semaines de ventes.")
-    shoot(page, "avis")
+    shot(page, "avis")
     rating_form.get_by_role("button", name="Envoyer mon avis").click()
     expect(success_message(page)).to_have_text("Merci : votre avis sur la réponse de la plateforme a été enregistré.")
     expect(page.locator("#rating-given")).to_have_text("Vous avez jugé cette réponse : en partie satisfaisante.")
     expect(page.locator("#rating-form")).to_have_count(0)
-    shoot(page, "avis-enregistre")
+    shot(page, "avis-enregistre")
 
     # The promised action: it happened in part.
     action_form = page.locator("#action-form")
     expect(action_form).to_contain_text("La plateforme a-t-elle réalisé ce qu'elle avait promis ?")
     tick(page, action_form.get_by_label("En partie", exact=True))
     action_form.get_by_label("Commentaire").fill("Le compte est réactivé ; les sommes retenues ne sont pas versées.")
-    shoot(page, "action")
+    shot(page, "action")
     action_form.get_by_role("button", name="Envoyer ma réponse").click()
     expect(success_message(page)).to_have_text("Merci : votre réponse sur l'action promise a été enregistrée.")
     expect(page.locator("#confirmation-given")).to_have_text("Action promise — votre réponse : En partie.")
@@ -366,7 +380,7 @@ def test_the_seller_rates_the_answer_and_says_whether_the_promise_was_kept(page,
     history = page.locator("main ul", has_text="Signalement envoyé")
     expect(history).to_contain_text("Réponse évaluée par le vendeur")
     expect(history).to_contain_text("Le vendeur a dit si l'action promise a été réalisée")
-    shoot(page, "action-enregistree")
+    shot(page, "action-enregistree")
     assert page.js_errors == [], page.js_errors
 
     answer = PlatformAnswer.objects.get(report=report)

@@ -14,7 +14,7 @@ from fairplace.reports.events import verify_chain
 from fairplace.reports.models import PlatformAnswer, Report, ReportEvent
 from fairplace.reports.schedule import REMINDER_EVENT, mark_overdue_reports, send_answer_reminders
 from fairplace.reports.states import Outcome, ReportState
-from fairplace.reports.workflow import TRANSITIONS, TransitionError, apply_transition
+from fairplace.reports.workflow import TRANSITIONS, TransitionError, apply_transition, available_transitions
 
 pytestmark = pytest.mark.django_db
 S = ReportState
@@ -272,3 +272,12 @@ def test_a_rewritten_event_breaks_the_chain_and_the_command_says_so(make_report)
     assert not verify_chain(report)
     with pytest.raises(CommandError, match=report.reference):
         call_command("verify_event_chains")
+
+
+def test_steps_the_report_itself_rules_out_are_not_offered(make_report):
+    names = lambda report: {t.name for t in available_transitions(report, "agent")}  # noqa: E731
+    assert "forward" in names(make_report(S.QUALIFIED, consent="anonymous"))
+    assert "forward" not in names(make_report(S.QUALIFIED, consent="barometer_only"))
+    assert "mark_overdue" not in names(make_report(S.FORWARDED, answer_due_at=timezone.now() + timedelta(days=3)))
+    assert "mark_overdue" in names(make_report(S.FORWARDED, answer_due_at=timezone.now() - timedelta(days=1)))
+    assert {t.name for t in available_transitions(make_report(S.FORWARDED), "platform")} == {"record_answer"}

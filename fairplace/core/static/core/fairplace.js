@@ -1,3 +1,4 @@
+// Loaded on every page (base.html).
 // Progressive enhancement only: the server validates everything and ignores answers to
 // questions that do not apply.
 (function () {
