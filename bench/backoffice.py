@@ -145,13 +145,11 @@ def table_sizes() -> dict:
     from fairplace.reports.models import Report, ReportEvent
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT (SELECT reltuples::bigint FROM pg_class WHERE relname = %s), "
-                       "(SELECT reltuples::bigint FROM pg_class WHERE relname = %s), "
-                       "pg_size_pretty(pg_total_relation_size(%s)), pg_size_pretty(pg_total_relation_size(%s))",
-                       [Report._meta.db_table, ReportEvent._meta.db_table, Report._meta.db_table,
-                        ReportEvent._meta.db_table])
-        reports, events, report_size, event_size = cursor.fetchone()
-    return {"reports": reports, "events": events, "report_size": report_size, "event_size": event_size}
+        cursor.execute("SELECT pg_size_pretty(pg_total_relation_size(%s)), pg_size_pretty(pg_total_relation_size(%s))",
+                       [Report._meta.db_table, ReportEvent._meta.db_table])
+        report_size, event_size = cursor.fetchone()
+    return {"reports": Report.objects.count(), "events": ReportEvent.objects.count(), "report_size": report_size,
+            "event_size": event_size}
 
 
 def agent_cookie() -> str:
@@ -364,6 +362,12 @@ def main(argv=None) -> int:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     info = prepare_database(args)
+    if args.wsgi_app != server.APP:
+        # A candidate application (a module patching the queue): the in-process measurements
+        # (matches, queries, EXPLAIN) run the same code as gunicorn.
+        import importlib
+
+        importlib.import_module(args.wsgi_app.split(":")[0])
     cookie = agent_cookie()
     combos = combinations()
     query_counts = count_queries(combos[0], cookie)

@@ -101,6 +101,11 @@ def test_histories_are_coherent_and_their_chains_verify(generated):
         assert (transitions[-1].payload["to"] if transitions else S.SUBMITTED) == report.state, report.reference
         assert [e.created_at for e in events] == sorted(e.created_at for e in events)
         assert events[-1].created_at <= timezone.now()
+    declined = Report.objects.filter(outcome="platform_declined_mediation")
+    assert declined.exists()
+    for report in declined:
+        stages = [event.payload["stage"] for event in report.events.filter(code="report.mediation_stage")]
+        assert stages[-1] == "platform_refused"
     answered = ReportEvent.objects.filter(code="report.answered")
     assert set(answered.values_list("payload__answer_id", flat=True)) == set(
         PlatformAnswer.objects.values_list("pk", flat=True))

@@ -115,7 +115,7 @@ def generate(count: int, *, seed: int = 1, batch: int = 10_000, workers: int | N
         write_chunk(specs, Chunk(contacts=[(s.contact_id, s.email, now - timedelta(days=YEARS * 365))
                                            for s in repeat]))
     result.contacts += len(repeat)
-    with secondary_indexes_dropped([Report, ReportEvent] if bulk_mode else []) as dropped:
+    with secondary_indexes_dropped([Report, ReportEvent] if bulk_mode else [], workers=workers) as dropped:
         if dropped:
             progress(f"{len(dropped)} index secondaires des signalements et des événements supprimés "
                      "le temps du chargement")

@@ -296,16 +296,20 @@ class CaseBuilder:
         self.transition(S.REFERRED, "report.referred_to_mediation", "agent", self.agent(), **recorded)
         self.chunk.referrals.append((self.plan.referral_base + self.index, self.report_id, mediator, self.at))
 
-    def mediate(self, mediator: int, stages: int):
+    def mediate(self, mediator: int, stages: int) -> bool:
+        """Open the mediation and record up to ``stages`` stages; True if the platform refused
+        (no meeting follows a refusal)."""
         self.step(0.5, 7)
         self.transition(S.IN_MEDIATION, "report.mediation_started", "mediator", mediator)
-        codes = [MediationStage.CONTACT_MADE, MediationStage.PLATFORM_CONTACTED,
-                 self.rng.choice([MediationStage.PLATFORM_AGREED, MediationStage.PLATFORM_REFUSED]),
-                 MediationStage.MEETING_HELD, MediationStage.PROPOSAL_MADE]
+        answer = MediationStage.PLATFORM_REFUSED if self.rng.random() < 0.3 else MediationStage.PLATFORM_AGREED
+        codes = [MediationStage.CONTACT_MADE, MediationStage.PLATFORM_CONTACTED, answer]
+        if answer == MediationStage.PLATFORM_AGREED:
+            codes += [MediationStage.MEETING_HELD, MediationStage.PROPOSAL_MADE]
         for code in codes[:stages]:
             self.step(0.5, 10)
             self.history.add("report.mediation_stage", self.at, "mediator", mediator,
                              {"stage": str(code), "on": _local_day(self.at).isoformat()})
+        return answer == MediationStage.PLATFORM_REFUSED and stages >= 3
 
     def close(self, outcome: str, actor_kind: str = "agent", actor_id=None, reason: str = ""):
         self.step(0.5, 20)
@@ -455,10 +459,11 @@ def _walk(case: CaseBuilder, state: str, path: str, last_original) -> None:
         case.refer(mediator)
         if state == S.REFERRED:
             return
-        case.mediate(mediator, rng.randint(1, 2) if state == S.IN_MEDIATION else rng.randint(2, 5))
+        refused = case.mediate(mediator, rng.randint(1, 2) if state == S.IN_MEDIATION else rng.randint(3, 5))
         if state == S.CLOSED:
-            case.close(rng.choice([Outcome.MEDIATION_AGREEMENT, Outcome.MEDIATION_FAILURE,
-                                   Outcome.PLATFORM_DECLINED_MEDIATION]), "mediator", mediator)
+            outcome = (Outcome.PLATFORM_DECLINED_MEDIATION if refused
+                       else rng.choice([Outcome.MEDIATION_AGREEMENT, Outcome.MEDIATION_FAILURE]))
+            case.close(outcome, "mediator", mediator)
         return
     # Forwarded to the platform (the other paths).
     case.forward()

@@ -2,6 +2,7 @@
 secondary indexes dropped during a big load and rebuilt; sequences moved past the ids."""
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -154,10 +155,11 @@ def move_sequences() -> None:
 
 
 @contextmanager
-def secondary_indexes_dropped(models_: list):
+def secondary_indexes_dropped(models_: list, *, workers: int = 1):
     """PostgreSQL builds an index faster in one pass than row by row: drop the plain
     secondary indexes of ``models_`` (not primary keys, unique or other constraints) and
-    build them again with their exact definitions, whatever happens in between."""
+    build them again with their exact definitions (``workers`` at a time, each on its own
+    connection), whatever happens in between."""
     if connection.vendor != "postgresql":
         yield []
         return
@@ -175,7 +177,21 @@ def secondary_indexes_dropped(models_: list):
     try:
         yield [name for name, _ in indexes]
     finally:
-        with connection.cursor() as cursor:
+        # The full-text (GIN) index is the longest to build: start it first.
+        definitions = sorted((definition for _name, definition in indexes), key=lambda d: " gin " not in d)
+        if workers > 1 and not connection.in_atomic_block:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                list(pool.map(_build_index, definitions))  # list(): raise the first error here
+        else:
+            for definition in definitions:
+                _build_index(definition, close=False)
+
+
+def _build_index(definition: str, close: bool = True) -> None:
+    try:
+        with connection.cursor() as cursor:  # a thread's own connection (Django's are per thread)
             cursor.execute("SET maintenance_work_mem = '512MB'")
-            for _name, definition in indexes:
-                cursor.execute(definition)
+            cursor.execute(definition)
+    finally:
+        if close:
+            connection.close()
