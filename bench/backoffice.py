@@ -5,7 +5,7 @@ Issue requirement: with 1,000,000 reports and their events in PostgreSQL (genera
 command), the agent queue filtered by marketplace + state + overdue, first page: p95 under
 150 ms and a query count that does not grow with the page size.
 
-    .venv/bin/python bench/backoffice.py [--reports 1000000] [--reuse] [--clients 8]
+    .venv/bin/python bench/backoffice.py [--reports 1000000] [--reuse] [--clients 1,2,8]
                                          [--requests 200] [--workers 3] [--explain]
 
 The script (re)creates the bench database (its name must contain "bench"), migrates, loads
@@ -59,9 +59,9 @@ def parse_args(argv=None):
     parser.add_argument("--reports", type=int, default=1_000_000, help="reports in the database (default 1000000)")
     parser.add_argument("--reuse", action="store_true",
                         help="keep the database if it exists and generate only the missing reports")
-    parser.add_argument("--clients", default="8",
+    parser.add_argument("--clients", default="1,2,8",
                         help="concurrent HTTP clients; several comma-separated values run one after the other, "
-                             "e.g. 1,8 (default 8)")
+                             "e.g. 1,8 (default 1,2,8)")
     parser.add_argument("--requests", type=int, default=200,
                         help="timed requests per combination (default 200)")
     parser.add_argument("--warmup", type=int, default=20, help="untimed requests per combination first (default 20)")

@@ -123,8 +123,9 @@ class Report(models.Model):
         verbose_name_plural = _("signalements")
         ordering = ["-submitted_at"]
         indexes = [
-            # The agents' queue: marketplace + state, newest first (bench/backoffice.py).
-            models.Index(fields=["marketplace", "state", "-submitted_at"], name="report_queue_idx"),
+            # The agents' queue: marketplace + state, newest first; on PostgreSQL it also covers
+            # answer_due_at (migration 0006) so "late" counts and pages never read the table.
+            models.Index(fields=["marketplace", "state", "-submitted_at", "-id"], name="report_queue_idx"),
             models.Index(fields=["state", "answer_due_at"], name="report_state_due_idx"),
             models.Index(fields=["assigned_to", "state"], name="report_assignee_idx"),
         ]

@@ -11,6 +11,7 @@ from datetime import datetime, time, timedelta
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import BooleanField, Case, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Value, When
 from django.http import QueryDict
@@ -22,7 +23,7 @@ from stdnum import exceptions as stdnum_errors
 from stdnum.fr import siren as stdnum_siren
 
 from fairplace.core.models import OBSERVATORY_ROLES
-from fairplace.platforms.queries import active_marketplaces
+from fairplace.platforms.queries import active_marketplaces, marketplace_by_slug
 
 from .models import Attachment, Consent, Report, SavedFilter, active_families
 from .states import ReportState
@@ -178,7 +179,9 @@ def queue_queryset(user, filters: QueueFilters) -> QuerySet:
     data = filters.cleaned_data
     reports = annotated_reports(user)
     conditions = {
-        "marketplace__slug": data.get("marketplace"), "family__code": data.get("family"),
+        # The id, not a join on the slug: PostgreSQL then walks report_queue_idx for that one
+        # marketplace, already sorted (a join made it scan the whole date index: ~1 s at 1M rows).
+        "marketplace_id": _marketplace_id(data.get("marketplace")), "family__code": data.get("family"),
         "state__in": data.get("state"), "siren": data.get("siren"), "consent": data.get("consent"),
         # Whole days in Paris time, as bounds on the indexed column (not on its date).
         "submitted_at__gte": _start_of(data.get("submitted_from")),
@@ -193,6 +196,25 @@ def queue_queryset(user, filters: QueueFilters) -> QuerySet:
     if data.get("q"):
         reports = search(reports, data["q"])
     return reports.order_by(*SORTS[data.get("sort") or DEFAULT_SORT][1])
+
+
+def _marketplace_id(slug: str | None) -> int | None:
+    marketplace = marketplace_by_slug(slug) if slug else None
+    return marketplace.pk if marketplace else None
+
+
+class QueuePaginator(Paginator):
+    """Finds a page's ids first (an index-only walk of the queue index, LIMIT/OFFSET on ids),
+    then reads those rows with their joins: one statement, whatever the page size."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = self.object_list.values("pk")[bottom:top]
+        return self._get_page(self.object_list.filter(pk__in=ids), number, self)
 
 
 def _start_of(day, days_after: int = 0):

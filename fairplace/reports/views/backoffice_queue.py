@@ -1,7 +1,6 @@
 """The agents' queue (/gestion/): the filtered list, bulk actions, saved filters, exports."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import FileResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +16,7 @@ from ..queue import (
     SORTS,
     BulkActionForm,
     QueueFilters,
+    QueuePaginator,
     SavedFilterForm,
     observatory_users,
     queue_queryset,
@@ -45,7 +45,8 @@ def queue(request):
     filters = QueueFilters(request.GET, user=request.user, agents=agents)
     page = None
     if filters.is_valid():
-        page = Paginator(queue_queryset(request.user, filters), filters.page_size).get_page(request.GET.get("page"))
+        page = QueuePaginator(queue_queryset(request.user, filters), filters.page_size).get_page(
+            request.GET.get("page"))
     query = selection_query(request.GET)
     return render(request, "reports/backoffice/queue.html", {
         "filters": filters, "page": page, "query": query, "sort": filters.sort_key, "sorts": SORTS,
