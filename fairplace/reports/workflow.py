@@ -140,14 +140,20 @@ def _close_guard(report, payload):
         return _("Cette issue n'est possible qu'après une saisine du médiateur.")
     if payload.get("_actor_kind") == MEDIATOR and outcome not in MEDIATION_OUTCOMES:
         return _("Le médiateur clôt un dossier par l'issue de la médiation.")
+    if payload.get("_actor_kind") == MEDIATOR and _not_their_case(report, payload.get("_actor")):
+        return _("Ce dossier est confié à un autre médiateur.")
     if outcome == Outcome.WITHDRAWN:
         return _("Le retrait d'un signalement se fait par l'action « Retirer le signalement ».")
     return None
 
 
+def _not_their_case(report, mediator) -> bool:
+    referral = MediationReferral.objects.filter(report=report).only("mediator_id").first()
+    return referral is None or referral.mediator_id not in (None, getattr(mediator, "pk", None))
+
+
 def _start_mediation_guard(report, payload):
-    if payload.get("_actor_kind") == MEDIATOR and report.mediation_referral.mediator_id not in (
-            None, getattr(payload.get("_actor"), "pk", None)):
+    if payload.get("_actor_kind") == MEDIATOR and _not_their_case(report, payload.get("_actor")):
         return _("Ce dossier est confié à un autre médiateur.")
     return None
 

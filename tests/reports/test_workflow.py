@@ -162,6 +162,9 @@ def test_the_mediator_closes_only_with_a_mediation_outcome_and_only_their_case(m
     with pytest.raises(TransitionError, match="autre médiateur"):
         apply_transition(report, "start_mediation", actor=personas["other_mediator"], actor_kind="mediator")
     apply_transition(report, "start_mediation", actor=personas["mediator"], actor_kind="mediator")
+    with pytest.raises(TransitionError, match="autre médiateur"):
+        apply_transition(report, "close", actor=personas["other_mediator"], actor_kind="mediator",
+                         outcome=Outcome.MEDIATION_FAILURE)
     with pytest.raises(TransitionError, match="issue de la médiation"):
         apply_transition(report, "close", actor=personas["mediator"], actor_kind="mediator", outcome=Outcome.RESOLVED)
     closed = apply_transition(report, "close", actor=personas["mediator"], actor_kind="mediator",
