@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fairplace.core.errors import DomainError
 from fairplace.core.files import check_upload, safe_filename
 
 from .events import record_event
@@ -28,13 +29,12 @@ ANSWERABLE_STATES = {ReportState.FORWARDED, ReportState.OVERDUE}
 READ_EVENT = "report.read_by_platform"
 
 
-class AnswerError(Exception):
+class AnswerError(DomainError):
     """A refused answer; ``message`` is French and shown as is. ``field`` names the form
     field it concerns, if any; ``already_answered`` tells a repeated submission apart."""
 
     def __init__(self, message: str, *, field: str | None = None, already_answered: bool = False):
         super().__init__(message)
-        self.message = message
         self.field = field
         self.already_answered = already_answered
 

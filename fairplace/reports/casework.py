@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fairplace.core.errors import DomainError
+
 from .events import record_event
 from .models import InternalNote, Report
 from .states import ReportState
@@ -23,12 +25,8 @@ NOTE_MAX_LENGTH = 5000
 REQUALIFIABLE_STATES = (ReportState.SUBMITTED, ReportState.QUALIFIED)
 
 
-class CaseworkError(Exception):
+class CaseworkError(DomainError):
     """A refused case-handling action; ``message`` is French and shown as is."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def _check_actor(actor) -> None:

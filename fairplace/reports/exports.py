@@ -11,6 +11,7 @@ import csv
 import io
 import logging
 import tempfile
+from collections.abc import Iterator
 from datetime import datetime
 
 from django import forms
@@ -23,6 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from dsfr.forms import DsfrBaseForm
 from openpyxl import Workbook
+
+from fairplace.core.errors import DomainError
 
 from .models import ExportJob
 from .queue import filters_from_query, queue_queryset, selection_query, user_label
@@ -38,12 +41,8 @@ CONTENT_TYPES = {
 OUTCOME_LABELS = dict(Outcome.choices)
 
 
-class ExportError(Exception):
+class ExportError(DomainError):
     """An export that cannot be built; ``message`` is French."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def _when(value):
@@ -78,9 +77,9 @@ def rows(reports: QuerySet):
         yield [getter(report) for _title, getter in COLUMNS]
 
 
-def _neutralised(value):
-    # A cell typed by a seller ("=HYPERLINK(...)", "+33…") must not become a formula in the
-    # agent's spreadsheet (CSV/formula injection): prefix it so it stays text.
+def spreadsheet_safe(value):
+    """A cell typed by a seller ("=HYPERLINK(...)", "+33…") must not become a formula in a
+    spreadsheet (CSV/formula injection): prefix it so it stays text."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
@@ -106,7 +105,23 @@ def write_csv(data, target) -> int:
 def _csv_cell(value):
     if isinstance(value, datetime):
         return value.strftime("%d/%m/%Y %H:%M")
-    return _neutralised(value)
+    return spreadsheet_safe(value)
+
+
+class _Echo:
+    """A file whose write() hands the line back, for csv.writer in a streamed response."""
+
+    def write(self, value):
+        return value
+
+
+def csv_lines(header, data) -> Iterator[str]:
+    """The lines of a CSV for French Excel (BOM, ";"), for a streamed response; cells are
+    made spreadsheet-safe."""
+    writer = csv.writer(_Echo(), delimiter=";")
+    yield "\ufeff" + writer.writerow(header)
+    for row in data:
+        yield writer.writerow([spreadsheet_safe(value) for value in row])
 
 
 def write_xlsx(data, target) -> int:
@@ -115,7 +130,7 @@ def write_xlsx(data, target) -> int:
     sheet.append(header())
     count = 0
     for row in data:
-        sheet.append([_neutralised(value) for value in row])
+        sheet.append([spreadsheet_safe(value) for value in row])
         count += 1
     workbook.save(target)
     return count

@@ -9,6 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fairplace.core.errors import DomainError
+
 from . import deadlines
 from .events import record_event
 from .models import PlatformAnswer, Report, SellerFeedback
@@ -20,12 +22,8 @@ Kind = SellerFeedback.Kind
 RATEABLE_STATES = {ReportState.ANSWERED, ReportState.REFERRED, ReportState.IN_MEDIATION, ReportState.CLOSED}
 
 
-class FeedbackError(Exception):
+class FeedbackError(DomainError):
     """A refused rating or confirmation; ``message`` is French and shown as is."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def latest_answer(report: Report) -> PlatformAnswer | None:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fairplace.core import ratelimit
+from fairplace.core.errors import DomainError
 from fairplace.core.identifiers import siren_of
 from fairplace.core.outbox import enqueue_email
 from fairplace.platforms.queries import marketplace_by_slug
@@ -36,12 +37,11 @@ TRACKING_MAX_AGE = 90 * 86400
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 
 
-class IntakeError(Exception):
+class IntakeError(DomainError):
     """A domain error whose message is shown to the seller as is."""
 
     def __init__(self, message: str, step: str | None = None):
         super().__init__(message)
-        self.message = message
         self.step = step
 
 

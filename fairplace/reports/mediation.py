@@ -15,6 +15,8 @@ from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fairplace.core.errors import DomainError
+
 from .events import record_event
 from .models import (
     AnswerKind,
@@ -38,12 +40,8 @@ NOTE_MAX_LENGTH = 10_000
 SUGGESTED_OUTCOMES = {MediationStage.PLATFORM_REFUSED: Outcome.PLATFORM_DECLINED_MEDIATION}
 
 
-class MediationError(Exception):
+class MediationError(DomainError):
     """A refused mediation action; ``message`` is French and shown as is."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fairplace.core.errors import DomainError
 from fairplace.core.outbox import enqueue_email
 
 from .events import record_event
@@ -32,12 +33,8 @@ ACTOR_KINDS = {SELLER: "seller", OBSERVATORY: "agent", PLATFORM: "platform"}
 EVENT_CODE = "report.message_sent"
 
 
-class MessagingError(Exception):
+class MessagingError(DomainError):
     """A refused message; ``message`` is French and shown as is."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def can_write(report: Report, sender: str, recipient: str) -> bool:

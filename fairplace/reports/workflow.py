@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fairplace.core.errors import DomainError
 from fairplace.core.outbox import enqueue_email
 
 from . import deadlines
@@ -37,12 +38,8 @@ from .states import MEDIATION_OUTCOMES, SELLER_STATE_HELP, Outcome, ReportState
 S = ReportState
 
 
-class TransitionError(Exception):
+class TransitionError(DomainError):
     """A refused transition; ``message`` is French and shown as is."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 Guard = Callable[[Report, dict], str | None]

@@ -6,7 +6,6 @@ identity only when the seller chose "with my identity"); every report is reached
 ``Report.objects.visible_to`` / ``get_report_for_user`` (404 outside the marketplace).
 """
 
-import csv
 
 from django import forms
 from django.contrib import messages
@@ -22,6 +21,7 @@ from dsfr.forms import DsfrBaseForm
 
 from ..access import IDENTITY_FIELDS, get_report_for_user, platform_view
 from ..answers import ANSWERABLE_STATES, AnswerError, code_labels, mark_read_by_platform, record_platform_answer
+from ..exports import csv_lines
 from ..messaging import MessagingError, display_messages, party_label, send_message
 from ..models import (
     AnswerKind,
@@ -298,9 +298,7 @@ def _csv_cell(value) -> str:
         return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
     if isinstance(value, bool):
         return _("oui") if value else _("non")
-    text = str(value)
-    # A cell read as a formula by a spreadsheet (CSV injection) is written as text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return str(value)
 
 
 def _csv_row(report) -> list[str]:
@@ -310,23 +308,13 @@ def _csv_row(report) -> list[str]:
     return [_csv_cell(values[key]) for key, _label in CSV_COLUMNS]
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @require_http_methods(["GET"])
 @platform_required
 def export(request):
-    writer = csv.writer(_Echo(), delimiter=";")
     queryset = _filtered(request, ReportFilterForm(data=request.GET), timezone.now())
-
-    def rows():
-        yield "\ufeff" + writer.writerow([str(label) for _key, label in CSV_COLUMNS])
-        for report in queryset.iterator(chunk_size=500):
-            yield writer.writerow(_csv_row(report))
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    rows = (_csv_row(report) for report in queryset.iterator(chunk_size=500))
+    lines = csv_lines([str(label) for _key, label in CSV_COLUMNS], rows)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     filename = f"fairplace-{request.marketplace.slug}-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
