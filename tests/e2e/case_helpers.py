@@ -21,7 +21,6 @@ from fairplace.reports.models import Report, ReportDraft
 from fairplace.reports.workflow import apply_transition
 from tests.conftest import PERSONA_PASSWORD, complete_steps
 
-DESKTOP = {"width": 1280, "height": 900}
 AGENT_EMAIL = "agent@fairplace.test"
 PLATFORM_EMAIL = "rep@cdiscount.test"
 # The seller's identity, as complete_steps() writes it: none of it may reach an anonymous

@@ -24,6 +24,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
 
 
 def _no_browser(reason: str):
@@ -74,14 +75,14 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-@pytest.fixture
-def page(request, browser, live_server, e2e_reference_data):
-    """A phone-sized page (390x844, fr-FR) whose relative URLs go to the live server. On a
-    failure, the page as the seller saw it is saved as <test>-echec.png."""
+@contextlib.contextmanager
+def _open_page(request, browser, live_server, viewport: dict, failure_suffix: str):
+    """A French page on the live server (relative URLs), collecting JS errors in
+    ``page.js_errors``; on a failure the page is saved as <test>-<failure_suffix>.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for stale in SCREENSHOTS.glob(f"{_test_name(request)}-*.png"):
         stale.unlink()  # screenshots of an earlier run of this test
-    context = browser.new_context(viewport=PHONE, locale="fr-FR", base_url=live_server.url,
+    context = browser.new_context(viewport=viewport, locale="fr-FR", base_url=live_server.url,
                                   extra_http_headers={"Accept-Language": "fr-FR,fr;q=0.9"})
     context.set_default_timeout(15_000)
     page = context.new_page()
@@ -92,9 +93,24 @@ def page(request, browser, live_server, e2e_reference_data):
         yield page
         if getattr(request.node, "e2e_call_failed", False):
             with contextlib.suppress(Exception):  # the failure itself is what matters
-                page.screenshot(path=str(SCREENSHOTS / f"{_test_name(request)}-echec.png"), full_page=True)
+                page.screenshot(path=str(SCREENSHOTS / f"{_test_name(request)}-{failure_suffix}.png"), full_page=True)
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(request, browser, live_server, e2e_reference_data):
+    """A phone-sized page (390x844), as the seller sees it; <test>-echec.png on a failure."""
+    with _open_page(request, browser, live_server, PHONE, "echec") as opened:
+        yield opened
+
+
+@pytest.fixture
+def desktop(request, browser, live_server, e2e_reference_data):
+    """A desktop-sized page (1280x900), for the agent and the platform; <test>-echec-bureau.png
+    on a failure."""
+    with _open_page(request, browser, live_server, DESKTOP, "echec-bureau") as opened:
+        yield opened
 
 
 def _test_name(request) -> str:

@@ -3,7 +3,6 @@ platform answers it, the seller rates the answer. Each journey starts from a sta
 through the real services; people log in through the real login form (and the agent through
 the TOTP page)."""
 
-import contextlib
 import re
 
 import pytest
@@ -14,7 +13,6 @@ from fairplace.reports.workflow import apply_transition
 from tests.e2e.case_helpers import (
     AGENT_EMAIL,
     COMPANY_NAME,
-    DESKTOP,
     FIRST_NAME,
     LAST_NAME,
     MESSAGE_FOR_ADMINISTRATION,
@@ -38,32 +36,8 @@ from tests.e2e.case_helpers import (
     unnamed_controls,
     write_pdf,
 )
-from tests.e2e.conftest import SCREENSHOTS, _test_name
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def desktop(request, browser, live_server, e2e_reference_data):
-    """A desktop-sized page (1280x900, fr-FR) on the live server, for the agent and the
-    platform; on a failure, the page is saved as <test>-echec-bureau.png."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for stale in SCREENSHOTS.glob(f"{_test_name(request)}-*.png"):
-        stale.unlink()
-    context = browser.new_context(viewport=DESKTOP, locale="fr-FR", base_url=live_server.url,
-                                  extra_http_headers={"Accept-Language": "fr-FR,fr;q=0.9"})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.js_errors = errors
-    try:
-        yield page
-        if getattr(request.node, "e2e_call_failed", False):
-            with contextlib.suppress(Exception):
-                page.screenshot(path=str(SCREENSHOTS / f"{_test_name(request)}-echec-bureau.png"), full_page=True)
-    finally:
-        context.close()
 
 
 @pytest.fixture
