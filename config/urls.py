@@ -1,3 +1,4 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
@@ -5,11 +6,21 @@ urlpatterns = [
     path("", include("fairplace.core.urls")),
     path("compte/", include("fairplace.core.auth.urls")),
     path("", include("fairplace.reports.urls")),
+    # Before the reports' own /gestion/ and /plateforme/ routes.
+    path("gestion/barometre/", include("fairplace.barometer.urls_backoffice")),
+    path("plateforme/barometre/", include("fairplace.barometer.urls_platform")),
     path("gestion/", include("fairplace.reports.urls_backoffice")),
     path("plateforme/", include("fairplace.reports.urls_platform")),
     path("mediation/", include("fairplace.reports.urls_mediation")),
+    path("api/", include("fairplace.api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# The public barometer in French (/barometre/…) and in English (/en/barometre/…).
+urlpatterns += i18n_patterns(
+    path("barometre/", include("fairplace.barometer.urls")),
+    prefix_default_language=False,
+)
 
 handler404 = "fairplace.core.views.page_not_found"
 handler500 = "fairplace.core.views.server_error"

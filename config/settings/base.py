@@ -34,6 +34,10 @@ INSTALLED_APPS = [
     "fairplace.core",
     "fairplace.platforms",
     "fairplace.reports",
+    "fairplace.barometer",
+    "fairplace.api",
+    "rest_framework",
+    "drf_spectacular",
 ]
 
 MIDDLEWARE = [
@@ -234,4 +238,69 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+}
+
+# Public barometer: publication rules (methodology page, indicators.py, figures.py).
+FAIRPLACE_BAROMETER = {
+    # A marketplace is ranked on an indicator only with at least this many cases.
+    "MIN_SAMPLE_RANK": env_int("FAIRPLACE_BAROMETER_MIN_SAMPLE", 30),
+    # A rate or a delay is published only with at least this many cases.
+    "MIN_SAMPLE_PUBLISH": env_int("FAIRPLACE_BAROMETER_MIN_PUBLISH", 10),
+    # Counts from 1 to SUPPRESS_BELOW - 1 are published as "moins de 5".
+    "SUPPRESS_BELOW": 5,
+    # Days a frozen edition is shown to the platforms before publication.
+    "PREVIEW_DAYS": 15,
+}
+
+# Public read-only API (fairplace/api, /api/): JSON only, no account, throttled per client IP
+# in the default cache (rates "count/period", period s, m, h or d).
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],  # no browsable API
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],  # read-only: views serve GET only
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "fairplace.api.throttling.PublicAnonThrottle",
+        "fairplace.api.throttling.PublicUserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("FAIRPLACE_API_RATE_ANON", "60/min"),
+        "user": env_str("FAIRPLACE_API_RATE_USER", "300/min"),
+    },
+    # The client IP is the one the nearest trusted proxy saw (same rule as the rate limits).
+    "NUM_PROXIES": FAIRPLACE_TRUSTED_PROXIES,
+    "DEFAULT_PAGINATION_CLASS": "fairplace.api.pagination.Pagination",
+    "PAGE_SIZE": 100,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Fairplace — API du baromètre des places de marché",
+    "DESCRIPTION": (
+        "API publique en lecture seule des données ouvertes du baromètre Fairplace : éditions trimestrielles "
+        "publiées et leurs chiffres, registre des indicateurs, places de marché et chartes. Sans inscription ; "
+        "nombre de requêtes limité par adresse IP (réponse 429 au-delà). Un chiffre non publiable (moins de 5 cas, "
+        "échantillon insuffisant) vaut null, jamais 0.\n\n"
+        "Public read-only API of the Fairplace barometer's open data: published quarterly editions and their "
+        "figures, the indicator registry, marketplaces and charters. No account; requests are limited per IP "
+        "address (429 beyond). A figure that cannot be published (fewer than 5 cases, sample too small) is null, "
+        "never 0."
+    ),
+    "VERSION": "1.0.0",
+    "LICENSE": {"name": "Licence Ouverte / Open Licence 2.0",
+                "url": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"},
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "FigureStatusEnum": ["ok", "none", "below_5", "insufficient", "unknown"],
+        "CharterStatusEnum": ["signed", "refused", "withdrawn", "not_signatory"],
+        "SignatureStatusEnum": ["signed", "refused", "withdrawn"],
+    },
+    "TAGS": [
+        {"name": "editions", "description": "Éditions publiées et leurs chiffres — Published editions and figures"},
+        {"name": "reference", "description": "Indicateurs, places de marché, chartes — Indicators, marketplaces, "
+                                             "charters"},
+    ],
 }

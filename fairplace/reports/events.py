@@ -7,6 +7,7 @@ from datetime import UTC
 from django.utils import timezone
 
 from .models import ReportEvent
+from .signals import event_recorded
 
 
 def event_hash(prev_hash: str, report_id: int, code: str, actor_kind: str, actor_id, payload: dict, created_at) -> str:
@@ -31,10 +32,12 @@ def record_event(report, code: str, *, actor_kind: str, actor=None, payload: dic
         )
     created_at = timezone.now()
     actor_id = actor.pk if actor else None
-    return ReportEvent.objects.create(
+    event = ReportEvent.objects.create(
         report=report, code=code, actor_kind=actor_kind, actor=actor, payload=payload, created_at=created_at,
         prev_hash=prev_hash, hash=event_hash(prev_hash, report.pk, code, actor_kind, actor_id, payload, created_at),
     )
+    event_recorded.send(sender=ReportEvent, report_id=report.pk, code=code)
+    return event
 
 
 def verify_chain(report) -> bool:

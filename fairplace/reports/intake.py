@@ -250,7 +250,9 @@ def _create_report(draft: ReportDraft, cleaned: dict, *, ip: str, notify: bool) 
     )
     attached = Attachment.objects.filter(draft=draft).update(report=report)
     record_event(report, "report.submitted", actor_kind="seller", prev_hash="",
-                 payload={"family": family.code, "consent": report.consent, "attachments": attached,
+                 payload={"family": family.code, "consent": report.consent,
+                          "marketplace": report.marketplace.slug if report.marketplace_id else None,
+                          "attachments": attached,
                           "ip_hash": hashlib.sha256(f"{settings.SECRET_KEY}:{ip}".encode()).hexdigest()[:16]})
     draft.report = report
     draft.save(update_fields=["report", "updated_at"])

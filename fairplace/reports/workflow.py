@@ -235,6 +235,7 @@ def _set_fields(report: Report, transition: Transition, payload: dict) -> dict:
         report.forwarded_at = timezone.now()
         report.answer_due_at = deadlines.due_at("platform_answer", report.forwarded_at)
         fields += ["forwarded_at", "answer_due_at"]
+        recorded["answer_due_at"] = report.answer_due_at.isoformat()
     elif transition.name == "mark_duplicate":
         report.duplicate_of = Report.objects.get(reference=payload["duplicate_of"])
         fields.append("duplicate_of")

@@ -1,0 +1,55 @@
+"""What other apps (the barometer) may read of reports: event streams and the few write-once
+facts of a submission. Nothing here exposes a seller's identity."""
+
+from contextlib import contextmanager
+
+from django.db import transaction
+
+from . import deadlines
+from .models import Report, ReportEvent
+
+# Events the barometer counts (see fairplace/barometer/data/indicators.yaml, source_events).
+BAROMETER_EVENT_CODES = (
+    "report.submitted", "report.requalified", "report.duplicate", "report.not_admissible", "report.reopened",
+    "report.forwarded", "report.overdue", "report.answered", "report.answer_rated", "report.action_confirmed",
+    "report.referred_to_mediation", "report.closed",
+)
+# Intake answers the barometer reads (write-once: the seller's answers at submission).
+BAROMETER_ANSWER_KEYS = ("statement_received", "statement_before_effect", "suspension_type", "notice_days_given")
+
+
+def barometer_events(report_ids=None, chunk_size: int = 20000):
+    """(report_id, code, created_at, payload) of the counted events, by report then insertion order."""
+    events = ReportEvent.objects.filter(code__in=BAROMETER_EVENT_CODES)
+    if report_ids is not None:
+        events = events.filter(report_id__in=list(report_ids))
+    return events.order_by("report_id", "id").values_list(
+        "report_id", "code", "created_at", "payload").iterator(chunk_size=chunk_size)
+
+
+def submission_facts(report_ids=None, chunk_size: int = 50000):
+    """(report_id, current marketplace_id, {answer key: value}) — answers limited to
+    BAROMETER_ANSWER_KEYS (empty for most families)."""
+    reports = Report.objects.all()
+    if report_ids is not None:
+        reports = reports.filter(pk__in=list(report_ids))
+    with_answers = reports.filter(answers__has_any_keys=list(BAROMETER_ANSWER_KEYS))
+    answers = {pk: {key: value for key, value in found.items() if key in BAROMETER_ANSWER_KEYS}
+               for pk, found in with_answers.values_list("pk", "answers").iterator(chunk_size=chunk_size)}
+    for pk, marketplace_id in reports.order_by("pk").values_list("pk", "marketplace_id").iterator(
+            chunk_size=chunk_size):
+        yield pk, marketplace_id, answers.get(pk, {})
+
+
+@contextmanager
+def locked_reports(report_ids):
+    """Hold the row locks of these reports (the lock every event writer takes first), so that
+    no event of theirs is being written meanwhile. Opens a transaction."""
+    with transaction.atomic():
+        list(Report.objects.select_for_update().filter(pk__in=list(report_ids)).order_by("pk").values_list("pk"))
+        yield
+
+
+def platform_answer_due(forwarded_at):
+    """The platform's deadline for a report forwarded at ``forwarded_at`` (deadlines.yaml)."""
+    return deadlines.due_at("platform_answer", forwarded_at)
