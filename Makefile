@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed-$(shell cat requirements/dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: run test install db lint lock e2e-browser clean bench
+.PHONY: run test install db lint lock e2e-browser pdf-libs clean bench
 
 $(STAMP): requirements/dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,15 +23,21 @@ db: install
 	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py load_reference_data
 	$(BIN)/python manage.py load_demo_data
+	$(BIN)/python manage.py load_barometer_reference
+	$(BIN)/python manage.py load_barometer_demo
 
-run: db
+run: db pdf-libs
 	@echo "Fairplace : http://127.0.0.1:$(PORT)/  (Ctrl+C pour arrêter)"
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 e2e-browser:
 	@bash scripts/ensure_chromium.sh
 
-test: install e2e-browser
+# Pango, HarfBuzz and fonts for WeasyPrint (edition PDFs), from Debian's packages when missing.
+pdf-libs:
+	@bash scripts/ensure_pdf_libs.sh
+
+test: install e2e-browser pdf-libs
 	@mkdir -p var
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test
 	$(BIN)/ruff check .

@@ -10,6 +10,7 @@ whose seller chose to stay anonymous, and looks for each piece of the seller's i
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import pytest
 from django.core.files.base import ContentFile
@@ -17,6 +18,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from fairplace.barometer.models import Edition
 from fairplace.reports import intake, messaging
 from fairplace.reports.models import Attachment, ExportJob, SavedFilter
 from fairplace.reports.workflow import apply_transition
@@ -30,6 +32,7 @@ PERSONAS = ["anonymous", "no_role", "agent", "supervisor", "administrator", "pla
 OBSERVATORY = {"agent", "supervisor", "administrator"}
 PLATFORMS = {"platform_a", "platform_b"}
 MEDIATORS = {"mediator", "other_mediator"}
+SUPERVISORS = {"supervisor", "administrator"}
 OK = "ok"  # 200 for a page; for a POST with an empty or invalid form: 200, 302 (not to login) or 422
 LOGIN = "login"
 
@@ -103,6 +106,12 @@ def routes(world) -> list[Route]:
         mediation("mediation:stage", med, method="POST"),
         mediation("mediation:note", med, method="POST"),
         mediation("mediation:close", med, method="POST"),
+        observatory("barometer_backoffice:overview", allowed=SUPERVISORS),
+        observatory("barometer_backoffice:freeze", method="POST", allowed=SUPERVISORS),
+        observatory("barometer_backoffice:publish", world["edition"].code, method="POST", allowed=SUPERVISORS),
+        platform("barometer_platform:editions", scoped=False),
+        platform("barometer_platform:edition", world["edition"].code, scoped=False),
+        platform("barometer_platform:reply", world["edition"].code, method="POST", scoped=False),
     ]
 
 
@@ -110,7 +119,7 @@ def routes(world) -> list[Route]:
 SELLER_ROUTES = {"reports:tracking", "reports:tracking_detail", "reports:tracking_attachment", "reports:tracking_rate",
                  "reports:tracking_action", "reports:tracking_message", "reports:tracking_withdraw"}
 # Namespaces whose every route must be in the matrix.
-GUARDED_NAMESPACES = {"backoffice", "platform_space", "mediation"}
+GUARDED_NAMESPACES = {"backoffice", "platform_space", "mediation", "barometer_backoffice", "barometer_platform"}
 
 
 @pytest.fixture
@@ -136,7 +145,10 @@ def world(personas, make_report):
     job = ExportJob.objects.create(requested_by=agent, format="csv", status=ExportJob.Status.DONE,
                                    created_at=timezone.now(), row_count=0)
     job.file.save("export.csv", ContentFile(b"reference\n"))
-    return {"forwarded": forwarded, "mediation": referred, "held_message": held, "evidence": evidence,
+    edition = Edition.objects.create(code="2026-T2", period_start=date(2026, 4, 1), period_end=date(2026, 6, 30),
+                                     frozen_at=timezone.now(), publication_date=date(2099, 1, 1),
+                                     methodology_version="test")
+    return {"edition": edition, "forwarded": forwarded, "mediation": referred, "held_message": held, "evidence": evidence,
             "answer_file": answer_file, "export": job,
             "saved_filter": SavedFilter.objects.create(user=agent, name="Nouveaux", query="state=submitted")}
 

@@ -303,16 +303,23 @@ def _read_signatures(entries, charter_where: str, errors: list[str], marketplace
 # --- Loading ----------------------------------------------------------------------------------
 
 def _counter() -> dict[str, int]:
-    return {"created": 0, "updated": 0, "unchanged": 0}
+    return {"created": 0, "updated": 0, "unchanged": 0, "kept": 0}
 
 
 def _upsert(model, lookup: dict, fields: dict, counts: dict) -> object:
-    """Create or update one row; records a revision (no user) when something changed."""
+    """Create or update one row; records a revision (no user) when something changed. A row an
+    administrator has edited in the admin is left as they made it (the loader runs at every
+    ``make run``)."""
     obj = model.objects.filter(**lookup).first()
     if obj is None:
         obj = model.objects.create(**lookup, **fields)
         history.record_revision(obj, RegistryRevision.Action.CREATED, None)
         counts["created"] += 1
+        return obj
+    if RegistryRevision.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk),
+                                       changed_by__isnull=False).exists():
+        # An administrator has edited this row: their version wins over the file's.
+        counts["kept"] += 1
         return obj
     before = history.snapshot(obj)
     for name, value in fields.items():

@@ -50,15 +50,15 @@ def _document():
 # --- Loader -----------------------------------------------------------------------------------
 
 def test_loads_both_charters_and_is_idempotent(loaded):
-    assert loaded["charters"] == {"created": 2, "updated": 0, "unchanged": 0}
+    assert loaded["charters"] == {"created": 2, "updated": 0, "unchanged": 0, "kept": 0}
     assert loaded["commitments"]["created"] == 22
     revisions = RegistryRevision.objects.count()
     assert revisions == 2 + 22 + Signature.objects.count()  # one "created" revision per row, no user
     assert not RegistryRevision.objects.exclude(changed_by=None).exists()
 
     again = load_charters()
-    assert again["charters"] == {"created": 0, "updated": 0, "unchanged": 2}
-    assert again["commitments"] == {"created": 0, "updated": 0, "unchanged": 22}
+    assert again["charters"] == {"created": 0, "updated": 0, "unchanged": 2, "kept": 0}
+    assert again["commitments"] == {"created": 0, "updated": 0, "unchanged": 22, "kept": 0}
     assert again["signatures"]["created"] == again["signatures"]["updated"] == 0
     assert RegistryRevision.objects.count() == revisions  # nothing changed, nothing recorded
     renewal = Charter.objects.get(code="charte-2020")
@@ -270,6 +270,11 @@ def test_administrator_edits_a_commitment_with_history(client, loaded, personas)
     assert revision.changed_fields == ["text_en", "indicator_codes"]
     assert revision.changed_by == personas["administrator"]
     assert revision.snapshot["indicator_codes"] == ["family_share"]
+    # The loader (run by every `make run`) keeps the administrator's version.
+    counts = load_charters()
+    commitment.refresh_from_db()
+    assert commitment.indicator_codes == ["family_share"]
+    assert counts["commitments"]["kept"] == 1
 
 
 def test_admin_saving_without_change_records_nothing(client, loaded, personas):

@@ -18,4 +18,5 @@ class Command(BaseCommand):
         for key, label in KINDS:
             count = counts[key]
             self.stdout.write(f"{label} : {count['created']} créé(s), {count['updated']} mis à jour, "
-                              f"{count['unchanged']} inchangé(s)")
+                              f"{count['unchanged']} inchangé(s), "
+                              f"{count['kept']} conservé(s) tel(s) que modifié(s) par un administrateur")
