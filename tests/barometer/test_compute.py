@@ -110,3 +110,22 @@ def _check(base, plans):
     full_recompute()
     assert aggregate_snapshot() == incremental
     assert dict(ReportContribution.objects.values_list("report_id", "cells")) == contributions
+
+
+def test_the_worker_updates_the_aggregates_and_the_command_recomputes(make_report):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    report = make_report(marketplace="manomano")
+    assert StaleReport.objects.filter(report_id=report.pk).exists()  # written with the event
+    call_command("run_worker", "--once", stdout=StringIO())
+    assert not StaleReport.objects.exists()
+    manomano = Marketplace.objects.get(slug="manomano").pk
+    received = {key: count for key, count in aggregate_snapshot().items() if key[0] == manomano and key[2] == "received"}
+    assert sorted(received.values()) == [1, 1, 1]  # its month, quarter and year
+    out = StringIO()
+    call_command("compute_barometer", "--full", stdout=out)
+    assert "Recalcul complet : 1 signalements" in out.getvalue()
+    assert {key: count for key, count in aggregate_snapshot().items() if key[0] == manomano
+            and key[2] == "received"} == received
