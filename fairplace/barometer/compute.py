@@ -12,7 +12,7 @@ report is idempotent). Runs are serialised by a lock row (``ComputationLock``).
 import io
 import json
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from itertools import groupby
 
 from django.db import connection, transaction
@@ -72,23 +72,23 @@ def refresh_stale(batch: int = BATCH) -> int:
                 # Under the reports' locks every event of theirs is committed and visible.
                 StaleReport.objects.filter(report_id__in=ids).delete()
                 fresh = _cells_for(ids)
-                old = {row.report_id: row for row in ReportContribution.objects.filter(report_id__in=ids)}
-                delta = Counter()
+                old = dict(ReportContribution.objects.filter(report_id__in=ids).values_list("report_id", "cells"))
+                delta, changed, emptied = Counter(), {}, []
                 for report_id in ids:
                     new_cells = [tuple(cell) for cell in fresh.get(report_id, [])]
-                    previous = old.get(report_id)
-                    old_cells = [tuple(cell) for cell in previous.cells] if previous else []
+                    old_cells = [tuple(cell) for cell in old.get(report_id, [])]
                     if new_cells == old_cells:
                         continue
                     delta.update(_expand(new_cells))
                     delta.subtract(_expand(old_cells))
-                    if previous and new_cells:
-                        previous.cells = new_cells
-                        previous.save(update_fields=["cells"])
-                    elif previous:
-                        previous.delete()
-                    elif new_cells:
-                        ReportContribution.objects.create(report_id=report_id, cells=new_cells)
+                    if new_cells:
+                        changed[report_id] = new_cells
+                    else:
+                        emptied.append(report_id)
+                ReportContribution.objects.filter(report_id__in=emptied).delete()
+                ReportContribution.objects.bulk_create(
+                    [ReportContribution(report_id=report_id, cells=cells) for report_id, cells in changed.items()],
+                    update_conflicts=True, unique_fields=["report_id"], update_fields=["cells"], batch_size=1000)
                 _apply(delta)
             ComputationRun.objects.create(kind=ComputationRun.Kind.INCREMENTAL, started_at=started,
                                           finished_at=timezone.now(), reports=len(ids),
@@ -97,35 +97,24 @@ def refresh_stale(batch: int = BATCH) -> int:
 
 
 def _apply(delta: Counter) -> None:
-    changes = {key: value for key, value in delta.items() if value}
+    """Add ``delta`` to the cells: one INSERT … ON CONFLICT DO UPDATE (PostgreSQL and SQLite)."""
+    changes = [(*key, value) for key, value in delta.items() if value]
     if not changes:
         return
-    by_marketplace = defaultdict(set)
-    for marketplace_id, period, measure, _bucket in changes:
-        by_marketplace[marketplace_id].add((period, measure))
-    existing = {}
-    for marketplace_id, pairs in by_marketplace.items():
-        periods = {period for period, _ in pairs}
-        measures = {measure for _, measure in pairs}
-        for cell in AggregateCell.objects.filter(marketplace_id=marketplace_id, period__in=periods,
-                                                 measure__in=measures):
-            existing[(cell.marketplace_id, cell.period, cell.measure, cell.bucket)] = cell
-    updated, created, emptied = [], [], []
-    for key, value in changes.items():
-        cell = existing.get(key)
-        if cell is None:
-            if value < 0:
-                raise RuntimeError(f"barometer aggregates out of step at {key}: run compute_barometer --full")
-            created.append(AggregateCell(marketplace_id=key[0], period=key[1], measure=key[2], bucket=key[3],
-                                         count=value))
-            continue
-        cell.count += value
-        if cell.count < 0:
-            raise RuntimeError(f"barometer aggregates out of step at {key}: run compute_barometer --full")
-        (emptied if cell.count == 0 else updated).append(cell)
-    AggregateCell.objects.bulk_update(updated, ["count"], batch_size=1000)
-    AggregateCell.objects.bulk_create(created, batch_size=1000)
-    AggregateCell.objects.filter(pk__in=[cell.pk for cell in emptied]).delete()
+    table = AggregateCell._meta.db_table
+    with connection.cursor() as cursor:
+        for start in range(0, len(changes), 1000):
+            rows = changes[start:start + 1000]
+            cursor.execute(
+                f"INSERT INTO {table} (marketplace_id, period, measure, bucket, count) VALUES "  # noqa: S608
+                + ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
+                + " ON CONFLICT (marketplace_id, period, measure, bucket)"
+                f" DO UPDATE SET count = {table}.count + excluded.count",
+                [value for row in rows for value in row])
+        cursor.execute(f"DELETE FROM {table} WHERE count = 0")  # noqa: S608
+        cursor.execute(f"SELECT 1 FROM {table} WHERE count < 0 LIMIT 1")  # noqa: S608
+        if cursor.fetchone():
+            raise RuntimeError("barometer aggregates out of step: run manage.py compute_barometer --full")
 
 
 def full_recompute(stdout=None) -> dict:
@@ -147,14 +136,25 @@ def full_recompute(stdout=None) -> dict:
         timings["agrégation"] = time.perf_counter() - clock - sum(timings.values())
         AggregateCell.objects.all().delete()
         ReportContribution.objects.all().delete()
-        AggregateCell.objects.bulk_create(
-            [AggregateCell(marketplace_id=key[0], period=key[1], measure=key[2], bucket=key[3], count=value)
-             for key, value in totals.items()], batch_size=5000)
+        _write_cells(totals)
         _write_contributions({report_id: cells for report_id, cells in fresh.items() if cells})
         timings["écriture"] = time.perf_counter() - clock - sum(timings.values())
         ComputationRun.objects.create(kind=ComputationRun.Kind.FULL, started_at=started, finished_at=timezone.now(),
                                       reports=len(fresh), cells=len(totals))
     return {"reports": len(fresh), "cells": len(totals), "seconds": time.perf_counter() - clock, **timings}
+
+
+def _write_cells(totals: Counter) -> None:
+    if connection.vendor == "postgresql":
+        columns = "marketplace_id, period, measure, bucket, count"
+        with connection.cursor() as cursor, cursor.copy(
+                f"COPY {AggregateCell._meta.db_table} ({columns}) FROM STDIN") as copy:
+            for key, value in totals.items():
+                copy.write_row((*key, value))
+        return
+    AggregateCell.objects.bulk_create(
+        [AggregateCell(marketplace_id=key[0], period=key[1], measure=key[2], bucket=key[3], count=value)
+         for key, value in totals.items()], batch_size=5000)
 
 
 def _write_contributions(contributions: dict) -> None:
