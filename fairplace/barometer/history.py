@@ -44,6 +44,7 @@ def record_revision(obj, action: str, user, changed_fields: list[str] | None = N
             changed_fields = diff(previous.snapshot, current) if previous else []
         else:
             changed_fields = []
+    _refresh_public_pages()
     return RegistryRevision.objects.create(
         object_type=object_type,
         object_id=str(obj.pk),
@@ -53,3 +54,10 @@ def record_revision(obj, action: str, user, changed_fields: list[str] | None = N
         changed_fields=list(changed_fields),
         changed_by=_user_or_none(user),
     )
+
+
+def _refresh_public_pages() -> None:
+    """The charter registry shows on the public pages, which are cached: drop the cached copies."""
+    from .published import bump_generation
+
+    bump_generation()
