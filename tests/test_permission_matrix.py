@@ -148,7 +148,8 @@ def world(personas, make_report):
     edition = Edition.objects.create(code="2026-T2", period_start=date(2026, 4, 1), period_end=date(2026, 6, 30),
                                      frozen_at=timezone.now(), publication_date=date(2099, 1, 1),
                                      methodology_version="test")
-    return {"edition": edition, "forwarded": forwarded, "mediation": referred, "held_message": held, "evidence": evidence,
+    return {"edition": edition, "forwarded": forwarded, "mediation": referred, "held_message": held,
+            "evidence": evidence,
             "answer_file": answer_file, "export": job,
             "saved_filter": SavedFilter.objects.create(user=agent, name="Nouveaux", query="state=submitted")}
 

@@ -122,7 +122,8 @@ def test_the_worker_updates_the_aggregates_and_the_command_recomputes(make_repor
     call_command("run_worker", "--once", stdout=StringIO())
     assert not StaleReport.objects.exists()
     manomano = Marketplace.objects.get(slug="manomano").pk
-    received = {key: count for key, count in aggregate_snapshot().items() if key[0] == manomano and key[2] == "received"}
+    received = {key: count for key, count in aggregate_snapshot().items()
+                if key[0] == manomano and key[2] == "received"}
     assert sorted(received.values()) == [1, 1, 1]  # its month, quarter and year
     out = StringIO()
     call_command("compute_barometer", "--full", stdout=out)

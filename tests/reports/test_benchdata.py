@@ -25,6 +25,7 @@ from fairplace.reports.models import (
     Report,
     ReportEvent,
     SellerContact,
+    SellerFeedback,
 )
 from fairplace.reports.states import ReportState
 from fairplace.reports.workflow import apply_transition
@@ -109,6 +110,17 @@ def test_histories_are_coherent_and_their_chains_verify(generated):
     answered = ReportEvent.objects.filter(code="report.answered")
     assert set(answered.values_list("payload__answer_id", flat=True)) == set(
         PlatformAnswer.objects.values_list("pk", flat=True))
+    # What the seller said: one SellerFeedback row per event, as feedback.py writes them.
+    said = {(e.report_id, e.payload["answer_id"], e.payload["value"]) for e in ReportEvent.objects.filter(
+        code__in=["report.answer_rated", "report.action_confirmed"])}
+    assert said and said == set(SellerFeedback.objects.values_list("report_id", "answer_id", "value"))
+    # The payloads the barometer reads: the marketplace at submission, the deadline at forwarding.
+    for report in reports:
+        submitted = report.events.get(code="report.submitted")
+        assert submitted.payload["marketplace"] == (report.marketplace.slug if report.marketplace_id else None)
+        forwarded = report.events.filter(code="report.forwarded").first()
+        if forwarded:
+            assert forwarded.payload["answer_due_at"] == report.answer_due_at.isoformat()
 
 
 @pytest.mark.django_db

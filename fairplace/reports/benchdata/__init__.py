@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from ..models import MediationReferral, PlatformAnswer, Report, ReportEvent, SellerContact
+from ..models import MediationReferral, PlatformAnswer, Report, ReportEvent, SellerContact, SellerFeedback
 from .cases import YEARS, Chunk, Plan, build_chunk, load_refs
 from .loading import (
     TABLES,
@@ -59,6 +59,7 @@ class Result:
     answers: int = 0
     referrals: int = 0
     attachments: int = 0
+    feedback: int = 0
     states: Counter = field(default_factory=Counter)
     seconds: float = 0.0
     index_seconds: float = 0.0
@@ -68,17 +69,18 @@ class Result:
 
     @property
     def rows(self) -> int:
-        return self.reports + self.events + self.contacts + self.answers + self.referrals + self.attachments
+        return (self.reports + self.events + self.contacts + self.answers + self.referrals + self.attachments
+                + self.feedback)
 
     def add(self, counts: dict) -> None:
-        for name in ("reports", "events", "contacts", "answers", "referrals", "attachments"):
+        for name in ("reports", "events", "contacts", "answers", "referrals", "attachments", "feedback"):
             setattr(self, name, getattr(self, name) + counts[name])
         self.states.update(counts["states"])
 
 
 def _counts(chunk: Chunk) -> dict:
     return {"reports": len(chunk.reports), "events": len(chunk.events), "contacts": len(chunk.contacts),
-            "answers": len(chunk.answers), "referrals": len(chunk.referrals),
+            "answers": len(chunk.answers), "referrals": len(chunk.referrals), "feedback": len(chunk.feedback),
             "attachments": len(chunk.attachments), "states": chunk.states}
 
 
@@ -98,6 +100,7 @@ def generate(count: int, *, seed: int = 1, batch: int = 10_000, workers: int | N
     now = (now or timezone.now()).astimezone(UTC).replace(microsecond=0)
     plan = Plan(count=count, seed=seed, now=now, report_base=next_id(Report), event_base=next_id(ReportEvent),
                 contact_base=next_id(SellerContact), answer_base=next_id(PlatformAnswer),
+                feedback_base=next_id(SellerFeedback),
                 referral_base=next_id(MediationReferral), repeat_sellers=max(1, count // 50),
                 salt=int.from_bytes(hashlib.sha256(f"bench:{seed}".encode()).digest()[:8], "big"))
     specs = {name: table_spec(model, attnames) for name, model, attnames in TABLES}

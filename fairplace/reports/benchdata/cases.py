@@ -25,7 +25,7 @@ from .sellers import CONSEQUENCES, FACTS, FIRST_NAMES, LAST_NAMES, Seller, refer
 
 S = ReportState
 YEARS = 3
-EVENT_SLOTS = 12  # event ids per report: report k owns ids [base + k * slots, base + (k + 1) * slots)
+EVENT_SLOTS = 16  # event ids per report: report k owns ids [base + k * slots, base + (k + 1) * slots)
 USER_DOMAIN = "bench.fairplace.test"
 
 # Shares of the final states, as in a queue that has been worked for three years.
@@ -49,6 +49,10 @@ REJECTION_REASONS = ["terms_breach", "decision_upheld", "legal_obligation", "fra
 NOT_CONCERNED_REASONS = ["unknown_seller", "other_platform", "already_settled"]
 PROMISED_ACTIONS = ["reinstatement", "fee_refund", "payment_release", "stock_return", "explanation",
                     "terms_corrected", "contact_offered"]
+# What sellers say of the answers and of the promised actions (SellerFeedback values).
+RATINGS = {"satisfied": 0.35, "partly_satisfied": 0.25, "not_satisfied": 0.40}
+ACTION_OUTCOMES = {"done": 0.5, "partly_done": 0.2, "not_done": 0.3}
+NOTICE_DAYS = [0, 0, 0, 3, 7, 15, 30, 30, 45, 60]
 NOT_ADMISSIBLE_REASONS = ["Litige entre particuliers, hors du champ de l'observatoire",
                           "Faits antérieurs à l'ouverture de l'observatoire", "Signalement sans lien avec une place "
                           "de marché"]
@@ -145,6 +149,7 @@ class Plan:
     contact_base: int
     answer_base: int
     referral_base: int
+    feedback_base: int
     repeat_sellers: int
     salt: int
 
@@ -157,6 +162,7 @@ class Chunk:
     events: list = field(default_factory=list)
     referrals: list = field(default_factory=list)
     attachments: list = field(default_factory=list)
+    feedback: list = field(default_factory=list)
     states: Counter = field(default_factory=Counter)
 
 
@@ -218,6 +224,7 @@ class CaseBuilder:
         self.fields: dict = {"outcome": "", "answer_due_at": None, "forwarded_at": None,
                              "platform_first_read_at": None, "assigned_to_id": None, "duplicate_of_id": None}
         self.at: datetime = plan.now
+        self.answered: tuple | None = None
 
     # -- steps (each mirrors a workflow transition or service) --
 
@@ -244,9 +251,10 @@ class CaseBuilder:
 
     def forward(self):
         self.step(0.05, 2)
-        self.transition(S.FORWARDED, "report.forwarded", "agent", self.agent())
+        due = _due(self.at)
+        self.transition(S.FORWARDED, "report.forwarded", "agent", self.agent(), answer_due_at=due.isoformat())
         self.fields["forwarded_at"] = self.at
-        self.fields["answer_due_at"] = _due(self.at)
+        self.fields["answer_due_at"] = due
 
     def read_by_platform(self):
         due = self.fields["answer_due_at"]
@@ -287,6 +295,26 @@ class CaseBuilder:
             self.at + timedelta(days=21) if actions else None))
         self.transition(S.ANSWERED, "report.answered", "platform", self._representative(), answer_id=answer_id,
                         kind=kind, reasons=reasons, actions=actions)
+        self.answered = (answer_id, actions)
+
+    def seller_feedback(self):
+        """After the walk: the seller rates the answer (within 30 days) and, from 21 days on, says
+        whether the promised action happened (feedback.rate_answer / confirm_action): a
+        SellerFeedback row and an event each, in time order after the report's last step."""
+        if not self.answered:
+            return
+        answer_id, actions = self.answered
+        steps = [("answer_rating", "report.answer_rated", RATINGS, 0.55, (0.2, 20))]
+        if actions:
+            steps.append(("action_confirmation", "report.action_confirmed", ACTION_OUTCOMES, 0.6, (21, 30)))
+        for slot, (kind, code, weights, share, (low, high)) in enumerate(steps):
+            at = _later(self.rng, self.at, low, high)
+            if self.rng.random() >= share or at >= self.plan.now:
+                continue
+            self.at, value = at, _pick(self.rng, weights)
+            self.chunk.feedback.append((self.plan.feedback_base + 2 * self.index + slot, self.report_id, answer_id,
+                                        kind, value, "", at))
+            self.history.add(code, at, "seller", None, {"answer_id": answer_id, "value": value})
 
     def refer(self, mediator: int):
         self.step(0.1, 10)
@@ -387,12 +415,14 @@ def build_case(plan: Plan, refs: Refs, rng: random.Random, chunk: Chunk, index: 
     family = rng.choice(refs.families)
     attachments = _attachments(rng, chunk, case.report_id, submitted_at)
     case.history.add("report.submitted", submitted_at, "seller", None, {
-        "family": family.code, "consent": consent, "attachments": attachments,
+        "family": family.code, "consent": consent, "marketplace": slug if marketplace_id else None,
+        "attachments": attachments,
         "ip_hash": hashlib.sha256(f"{plan.seed}:{index}".encode()).hexdigest()[:16]})
     _walk(case, state, path, last_original)
+    case.seller_feedback()
     chunk.states[case.state] += 1
     occurred_on = _local_day(submitted_at) - timedelta(days=rng.randint(1, 60))
-    answers = dict(family.answers)
+    answers = _delisting_answers(rng, family.code, dict(family.answers))
     for question in family.date_questions:
         answers[question] = occurred_on.isoformat()
     other_name, other_url = ("", "") if marketplace_id else rng.choice(OTHER_MARKETPLACES)
@@ -409,6 +439,22 @@ def build_case(plan: Plan, refs: Refs, rng: random.Random, chunk: Chunk, index: 
         f["duplicate_of_id"]))
     chunk.events.extend(case.history.rows)
     return (case.report_id, reference) if case.state != S.DUPLICATE else last_original
+
+
+def _delisting_answers(rng: random.Random, code: str, answers: dict) -> dict:
+    """Vary the P2B article 4 answers of delisting and suspension reports (statement of
+    reasons, notice before a termination), as the questions' conditions allow."""
+    if "statement_received" in answers and rng.random() < 0.5:
+        answers.update(statement_received="yes", statement_medium=rng.choice(["email", "seller_space"]),
+                       statement_before_effect=rng.choice(["yes", "yes", "no"]),
+                       statement_specific_facts=rng.choice(["yes", "no"]))
+    if code == "SUSP":
+        if rng.random() < 0.4:
+            answers.update(suspension_type="termination", notice_days_given=rng.choice(NOTICE_DAYS))
+        else:
+            answers["suspension_type"] = "suspension"
+            answers.pop("notice_days_given", None)
+    return answers
 
 
 def _weighted_index(rng: random.Random, weights: list) -> int:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.db import connection, models
 
-from ..models import Attachment, MediationReferral, PlatformAnswer, Report, ReportEvent, SellerContact
+from ..models import Attachment, MediationReferral, PlatformAnswer, Report, ReportEvent, SellerContact, SellerFeedback
 from .cases import Chunk
 
 REPORT_COLUMNS = ["id", "reference", "idempotency_key", "state", "marketplace_id", "marketplace_other_name",
@@ -21,6 +21,7 @@ EVENT_COLUMNS = ["id", "report_id", "code", "actor_kind", "actor_id", "payload",
 CONTACT_COLUMNS = ["id", "email", "created_at"]
 ANSWER_COLUMNS = ["id", "report_id", "kind", "reasons", "actions", "message_for_seller", "message_for_administration",
                   "author_id", "created_at", "follow_up_due_at"]
+FEEDBACK_COLUMNS = ["id", "report_id", "answer_id", "kind", "value", "comment", "created_at"]
 REFERRAL_COLUMNS = ["id", "report_id", "mediator_id", "referred_at"]
 ATTACHMENT_COLUMNS = ["id", "draft_id", "report_id", "answer_id", "file", "original_name", "kind", "size", "sha256",
                       "scan_status", "scan_detail", "scanned_at", "uploaded_at"]
@@ -28,6 +29,7 @@ TABLES = [  # in foreign-key order
     ("contacts", SellerContact, CONTACT_COLUMNS),
     ("reports", Report, REPORT_COLUMNS),
     ("answers", PlatformAnswer, ANSWER_COLUMNS),
+    ("feedback", SellerFeedback, FEEDBACK_COLUMNS),
     ("events", ReportEvent, EVENT_COLUMNS),
     ("referrals", MediationReferral, REFERRAL_COLUMNS),
     ("attachments", Attachment, ATTACHMENT_COLUMNS),
@@ -148,7 +150,7 @@ def move_sequences() -> None:
     if connection.vendor != "postgresql":
         return  # SQLite's AUTOINCREMENT follows the largest id inserted
     with connection.cursor() as cursor:
-        for model in (SellerContact, Report, PlatformAnswer, ReportEvent, MediationReferral):
+        for model in (SellerContact, Report, PlatformAnswer, SellerFeedback, ReportEvent, MediationReferral):
             table = model._meta.db_table
             top = f"SELECT COALESCE(MAX(id), 1) FROM {connection.ops.quote_name(table)}"  # noqa: S608 - model table
             cursor.execute(f"SELECT setval(pg_get_serial_sequence(%s, 'id'), ({top}))", [table])

@@ -29,6 +29,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Terminé en {result.seconds:.1f} s (dont {result.index_seconds:.1f} s d'index, {result.workers} "
             f"processus) : {result.reports} signalements, {result.events} événements, {result.contacts} contacts, "
-            f"{result.answers} réponses, {result.referrals} saisines, {result.attachments} pièces jointes "
+            f"{result.answers} réponses, {result.feedback} avis de vendeurs, {result.referrals} saisines, "
+            f"{result.attachments} pièces jointes "
             f"— {result.rows / result.seconds:.0f} lignes/s.")
         self.stdout.write("États : " + ", ".join(f"{state} {n}" for state, n in result.states.most_common()))
