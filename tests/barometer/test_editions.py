@@ -1,12 +1,13 @@
 """Editions: frozen after the quarter, 15 days of preview for the platforms, then published."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core import mail
 from django.urls import reverse
 
 from fairplace.barometer.editions import EditionError, freeze_edition, post_reply, publish_due_editions, publish_edition
+from fairplace.barometer.facts import quarter_bounds
 from fairplace.barometer.models import AggregateCell, Edition, EditionFigure
 from fairplace.core.outbox import deliver_due
 from fairplace.platforms.models import Marketplace
@@ -94,3 +95,34 @@ def test_a_supervisor_freezes_from_the_back_office(client, cells, personas):
     done = client.post(reverse("barometer_backoffice:freeze"), {"code": "2025-T3"})
     assert done.status_code == 302
     assert Edition.objects.get().code == "2025-T3"
+
+
+def test_from_events_to_exports_no_count_from_1_to_4_is_published(client, reference_data, make_report, personas):
+    """End to end: real reports and steps, the real freeze and publication, the real exports."""
+    import json
+
+    from django.core.cache import cache
+
+    from fairplace.barometer.compute import refresh_stale
+    from fairplace.reports.workflow import apply_transition
+
+    from .test_opendata import assert_no_small_counts, read_csv
+
+    for index in range(3):  # 3 reports on ManoMano: "moins de 5" everywhere
+        report = make_report(state="qualified", marketplace="manomano", email=f"vendeur{index}@exemple.fr")
+        apply_transition(report, "forward", actor=personas["agent"])
+    submitted = make_report(marketplace="cdiscount", email="dernier@exemple.fr").submitted_at
+    refresh_stale()
+    code = f"{submitted.year}-T{(submitted.month - 1) // 3 + 1}"
+    edition = freeze_edition(code, today=quarter_bounds(code)[1] + timedelta(days=1))
+    publish_edition(edition, today=edition.publication_date)
+    cache.clear()
+    rows = read_csv(client.get(reverse("barometer:edition_data", args=[code, "csv"])).content)
+    assert_no_small_counts(rows)
+    found = {(row["marketplace"], row["indicator"]): row for row in rows if not row["breakdown"]}
+    assert found[("manomano", "reports_received")]["status"] == "below_5"
+    assert found[("manomano", "reports_received")]["n"] == ""
+    api = json.loads(client.get(f"/api/v1/editions/{code}/figures/?page_size=1000").content)["results"]
+    assert_no_small_counts(api)
+    page = client.get(reverse("barometer:marketplace", args=["manomano"])).content.decode()
+    assert "moins de 5" in page
