@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from fairplace.barometer.editions import EditionError, freeze_edition, post_reply, publish_due_editions, publish_edition
 from fairplace.barometer.facts import quarter_bounds
@@ -111,7 +112,7 @@ def test_from_events_to_exports_no_count_from_1_to_4_is_published(client, refere
     for index in range(3):  # 3 reports on ManoMano: "moins de 5" everywhere
         report = make_report(state="qualified", marketplace="manomano", email=f"vendeur{index}@exemple.fr")
         apply_transition(report, "forward", actor=personas["agent"])
-    submitted = make_report(marketplace="cdiscount", email="dernier@exemple.fr").submitted_at
+    submitted = timezone.localtime(make_report(marketplace="cdiscount", email="dernier@exemple.fr").submitted_at)
     refresh_stale()
     code = f"{submitted.year}-T{(submitted.month - 1) // 3 + 1}"
     edition = freeze_edition(code, today=quarter_bounds(code)[1] + timedelta(days=1))
