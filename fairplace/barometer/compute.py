@@ -44,8 +44,7 @@ def _cells_for(report_ids) -> dict[int, list[tuple]]:
     cells = {}
     for report_id, rows in groupby(report_queries.barometer_events(report_ids), key=lambda row: row[0]):
         marketplace_id, answers = statics.get(report_id, (None, {}))
-        cells[report_id] = report_cells(((code, at, payload) for _, code, at, payload in rows),
-                                        marketplace_id, answers, slugs)
+        cells[report_id] = report_cells((row[1:] for row in rows), marketplace_id, answers, slugs)
     return cells
 
 
@@ -134,14 +133,22 @@ def full_recompute(stdout=None) -> dict:
             for period in periods_of(month):
                 totals[(marketplace_id, period, measure, bucket)] += value
         timings["agrégation"] = time.perf_counter() - clock - sum(timings.values())
-        AggregateCell.objects.all().delete()
-        ReportContribution.objects.all().delete()
+        _empty_tables()
         _write_cells(totals)
         _write_contributions({report_id: cells for report_id, cells in fresh.items() if cells})
         timings["écriture"] = time.perf_counter() - clock - sum(timings.values())
         ComputationRun.objects.create(kind=ComputationRun.Kind.FULL, started_at=started, finished_at=timezone.now(),
                                       reports=len(fresh), cells=len(totals))
     return {"reports": len(fresh), "cells": len(totals), "seconds": time.perf_counter() - clock, **timings}
+
+
+def _empty_tables() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # transactional; much faster than DELETE on a million rows
+            cursor.execute(f"TRUNCATE {AggregateCell._meta.db_table}, {ReportContribution._meta.db_table}")
+        return
+    AggregateCell.objects.all().delete()
+    ReportContribution.objects.all().delete()
 
 
 def _write_cells(totals: Counter) -> None:

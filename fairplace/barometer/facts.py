@@ -36,20 +36,23 @@ def answer_due(forwarded_at: datetime) -> datetime:
 
 
 def report_cells(events, current_marketplace_id, answers: dict, marketplace_ids: dict) -> list[tuple]:
-    """``events``: iterable of (code, created_at, payload). ``current_marketplace_id`` is used only
-    for reports whose submission event predates the marketplace in its payload and that were
-    never requalified to another marketplace. ``marketplace_ids`` maps slug → id."""
+    """``events``: iterable of ``(code, created_at, family, marketplace, changes, answer_due_at,
+    value, outcome)`` — the payload keys read, as ``reports.queries.barometer_events`` gives
+    them. ``current_marketplace_id`` is used only for reports whose submission event predates
+    the marketplace in its payload and that were never requalified to another marketplace
+    (a null marketplace is "autre", whose current marketplace is null too). ``marketplace_ids``
+    maps slug → id."""
     submitted_at = family = None
     marketplace = _UNSET
     excluded = overdue = referred = False
     forwarded_at = due = answered_at = rating = action = mediation_outcome = None
-    for code, at, payload in events:
+    for code, at, event_family, event_marketplace, changes, due_text, value, outcome in events:
         if code == "report.submitted":
-            submitted_at, family = at, payload.get("family")
-            if "marketplace" in payload:
-                marketplace = marketplace_ids.get(payload["marketplace"]) if payload["marketplace"] else None
+            submitted_at, family = at, event_family
+            if event_marketplace:
+                marketplace = marketplace_ids.get(event_marketplace)
         elif code == "report.requalified":
-            changes = payload.get("changes", {})
+            changes = changes or {}
             if "family" in changes:
                 family = changes["family"]["to"]
             if "marketplace" in changes:
@@ -65,20 +68,19 @@ def report_cells(events, current_marketplace_id, answers: dict, marketplace_ids:
         elif code == "report.forwarded":
             if forwarded_at is None:
                 forwarded_at = at
-                due_text = payload.get("answer_due_at")
                 due = datetime.fromisoformat(due_text) if due_text else answer_due(at)
         elif code == "report.overdue":
             overdue = True
         elif code == "report.answered" and forwarded_at is not None and answered_at is None:
             answered_at = at
         elif code == "report.answer_rated":
-            rating = payload.get("value")
+            rating = value
         elif code == "report.action_confirmed":
-            action = payload.get("value")
+            action = value
         elif code == "report.referred_to_mediation":
             referred = True
-        elif code == "report.closed" and payload.get("outcome") in MEDIATION_OUTCOMES:
-            mediation_outcome = payload["outcome"]
+        elif code == "report.closed" and outcome in MEDIATION_OUTCOMES:
+            mediation_outcome = outcome
     if marketplace is _UNSET:
         marketplace = current_marketplace_id
     if submitted_at is None or marketplace is None or excluded:

@@ -4,6 +4,7 @@ facts of a submission. Nothing here exposes a seller's identity."""
 from contextlib import contextmanager
 
 from django.db import transaction
+from django.db.models.fields.json import KT
 
 from . import deadlines
 from .models import Report, ReportEvent
@@ -19,12 +20,17 @@ BAROMETER_ANSWER_KEYS = ("statement_received", "statement_before_effect", "suspe
 
 
 def barometer_events(report_ids=None, chunk_size: int = 20000):
-    """(report_id, code, created_at, payload) of the counted events, by report then insertion order."""
+    """The counted events, by report then insertion order, as flat tuples ``(report_id, code,
+    created_at, family, marketplace, changes, answer_due_at, value, outcome)``: the payload
+    keys the barometer reads, extracted by the database (a million reports' events are read
+    without decoding their whole payloads)."""
     events = ReportEvent.objects.filter(code__in=BAROMETER_EVENT_CODES)
     if report_ids is not None:
         events = events.filter(report_id__in=list(report_ids))
     return events.order_by("report_id", "id").values_list(
-        "report_id", "code", "created_at", "payload").iterator(chunk_size=chunk_size)
+        "report_id", "code", "created_at", KT("payload__family"), KT("payload__marketplace"), "payload__changes",
+        KT("payload__answer_due_at"), KT("payload__value"), KT("payload__outcome"),
+    ).iterator(chunk_size=chunk_size)
 
 
 def submission_facts(report_ids=None, chunk_size: int = 50000):

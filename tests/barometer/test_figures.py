@@ -115,13 +115,17 @@ def test_old_submission_events_take_the_marketplace_from_requalification():
     from datetime import UTC, datetime
 
     at = datetime(2026, 5, 2, tzinfo=UTC)
-    events = [("report.submitted", at, {"family": "FEES"}),
-              ("report.requalified", at, {"changes": {"marketplace": {"from": "a", "to": "b"}}})]
+
+    def event(code, family=None, marketplace=None, changes=None):
+        return (code, at, family, marketplace, changes, None, None, None)
+
+    events = [event("report.submitted", family="FEES"),
+              event("report.requalified", changes={"marketplace": {"from": "a", "to": "b"}})]
     cells = report_cells(events, current_marketplace_id=2, answers={}, marketplace_ids={"a": 1, "b": 2})
     assert (2, "2026-05", "received", 0) in cells
     # Without the requalification, the current marketplace is the original one.
     cells = report_cells(events[:1], current_marketplace_id=7, answers={}, marketplace_ids={})
     assert (7, "2026-05", "received", 0) in cells
     # A duplicate counts nowhere; reopened, it counts again.
-    assert report_cells(events[:1] + [("report.duplicate", at, {})], 7, {}, {}) == []
-    assert report_cells(events[:1] + [("report.duplicate", at, {}), ("report.reopened", at, {})], 7, {}, {})
+    assert report_cells(events[:1] + [event("report.duplicate")], 7, {}, {}) == []
+    assert report_cells(events[:1] + [event("report.duplicate"), event("report.reopened")], 7, {}, {})
