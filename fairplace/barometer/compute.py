@@ -14,6 +14,7 @@ import json
 import time
 from collections import Counter
 from itertools import groupby
+from operator import itemgetter
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -21,7 +22,7 @@ from django.utils import timezone
 from fairplace.platforms.models import Marketplace
 from fairplace.reports import queries as report_queries
 
-from .facts import periods_of, report_cells
+from .facts import NO_ANSWERS, periods_of, report_cells
 from .models import AggregateCell, ComputationLock, ComputationRun, ReportContribution, StaleReport
 
 BATCH = 500
@@ -36,24 +37,30 @@ def _lock():
     return ComputationLock.objects.select_for_update().get(name="barometer")
 
 
-def _cells_for(report_ids) -> dict[int, list[tuple]]:
-    """Fresh cells of the given reports (all of them when ``report_ids`` is None)."""
+def _contributions_for(report_ids) -> dict[int, list | None]:
+    """Fresh contributions of the given reports (all of them when ``report_ids`` is None)."""
     slugs = _marketplace_ids()
     statics = {pk: (marketplace_id, answers)
                for pk, marketplace_id, answers in report_queries.submission_facts(report_ids)}
-    cells = {}
-    for report_id, rows in groupby(report_queries.barometer_events(report_ids), key=lambda row: row[0]):
-        marketplace_id, answers = statics.get(report_id, (None, {}))
-        cells[report_id] = report_cells((row[1:] for row in rows), marketplace_id, answers, slugs)
-    return cells
+    contributions = {}
+    for report_id, rows in groupby(report_queries.barometer_events(report_ids), key=itemgetter(0)):
+        marketplace_id, answers = statics.get(report_id, (None, NO_ANSWERS))
+        contributions[report_id] = report_cells((row[1:] for row in rows), marketplace_id, answers, slugs)
+    return contributions
 
 
-def _expand(cells) -> Counter:
-    """Monthly cells → counts per (marketplace, period, measure, bucket) for month, quarter, year."""
+def _expand(contribution) -> Counter:
+    """A report's contribution → counts per (marketplace, period, measure, bucket) for its
+    month, quarter and year."""
     counts = Counter()
-    for marketplace_id, month, measure, bucket in cells:
-        for period in periods_of(month):
-            counts[(marketplace_id, period, measure, bucket)] += 1
+    if not contribution:
+        return counts
+    marketplace_id, month, measures, hours = contribution
+    for period in periods_of(month):
+        for measure in measures:
+            counts[(marketplace_id, period, measure, 0)] += 1
+        if hours is not None:
+            counts[(marketplace_id, period, "answer_hours", hours)] += 1
     return counts
 
 
@@ -70,12 +77,11 @@ def refresh_stale(batch: int = BATCH) -> int:
             with report_queries.locked_reports(ids):
                 # Under the reports' locks every event of theirs is committed and visible.
                 StaleReport.objects.filter(report_id__in=ids).delete()
-                fresh = _cells_for(ids)
+                fresh = _contributions_for(ids)
                 old = dict(ReportContribution.objects.filter(report_id__in=ids).values_list("report_id", "cells"))
                 delta, changed, emptied = Counter(), {}, []
                 for report_id in ids:
-                    new_cells = [tuple(cell) for cell in fresh.get(report_id, [])]
-                    old_cells = [tuple(cell) for cell in old.get(report_id, [])]
+                    new_cells, old_cells = fresh.get(report_id), old.get(report_id)
                     if new_cells == old_cells:
                         continue
                     delta.update(_expand(new_cells))
@@ -122,16 +128,24 @@ def full_recompute(stdout=None) -> dict:
     timings = {}
     with transaction.atomic():
         _lock()
-        fresh = _cells_for(None)
+        fresh = _contributions_for(None)
         timings["lecture et calcul"] = time.perf_counter() - clock
-        counts = Counter()
-        for cells in fresh.values():
-            for marketplace_id, month, measure, bucket in cells:
-                counts[(marketplace_id, month, measure, bucket)] += 1
+        # Reports with the same marketplace, month and measures are counted together.
+        signatures, hours = Counter(), Counter()
+        for contribution in fresh.values():
+            if contribution:
+                marketplace_id, month, measures, answer_hours = contribution
+                signatures[(marketplace_id, month, tuple(measures))] += 1
+                if answer_hours is not None:
+                    hours[(marketplace_id, month, answer_hours)] += 1
         totals = Counter()
-        for (marketplace_id, month, measure, bucket), value in counts.items():
+        for (marketplace_id, month, measures), count in signatures.items():
             for period in periods_of(month):
-                totals[(marketplace_id, period, measure, bucket)] += value
+                for measure in measures:
+                    totals[(marketplace_id, period, measure, 0)] += count
+        for (marketplace_id, month, answer_hours), count in hours.items():
+            for period in periods_of(month):
+                totals[(marketplace_id, period, "answer_hours", answer_hours)] += count
         timings["agrégation"] = time.perf_counter() - clock - sum(timings.values())
         _empty_tables()
         _write_cells(totals)

@@ -1,7 +1,7 @@
 """What one report contributes to the barometer, computed from its events alone.
 
-``report_cells`` folds a report's events (in insertion order) into the cells it adds to the
-monthly aggregates: ``(marketplace_id, "YYYY-MM", measure, bucket)``, each counting one. It is
+``report_cells`` folds a report's events (in insertion order) into what it adds to the
+monthly aggregates: its marketplace, month, measures and hours to answer. It is
 the only definition of the measures: the incremental update and the full recompute both call
 it, so they cannot disagree on what a measure means.
 
@@ -35,13 +35,21 @@ def answer_due(forwarded_at: datetime) -> datetime:
     return _due_for_day(forwarded_at.astimezone(PARIS).date())
 
 
-def report_cells(events, current_marketplace_id, answers: dict, marketplace_ids: dict) -> list[tuple]:
+NO_ANSWERS = (None, None, None, None)
+
+
+def report_cells(events, current_marketplace_id, answers: tuple, marketplace_ids: dict) -> list | None:
     """``events``: iterable of ``(code, created_at, family, marketplace, changes, answer_due_at,
     value, outcome)`` — the payload keys read, as ``reports.queries.barometer_events`` gives
     them. ``current_marketplace_id`` is used only for reports whose submission event predates
     the marketplace in its payload and that were never requalified to another marketplace
     (a null marketplace is "autre", whose current marketplace is null too). ``marketplace_ids``
-    maps slug → id."""
+    maps slug → id. ``answers``: the seller's (statement_received, statement_before_effect,
+    suspension_type, notice_days_given) at submission.
+
+    Returns the report's contribution ``[marketplace_id, "YYYY-MM", [measure, …], hours to
+    answer or None]`` (each measure counts one in that month; the hours go to the
+    ``answer_hours`` histogram), or None when the report counts nowhere."""
     submitted_at = family = None
     marketplace = _UNSET
     excluded = overdue = referred = False
@@ -84,8 +92,7 @@ def report_cells(events, current_marketplace_id, answers: dict, marketplace_ids:
     if marketplace is _UNSET:
         marketplace = current_marketplace_id
     if submitted_at is None or marketplace is None or excluded:
-        return []
-    month = submitted_at.astimezone(PARIS).strftime("%Y-%m")
+        return None
     measures = ["received", f"family:{family}"]
     hours = None
     if forwarded_at is not None:
@@ -113,21 +120,29 @@ def report_cells(events, current_marketplace_id, answers: dict, marketplace_ids:
         if mediation_outcome == "mediation_agreement":
             measures.append("mediation_agreement")
     if family in DELISTING_FAMILIES:
-        received = answers.get("statement_received")
+        received, before_effect, suspension_type, notice = answers
         if received in YES or received in NO:
             measures.append("statement_asked")
-            if received in YES and answers.get("statement_before_effect") in YES:
+            if received in YES and before_effect in YES:
                 measures.append("statement_in_time")
-        notice = answers.get("notice_days_given")
-        if (family == TERMINATION_FAMILY and answers.get("suspension_type") == "termination"
-                and notice not in (None, "")):
+        if family == TERMINATION_FAMILY and suspension_type == "termination" and notice not in (None, ""):
             measures.append("termination")
             if int(notice) >= NOTICE_DAYS:
                 measures.append("termination_30d")
-    cells = [(marketplace, month, measure, 0) for measure in measures]
-    if hours is not None:
-        cells.append((marketplace, month, "answer_hours", hours))
-    return cells
+    return [marketplace, _month(submitted_at), measures, hours]
+
+
+_MONTHS: dict[tuple[int, int], str] = {}
+
+
+def _month(at: datetime) -> str:
+    """"YYYY-MM" of an instant in Paris time (memoised: a million reports share a few months)."""
+    local = at.astimezone(PARIS)
+    key = (local.year, local.month)
+    month = _MONTHS.get(key)
+    if month is None:
+        month = _MONTHS[key] = f"{local.year}-{local.month:02d}"
+    return month
 
 
 def periods_of(month: str) -> tuple[str, str, str]:

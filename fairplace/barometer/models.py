@@ -150,7 +150,7 @@ class ReportContribution(models.Model):
     """What one report adds to the monthly aggregates, as computed from its events."""
 
     report_id = models.BigIntegerField(primary_key=True)
-    cells = models.JSONField(default=list, help_text="[[marketplace_id, month, measure, bucket, count], …]")
+    cells = models.JSONField(default=list, help_text="[marketplace_id, month, [measure, …], hours to answer or null]")
 
     def __str__(self):
         return str(self.report_id)

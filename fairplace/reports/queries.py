@@ -3,7 +3,7 @@ facts of a submission. Nothing here exposes a seller's identity."""
 
 from contextlib import contextmanager
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.fields.json import KT
 
 from . import deadlines
@@ -19,11 +19,21 @@ BAROMETER_EVENT_CODES = (
 BAROMETER_ANSWER_KEYS = ("statement_received", "statement_before_effect", "suspension_type", "notice_days_given")
 
 
+_EVENTS_SQL = (
+    "SELECT report_id, code, created_at, payload->>'family', payload->>'marketplace', payload->'changes', "
+    "payload->>'answer_due_at', payload->>'value', payload->>'outcome' FROM {table} "
+    "WHERE code = ANY(%s) ORDER BY report_id, id")
+
+
 def barometer_events(report_ids=None, chunk_size: int = 20000):
     """The counted events, by report then insertion order, as flat tuples ``(report_id, code,
     created_at, family, marketplace, changes, answer_due_at, value, outcome)``: the payload
     keys the barometer reads, extracted by the database (a million reports' events are read
-    without decoding their whole payloads)."""
+    without decoding their whole payloads). All events: on PostgreSQL, a server-side cursor in
+    binary format (three times faster than the ORM's rows); call it inside a transaction."""
+    if report_ids is None and connection.vendor == "postgresql":
+        return _server_side_rows(_EVENTS_SQL.format(table=ReportEvent._meta.db_table),
+                                 [list(BAROMETER_EVENT_CODES)], chunk_size)
     events = ReportEvent.objects.filter(code__in=BAROMETER_EVENT_CODES)
     if report_ids is not None:
         events = events.filter(report_id__in=list(report_ids))
@@ -33,18 +43,28 @@ def barometer_events(report_ids=None, chunk_size: int = 20000):
     ).iterator(chunk_size=chunk_size)
 
 
+def _server_side_rows(sql: str, params: list, chunk_size: int):
+    connection.ensure_connection()
+    with connection.connection.cursor(name="fairplace_barometer", binary=True) as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(chunk_size):
+            yield from rows
+
+
 def submission_facts(report_ids=None, chunk_size: int = 50000):
-    """(report_id, current marketplace_id, {answer key: value}) — answers limited to
-    BAROMETER_ANSWER_KEYS (empty for most families)."""
+    """(report_id, current marketplace_id, answers) where answers is the tuple of the seller's
+    BAROMETER_ANSWER_KEYS answers (None where not asked)."""
     reports = Report.objects.all()
     if report_ids is not None:
         reports = reports.filter(pk__in=list(report_ids))
-    with_answers = reports.filter(answers__has_any_keys=list(BAROMETER_ANSWER_KEYS))
-    answers = {pk: {key: value for key, value in found.items() if key in BAROMETER_ANSWER_KEYS}
-               for pk, found in with_answers.values_list("pk", "answers").iterator(chunk_size=chunk_size)}
-    for pk, marketplace_id in reports.order_by("pk").values_list("pk", "marketplace_id").iterator(
-            chunk_size=chunk_size):
-        yield pk, marketplace_id, answers.get(pk, {})
+    rows = reports.order_by("pk").values_list(
+        "pk", "marketplace_id", *(KT(f"answers__{key}") for key in BAROMETER_ANSWER_KEYS))
+    if report_ids is None and connection.vendor == "postgresql":
+        rows = _server_side_rows(*rows.query.sql_with_params(), chunk_size)
+    else:
+        rows = rows.iterator(chunk_size=chunk_size)
+    for pk, marketplace_id, *answers in rows:
+        yield pk, marketplace_id, tuple(answers)
 
 
 @contextmanager

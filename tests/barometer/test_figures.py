@@ -6,7 +6,7 @@ import pytest
 
 from fairplace.barometer import figures
 from fairplace.barometer.compute import aggregate_snapshot, refresh_stale
-from fairplace.barometer.facts import periods_of, quarter_bounds, report_cells
+from fairplace.barometer.facts import NO_ANSWERS, periods_of, quarter_bounds, report_cells
 from fairplace.barometer.models import AggregateCell, EditionFigure
 from fairplace.platforms.models import Marketplace
 
@@ -121,11 +121,24 @@ def test_old_submission_events_take_the_marketplace_from_requalification():
 
     events = [event("report.submitted", family="FEES"),
               event("report.requalified", changes={"marketplace": {"from": "a", "to": "b"}})]
-    cells = report_cells(events, current_marketplace_id=2, answers={}, marketplace_ids={"a": 1, "b": 2})
-    assert (2, "2026-05", "received", 0) in cells
+    contribution = report_cells(events, current_marketplace_id=2, answers=NO_ANSWERS,
+                                marketplace_ids={"a": 1, "b": 2})
+    assert contribution == [2, "2026-05", ["received", "family:FEES"], None]
     # Without the requalification, the current marketplace is the original one.
-    cells = report_cells(events[:1], current_marketplace_id=7, answers={}, marketplace_ids={})
-    assert (7, "2026-05", "received", 0) in cells
+    assert report_cells(events[:1], 7, NO_ANSWERS, {})[0] == 7
     # A duplicate counts nowhere; reopened, it counts again.
-    assert report_cells(events[:1] + [event("report.duplicate")], 7, {}, {}) == []
-    assert report_cells(events[:1] + [event("report.duplicate"), event("report.reopened")], 7, {}, {})
+    assert report_cells(events[:1] + [event("report.duplicate")], 7, NO_ANSWERS, {}) is None
+    assert report_cells(events[:1] + [event("report.duplicate"), event("report.reopened")], 7, NO_ANSWERS, {})
+
+
+def test_delisting_answers_give_the_p2b_measures():
+    from datetime import UTC, datetime
+
+    at = datetime(2026, 5, 2, tzinfo=UTC)
+    submitted = [("report.submitted", at, "SUSP", "a", None, None, None, None)]
+    measures = report_cells(submitted, None, ("yes", "yes", "termination", "30"), {"a": 1})[2]
+    assert {"statement_asked", "statement_in_time", "termination", "termination_30d"} <= set(measures)
+    measures = report_cells(submitted, None, ("yes", "no", "termination", 29), {"a": 1})[2]
+    assert "statement_asked" in measures and "statement_in_time" not in measures
+    assert "termination" in measures and "termination_30d" not in measures
+    assert not {"statement_asked", "termination"} & set(report_cells(submitted, None, NO_ANSWERS, {"a": 1})[2])

@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
             name='ReportContribution',
             fields=[
                 ('report_id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('cells', models.JSONField(default=list, help_text='[[marketplace_id, month, measure, bucket, count], …]')),
+                ('cells', models.JSONField(default=list, help_text='[marketplace_id, month, [measure, …], hours to answer or null]')),
             ],
         ),
         migrations.CreateModel(
