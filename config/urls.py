@@ -2,7 +2,14 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
-urlpatterns = [
+# The public barometer first: its pages are the most requested and are resolved before the
+# other patterns are tried. French at /barometre/…, English at /en/barometre/…
+urlpatterns = i18n_patterns(
+    path("barometre/", include("fairplace.barometer.urls")),
+    prefix_default_language=False,
+)
+
+urlpatterns += [
     path("", include("fairplace.core.urls")),
     path("compte/", include("fairplace.core.auth.urls")),
     path("", include("fairplace.reports.urls")),
@@ -15,12 +22,6 @@ urlpatterns = [
     path("api/", include("fairplace.api.urls")),
     path("admin/", admin.site.urls),
 ]
-
-# The public barometer in French (/barometre/…) and in English (/en/barometre/…).
-urlpatterns += i18n_patterns(
-    path("barometre/", include("fairplace.barometer.urls")),
-    prefix_default_language=False,
-)
 
 handler404 = "fairplace.core.views.page_not_found"
 handler500 = "fairplace.core.views.server_error"

@@ -248,3 +248,22 @@ def versions_of(url: str) -> dict:
         pg = cursor.fetchone()[0].split()[0]
     return {"python": sys.version.split()[0], "django": django.get_version(), "gunicorn": gunicorn.__version__,
             "pg": pg, "code": code_fingerprint()}
+
+
+def database_exists(url: str) -> bool:
+    import psycopg
+
+    parts = urlsplit(url)
+    with psycopg.connect(host=parts.hostname or "127.0.0.1", port=parts.port or 5432,
+                         user=parts.username or "postgres", password=parts.password, dbname="postgres") as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                            [database_name(url)]).fetchone() is not None
+
+
+def load_average() -> str:
+    """The machine's load average (1, 5, 15 minutes), as ``uptime`` shows it: on a shared machine
+    it tells whether something else was running."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"

@@ -12,6 +12,8 @@ from .base import FAIRPLACE_RATE_LIMITS, LOGGING, STORAGES
 SECRET_KEY = "bench-secret-key-not-for-production-0123456789-abcdefghijklmnop"  # noqa: S105
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1"]
+# The site's URLs plus /bench/trivial/, the baseline of bench/barometer.py.
+ROOT_URLCONF = "config.urls_bench"
 
 DATABASES = {
     "default": dj_database_url.parse(

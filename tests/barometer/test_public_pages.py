@@ -571,3 +571,17 @@ def test_outside_a_transaction_a_cached_page_costs_no_query(client, reference_da
         k=160, value=0.8)
     published.bump_generation()  # what publish_edition and the reply form call
     assert "80,0 %" in parse(client.get(page)).text()
+
+
+def test_pages_come_gzip_compressed_to_browsers_that_accept_it(client, reference_data):
+    import gzip
+
+    load_charters()
+    full_edition()
+    page = url("barometer:marketplace", slug="cdiscount")
+    plain = client.get(page)
+    compressed = client.get(page, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert compressed["Content-Encoding"] == "gzip" and "Accept-Encoding" in compressed["Vary"]
+    assert gzip.decompress(compressed.content) == plain.content
+    assert len(compressed.content) < len(plain.content) / 4
+    assert "Content-Encoding" not in plain and "Accept-Encoding" in plain["Vary"]

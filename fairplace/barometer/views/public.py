@@ -6,6 +6,7 @@ publications and replies bump. Signed-in users (whose header differs) get a fres
 with the same constant number of queries.
 """
 
+import gzip
 import re
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -46,12 +48,28 @@ def _serve(request, parts: tuple, build, query: str = "") -> HttpResponse:
         html = render_to_string(template_name, context, request=request)
         return INDENTATION.sub("\n", html).encode()  # ~10 % lighter; these pages have no <pre>
 
-    if request.user.is_authenticated:
+    if _signed_in(request):
         response = HttpResponse(render_page())
     else:
-        response = HttpResponse(published.cached(("page", lang, request.path, *parts), render_page))
+        key = ("page", lang, request.path, *parts)
+        if "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", ""):
+            # A compressed copy, made once per page and generation (74 kB → ~8 kB on the wire).
+            body = published.cached(("gzip", *key), lambda: gzip.compress(published.cached(key, render_page), 6))
+            response = HttpResponse(body)
+            response["Content-Encoding"] = "gzip"
+        else:
+            response = HttpResponse(published.cached(key, render_page))
+        patch_vary_headers(response, ["Accept-Encoding"])
     response["Content-Language"] = lang
     return response
+
+
+def _signed_in(request) -> bool:
+    """Without a session cookie nobody is signed in: no need to load the session and the user
+    (the common case of a public page, and a measurable share of its cost)."""
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False
+    return request.user.is_authenticated
 
 
 def _indicators() -> dict[str, Indicator]:
