@@ -32,7 +32,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from ..models import MediationReferral, PlatformAnswer, Report, ReportEvent, SellerContact, SellerFeedback
-from .cases import YEARS, Chunk, Plan, build_chunk, load_refs
+from .cases import YEARS, Chunk, Plan, build_chunk
 from .loading import (
     TABLES,
     can_skip_foreign_key_checks,
@@ -43,6 +43,7 @@ from .loading import (
     table_spec,
     write_chunk,
 )
+from .refs import load_refs
 from .sellers import seller_for
 
 

@@ -10,35 +10,23 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-
-from fairplace.core.models import Role
-from fairplace.platforms.models import Marketplace, PlatformRepresentative
 
 from .. import deadlines
-from ..demo import example_answers
 from ..events import event_hash
-from ..models import Attachment, Consent, ProblemFamily
-from ..questions import build_form_class, to_json
+from ..models import Attachment, Consent
 from ..states import MediationStage, Outcome, ReportState
-from .sellers import CONSEQUENCES, FACTS, FIRST_NAMES, LAST_NAMES, Seller, reference_for, seller_for
+from .refs import Refs
+from .sellers import CONSEQUENCES, FACTS, Seller, reference_for, seller_for
 
 S = ReportState
 YEARS = 3
 EVENT_SLOTS = 16  # event ids per report: report k owns ids [base + k * slots, base + (k + 1) * slots)
-USER_DOMAIN = "bench.fairplace.test"
 
 # Shares of the final states, as in a queue that has been worked for three years.
 STATE_WEIGHTS = {
     S.CLOSED: 0.52, S.NOT_ADMISSIBLE: 0.05, S.DUPLICATE: 0.03, S.SUBMITTED: 0.05, S.QUALIFIED: 0.04,
     S.FORWARDED: 0.10, S.ANSWERED: 0.07, S.OVERDUE: 0.10, S.REFERRED: 0.015, S.IN_MEDIATION: 0.025,
 }
-# Big marketplaces get most reports; "autre" (not in the registry) a few percent.
-MARKETPLACE_WEIGHTS = {"amazon": 18, "cdiscount": 12, "manomano": 7, "fnac": 6, "rakuten": 6, "ebay": 6,
-                       "leboncoin": 6, "vinted": 5, "etsy": 4, "temu": 4, "shein": 3, "aliexpress": 3,
-                       "back-market": 3, "zalando": 3, "darty": 2, "boulanger": 2, "la-redoute": 2,
-                       "conforama": 2, "ldlc": 1, "alibaba": 1}
-OTHER_SHARE = 0.03
 OTHER_MARKETPLACES = [("Boutique Exemple", "https://www.boutique-exemple.fr"),
                       ("Marché des Artisans", "https://www.marche-artisans.fr"), ("VendsTout", "")]
 REPEAT_SELLER_SHARE = 0.25  # reports filed by sellers who report again and again
@@ -56,83 +44,6 @@ NOTICE_DAYS = [0, 0, 0, 3, 7, 15, 30, 30, 45, 60]
 NOT_ADMISSIBLE_REASONS = ["Litige entre particuliers, hors du champ de l'observatoire",
                           "Faits antérieurs à l'ouverture de l'observatoire", "Signalement sans lien avec une place "
                           "de marché"]
-
-
-# Reference data and actors --------------------------------------------------------------------
-
-@dataclass
-class Family:
-    id: int
-    code: str
-    answers: dict
-    date_questions: tuple
-
-
-@dataclass
-class Refs:
-    marketplaces: list  # (id or None, slug)
-    marketplace_weights: list
-    families: list
-    agents: list
-    mediators: list
-    representatives: dict  # marketplace id -> user id
-
-
-def _families() -> list[Family]:
-    families = []
-    for family in ProblemFamily.objects.filter(is_active=True).order_by("position"):
-        sample_day = "2025-01-15"
-        form = build_form_class(family.questions)(data=example_answers(family.questions, sample_day))
-        if not form.is_valid():
-            raise RuntimeError(f"example answers of family {family.code} do not validate: {form.errors}")
-        answers = to_json(form.cleaned_data)
-        date_questions = tuple(question["id"] for question in family.questions
-                               if question["type"] == "date" and answers.get(question["id"]) == sample_day)
-        families.append(Family(family.pk, family.code, answers, date_questions))
-    if not families:
-        raise RuntimeError("no active problem family: run manage.py load_reference_data first")
-    return families
-
-
-def _bench_users(role: str, count: int, prefix: str) -> list[int]:
-    user_model = get_user_model()
-    ids = []
-    for i in range(count):
-        user, created = user_model.objects.get_or_create(
-            email=f"{prefix}{i + 1}@{USER_DOMAIN}",
-            defaults={"role": role, "first_name": FIRST_NAMES[i % len(FIRST_NAMES)],
-                      "last_name": LAST_NAMES[(i * 7) % len(LAST_NAMES)]})
-        if created:
-            user.set_unusable_password()
-            user.save(update_fields=["password"])
-        ids.append(user.pk)
-    return ids
-
-
-def _representatives(marketplaces) -> dict:
-    user_model = get_user_model()
-    reps = {}
-    for marketplace in marketplaces:
-        user, _created = user_model.objects.get_or_create(
-            email=f"rep.{marketplace.slug}@{USER_DOMAIN}", defaults={"role": Role.PLATFORM})
-        PlatformRepresentative.objects.get_or_create(user=user, defaults={"marketplace": marketplace})
-        reps[marketplace.pk] = user.pk
-    return reps
-
-
-def load_refs() -> Refs:
-    marketplaces = list(Marketplace.objects.active().order_by("slug"))
-    if not marketplaces:
-        raise RuntimeError("no active marketplace: run manage.py load_reference_data first")
-    weights = [MARKETPLACE_WEIGHTS.get(m.slug, 1) for m in marketplaces]
-    total = sum(weights)
-    # "autre" gets OTHER_SHARE of the reports, the registry the rest in proportion.
-    weights = [w * (1 - OTHER_SHARE) / total for w in weights] + [OTHER_SHARE]
-    return Refs(
-        marketplaces=[(m.pk, m.slug) for m in marketplaces] + [(None, "autre")], marketplace_weights=weights,
-        families=_families(), agents=_bench_users(Role.AGENT, 12, "agent"),
-        mediators=_bench_users(Role.MEDIATOR, 4, "mediateur"), representatives=_representatives(marketplaces),
-    )
 
 
 # One report and its history ------------------------------------------------------------------
