@@ -130,3 +130,12 @@ def test_the_worker_updates_the_aggregates_and_the_command_recomputes(make_repor
     assert "Recalcul complet : 1 signalements" in out.getvalue()
     assert {key: count for key, count in aggregate_snapshot().items() if key[0] == manomano
             and key[2] == "received"} == received
+
+
+def test_only_counted_events_mark_a_report_stale(make_report):
+    report = make_report(marketplace="manomano")
+    refresh_stale()
+    record_event(report, "report.assigned", actor_kind="agent", payload={})
+    assert not StaleReport.objects.exists()
+    record_event(report, "report.overdue", actor_kind="system", payload={})
+    assert StaleReport.objects.filter(report_id=report.pk).exists()
