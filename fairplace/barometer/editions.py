@@ -14,6 +14,7 @@ from fairplace.core.errors import DomainError
 from fairplace.core.outbox import enqueue_email
 from fairplace.platforms.models import Marketplace, PlatformRepresentative
 
+from . import published
 from .compute import refresh_stale
 from .facts import previous_quarter, quarter_bounds
 from .figures import build_figures
@@ -114,12 +115,7 @@ def publish_edition(edition: Edition, *, today: date | None = None) -> Edition:
 
 
 def _after_publication(edition: Edition) -> None:
-    try:
-        from . import published
-
-        published.bump_generation()
-    except (ImportError, AttributeError):  # pragma: no cover - the public pages are optional here
-        pass
+    published.bump_generation()
     try:
         from .pdf import build_pdf
 

@@ -147,8 +147,12 @@ def _month(at: datetime) -> str:
 
 def periods_of(month: str) -> tuple[str, str, str]:
     """"2026-08" → ("2026-08", "2026-T3", "2026")."""
-    year, number = month[:4], int(month[5:7])
-    return month, f"{year}-T{(number - 1) // 3 + 1}", year
+    return month, quarter_of(date(int(month[:4]), int(month[5:7]), 1)), month[:4]
+
+
+def quarter_of(day: date) -> str:
+    """2026-08-14 → "2026-T3"."""
+    return f"{day.year}-T{(day.month - 1) // 3 + 1}"
 
 
 def quarter_bounds(code: str) -> tuple[date, date]:

@@ -100,16 +100,19 @@ def family_figures(cells: dict, received: int) -> dict[str, dict]:
     return figures
 
 
-def _population(marketplace_id: int, year: int):
-    return (SellerPopulation.objects.filter(marketplace_id=marketplace_id, year__lte=year)
-            .order_by("-year").first())
+def _populations(year: int) -> dict:
+    """Each marketplace's latest sourced seller count up to ``year`` (one query)."""
+    latest = {}
+    for population in SellerPopulation.objects.filter(year__lte=year).order_by("year"):
+        latest[population.marketplace_id] = population
+    return latest
 
 
 def build_figures(period: str, marketplace_ids: list[int], previous: dict | None = None) -> list[dict]:
     """Figures of quarter ``period`` for the given marketplaces, ranked and compared with the
     previous edition's figures ``previous`` ({(marketplace_id, indicator, breakdown): figure})."""
     cells_by_marketplace = quarter_cells(period)
-    year = int(period[:4])
+    populations = _populations(int(period[:4]))
     rows = []
     for marketplace_id in marketplace_ids:
         cells = cells_by_marketplace.get(marketplace_id, {})
@@ -131,7 +134,7 @@ def build_figures(period: str, marketplace_ids: list[int], previous: dict | None
                              if measure == measures["histogram"] and count}
                 figures = {"": distribution_figure(histogram, get(measures["open"]), get(measures["open_overdue"]))}
             else:  # per_thousand
-                population = _population(marketplace_id, year)
+                population = populations.get(marketplace_id)
                 figure = count_figure(received)
                 if population is None or population.sellers == 0:
                     figure = {"status": Status.UNKNOWN}

@@ -8,11 +8,11 @@ from django.views.decorators.http import require_POST
 
 from fairplace.reports.views.guards import platform_required
 
+from ..display import family_name, show
 from ..editions import EditionError, post_reply
 from ..forms import ReplyForm
 from ..indicators import registry
 from ..models import Edition, PlatformReply
-from .staff import figure_rows
 
 
 def _visible_editions():
@@ -28,11 +28,19 @@ def editions(request):
     return render(request, "barometer/platform/editions.html", {"rows": rows, "marketplace": request.marketplace})
 
 
+def _figure_rows(figures) -> list[dict]:
+    """The platform's figures worded as on the public pages (display.show)."""
+    indicators = registry()
+    return [{"label": indicators[figure.indicator].label, "family": family_name(figure.breakdown),
+             "shown": show(figure, indicators[figure.indicator], lang="fr")}
+            for figure in figures if figure.indicator in indicators]
+
+
 def _render_edition(request, edition, form, status=200):
     figures = edition.figures.filter(marketplace=request.marketplace)
     reply = PlatformReply.objects.filter(edition=edition, marketplace=request.marketplace).first()
     return render(request, "barometer/platform/edition.html", {
-        "edition": edition, "marketplace": request.marketplace, "rows": figure_rows(figures, registry()),
+        "edition": edition, "marketplace": request.marketplace, "rows": _figure_rows(figures),
         "reply": reply, "form": form, "can_reply": edition.status == Edition.Status.PREVIEW,
     }, status=status)
 

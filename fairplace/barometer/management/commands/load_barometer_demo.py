@@ -4,17 +4,13 @@ from django.utils import timezone
 
 from fairplace.barometer.compute import full_recompute
 from fairplace.barometer.editions import freeze_edition, post_reply, publish_edition
-from fairplace.barometer.facts import previous_quarter
+from fairplace.barometer.facts import previous_quarter, quarter_of
 from fairplace.barometer.models import Edition, SellerPopulation
 from fairplace.core.models import User
 from fairplace.platforms.models import Marketplace
 from fairplace.reports.benchdata import generate
 
 DEMO_SOURCE = "Donnée de démonstration (fictive)"
-
-
-def _current_quarter(today) -> str:
-    return f"{today.year}-T{(today.month - 1) // 3 + 1}"
 
 
 class Command(BaseCommand):
@@ -43,7 +39,7 @@ class Command(BaseCommand):
                     marketplace=marketplace, year=today.year,
                     defaults={"sellers": sellers, "source_label": DEMO_SOURCE, "source_url": ""})
         full_recompute()
-        latest = previous_quarter(_current_quarter(today))
+        latest = previous_quarter(quarter_of(today))
         representative = User.objects.filter(email="plateforme@fairplace.demo").first()
         for code in (previous_quarter(latest), latest):
             edition = freeze_edition(code, today=today)
