@@ -24,6 +24,8 @@ db: install
 	$(BIN)/python manage.py load_reference_data
 	$(BIN)/python manage.py load_demo_data
 	$(BIN)/python manage.py load_barometer_reference
+	$(BIN)/python manage.py load_fee_reference
+	$(BIN)/python manage.py load_fee_demo
 	$(BIN)/python manage.py load_barometer_demo
 
 run: db pdf-libs

@@ -13,9 +13,11 @@ urlpatterns += [
     path("", include("fairplace.core.urls")),
     path("compte/", include("fairplace.core.auth.urls")),
     path("", include("fairplace.reports.urls")),
+    path("observatoire/frais/", include("fairplace.observatory.fees.urls")),
     # Before the reports' own /gestion/ and /plateforme/ routes.
     path("gestion/barometre/", include("fairplace.barometer.urls_backoffice")),
     path("plateforme/barometre/", include("fairplace.barometer.urls_platform")),
+    path("gestion/frais/", include("fairplace.observatory.fees.urls_backoffice")),
     path("gestion/", include("fairplace.reports.urls_backoffice")),
     path("plateforme/", include("fairplace.reports.urls_platform")),
     path("mediation/", include("fairplace.reports.urls_mediation")),

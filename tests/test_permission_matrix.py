@@ -19,6 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from fairplace.barometer.models import Edition
+from fairplace.observatory.fees.models import FeeChange, FeeSchedule
 from fairplace.reports import intake, messaging
 from fairplace.reports.models import Attachment, ExportJob, SavedFilter
 from fairplace.reports.workflow import apply_transition
@@ -109,6 +110,15 @@ def routes(world) -> list[Route]:
         observatory("barometer_backoffice:overview", allowed=SUPERVISORS),
         observatory("barometer_backoffice:freeze", method="POST", allowed=SUPERVISORS),
         observatory("barometer_backoffice:publish", world["edition"].code, method="POST", allowed=SUPERVISORS),
+        observatory("fees_backoffice:schedules"),
+        observatory("fees_backoffice:create"),
+        observatory("fees_backoffice:create", method="POST"),
+        observatory("fees_backoffice:schedule", world["fee_schedule"].pk),
+        observatory("fees_backoffice:import"),
+        observatory("fees_backoffice:import", method="POST"),
+        observatory("fees_backoffice:import_template"),
+        observatory("fees_backoffice:changes"),
+        observatory("fees_backoffice:change", world["fee_change"].pk),
         platform("barometer_platform:editions", scoped=False),
         platform("barometer_platform:edition", world["edition"].code, scoped=False),
         platform("barometer_platform:reply", world["edition"].code, method="POST", scoped=False),
@@ -119,7 +129,8 @@ def routes(world) -> list[Route]:
 SELLER_ROUTES = {"reports:tracking", "reports:tracking_detail", "reports:tracking_attachment", "reports:tracking_rate",
                  "reports:tracking_action", "reports:tracking_message", "reports:tracking_withdraw"}
 # Namespaces whose every route must be in the matrix.
-GUARDED_NAMESPACES = {"backoffice", "platform_space", "mediation", "barometer_backoffice", "barometer_platform"}
+GUARDED_NAMESPACES = {"backoffice", "platform_space", "mediation", "barometer_backoffice", "barometer_platform",
+                      "fees_backoffice"}
 
 
 @pytest.fixture
@@ -148,7 +159,15 @@ def world(personas, make_report):
     edition = Edition.objects.create(code="2026-T2", period_start=date(2026, 4, 1), period_end=date(2026, 6, 30),
                                      frozen_at=timezone.now(), publication_date=date(2099, 1, 1),
                                      methodology_version="test")
-    return {"edition": edition, "forwarded": forwarded, "mediation": referred, "held_message": held,
+    old_fees = FeeSchedule.objects.create(marketplace=forwarded.marketplace, effective_on=date(2026, 1, 1),
+                                          observed_on=date(2026, 1, 1), reliability="primary")
+    new_fees = FeeSchedule.objects.create(marketplace=forwarded.marketplace, effective_on=date(2026, 4, 1),
+                                          observed_on=date(2026, 4, 1), reliability="primary")
+    fee_change = FeeChange.objects.create(marketplace=forwarded.marketplace, previous=old_fees, schedule=new_fees,
+                                          kind="commission", measure="rate", old_value=15, new_value=17,
+                                          severity="high")
+    return {"edition": edition, "forwarded": forwarded, "fee_schedule": new_fees, "fee_change": fee_change,
+            "mediation": referred, "held_message": held,
             "evidence": evidence,
             "answer_file": answer_file, "export": job,
             "saved_filter": SavedFilter.objects.create(user=agent, name="Nouveaux", query="state=submitted")}

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "fairplace.core",
     "fairplace.platforms",
     "fairplace.reports",
+    "fairplace.observatory.fees",
     "fairplace.barometer",
     "fairplace.api",
     "rest_framework",

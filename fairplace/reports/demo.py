@@ -98,3 +98,31 @@ def _advance(report: Report, steps: list[str], *, agent, mediator) -> None:
             report = apply_transition(report, "close", actor=agent, outcome="resolved")
         else:
             report = apply_transition(report, step, actor=agent)
+
+
+# Sellers who report, in the "fees" family, Cdiscount's default commission going from 15 % to
+# 17 % on 1 October 2026, announced a week before. Fictitious: they match the demonstration
+# fee schedule of the fee observatory (`manage.py load_fee_demo`), which links them to it.
+FEE_DEMO_SIRETS = ["83100000500015", "83100791900010", "83101583900010", "83102375900010", "83103167900010",
+                   "83103959900012"]
+FEE_DEMO_ANSWERS = {"fee_type": "commission", "fee_issue": "increase", "fee_rate_before": "15",
+                    "fee_rate_after": "17", "change_announced_on": "2026-09-24", "change_effective_on": "2026-10-01"}
+
+
+def create_demo_fee_reports() -> int:
+    family = ProblemFamily.objects.get(code="FEES")
+    created = 0
+    for index, siret in enumerate(FEE_DEMO_SIRETS):
+        key = uuid.uuid5(DEMO_NAMESPACE, f"fees-{index}")
+        if Report.objects.filter(idempotency_key=key).exists():
+            continue
+        email = f"vendeur-frais{index}@exemple.fr"
+        steps = demo_steps("cdiscount", family, siret, email, "2026-10-01")
+        steps["details.FEES"].update(FEE_DEMO_ANSWERS)
+        steps["description"] = {"description": "Signalement de démonstration : la commission par défaut est passée "
+                                               "de 15 % à 17 % au 1er octobre, annoncée par un simple courriel une "
+                                               "semaine avant."}
+        draft = ReportDraft.objects.create(submit_key=key, email_verified=email, steps=steps)
+        intake.submit_draft(draft.pk, key, ip=f"demo-fees-{index}", notify=False)
+        created += 1
+    return created

@@ -79,3 +79,38 @@ def locked_reports(report_ids):
 def platform_answer_due(forwarded_at):
     """The platform's deadline for a report forwarded at ``forwarded_at`` (deadlines.yaml)."""
     return deadlines.due_at("platform_answer", forwarded_at)
+
+
+# The seller's answers to the "fees" family questions (families.yaml, FEES) that the fee
+# observatory matches with recorded fee changes.
+FEE_ANSWER_KEYS = ("fee_type", "fee_issue", "fee_rate_before", "fee_rate_after", "monthly_fee_before",
+                   "monthly_fee_after", "change_announced_on", "change_effective_on")
+
+
+def fee_reports(*, marketplace_id=None, after_id=0, limit=None, report_ids=None, submitted_before=None) -> list[dict]:
+    """Submitted reports of the FEES family (their current family, after any requalification)
+    about a listed marketplace, by id, as plain dicts ``{id, reference, marketplace_id,
+    submitted_at, answers}`` where answers holds only FEE_ANSWER_KEYS (strings as stored: ISO
+    dates, decimals as text). No identity of the seller.
+
+    Left out: reports marked as duplicates (the report they duplicate already counts) and
+    reports found not admissible; reports withdrawn or closed still count (the fee change they
+    describe happened). Every row of ``Report`` is a submitted report (drafts live apart)."""
+    from .states import ReportState
+
+    reports = (Report.objects.filter(family__code="FEES", marketplace__isnull=False, pk__gt=after_id)
+               .exclude(state__in=[ReportState.DUPLICATE, ReportState.NOT_ADMISSIBLE]))
+    if marketplace_id is not None:
+        reports = reports.filter(marketplace_id=marketplace_id)
+    if report_ids is not None:
+        reports = reports.filter(pk__in=list(report_ids))
+    if submitted_before is not None:
+        reports = reports.filter(submitted_at__lt=submitted_before)
+    rows = reports.order_by("pk").values("pk", "reference", "marketplace_id", "submitted_at", "answers")
+    if limit is not None:
+        rows = rows[:limit]
+    return [{"id": row["pk"], "reference": row["reference"], "marketplace_id": row["marketplace_id"],
+             "submitted_at": row["submitted_at"],
+             "answers": {key: (row["answers"] or {}).get(key) for key in FEE_ANSWER_KEYS
+                         if (row["answers"] or {}).get(key) not in (None, "")}}
+            for row in rows]

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fairplace.reports.views.guards import supervisor_required
+from fairplace.core.auth.guards import supervisor_required
 
 from ..editions import EditionError, freeze_edition, publish_edition
 from ..forms import FreezeForm

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fairplace.reports.views.guards import platform_required
+from fairplace.core.auth.guards import platform_required
 
 from ..display import family_name, show
 from ..editions import EditionError, post_reply

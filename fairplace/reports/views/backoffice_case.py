@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from fairplace.core.auth.guards import observatory_required
 from fairplace.core.models import Role
 
 from .. import casework, messaging
@@ -41,7 +42,6 @@ from ..questions import display_answers
 from ..states import ReportState
 from ..timeline import staff_timeline
 from ..workflow import TRANSITIONS, TransitionError, apply_transition, available_transitions
-from .guards import observatory_required
 
 S = ReportState
 # How the seller's choice reads in the case header.

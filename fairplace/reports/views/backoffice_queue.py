@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
+from fairplace.core.auth.guards import observatory_required
+
 from ..casework import CaseworkError, apply_bulk_action
 from ..exports import CONTENT_TYPES, ExportError, ExportRequestForm, download_name, request_export
 from ..models import ExportJob, SavedFilter
@@ -22,7 +24,6 @@ from ..queue import (
     queue_queryset,
     selection_query,
 )
-from .guards import observatory_required
 
 MAX_FAILURES_SHOWN = 20
 

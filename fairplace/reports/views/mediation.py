@@ -16,13 +16,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from dsfr.forms import DsfrBaseForm
 
+from fairplace.core.auth.guards import mediator_required
+
 from .. import mediation
 from ..access import get_report_for_user
 from ..mediation import MediationError
 from ..questions import DateInput, display_answers
 from ..states import MEDIATION_OUTCOMES, MediationStage, Outcome
 from ..timeline import staff_timeline
-from .guards import mediator_required
 
 
 class StageForm(DsfrBaseForm):

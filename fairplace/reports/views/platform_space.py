@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from dsfr.forms import DsfrBaseForm
 
+from fairplace.core.auth.guards import platform_required
+
 from ..access import IDENTITY_FIELDS, get_report_for_user, platform_view
 from ..answers import ANSWERABLE_STATES, AnswerError, code_labels, mark_read_by_platform, record_platform_answer
 from ..exports import csv_lines
@@ -37,7 +39,6 @@ from ..models import (
 from ..questions import display_answers
 from ..states import ReportState
 from ..timeline import event_label
-from .guards import platform_required
 
 PAGE_SIZE = 25
 # What the platform sees of a report's history: its own steps, never the agents' work.

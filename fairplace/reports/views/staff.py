@@ -4,8 +4,9 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods
 
+from fairplace.core.auth.guards import observatory_required
+
 from ..models import Attachment, Report
-from .guards import observatory_required
 
 
 @require_http_methods(["GET"])

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class FeesConfig(AppConfig):
+    name = "fairplace.observatory.fees"
+    label = "fees"
+    verbose_name = "Observatoire des frais"
+
+    def ready(self):
+        from . import tasks
+
+        tasks.register()
