@@ -114,3 +114,12 @@ def fee_reports(*, marketplace_id=None, after_id=0, limit=None, report_ids=None,
              "answers": {key: (row["answers"] or {}).get(key) for key in FEE_ANSWER_KEYS
                          if (row["answers"] or {}).get(key) not in (None, "")}}
             for row in rows]
+
+
+def distinct_sellers(report_ids_by_key: dict) -> dict:
+    """For each key, the number of distinct sellers (SIRET) among its reports — one query. The
+    fee observatory says "reported by N sellers" without reading reports itself."""
+    all_ids = {report_id for ids in report_ids_by_key.values() for report_id in ids}
+    sirets = dict(Report.objects.filter(pk__in=all_ids).values_list("pk", "siret")) if all_ids else {}
+    return {key: len({sirets[report_id] for report_id in ids if report_id in sirets})
+            for key, ids in report_ids_by_key.items()}

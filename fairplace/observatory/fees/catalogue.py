@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -311,11 +311,15 @@ def versions_by_recording(*, marketplace: Marketplace | None = None, limit: int 
 
 def reported_counts(change_ids) -> dict[int, int]:
     """Number of distinct sellers (SIRET) whose reports are linked to each change (one query)."""
+    from fairplace.reports.queries import distinct_sellers
+
     if not change_ids:
         return {}
-    rows = (FeeChangeReport.objects.filter(change_id__in=list(change_ids)).values("change_id")
-            .annotate(sellers=Count("report__siret", distinct=True)))
-    return {row["change_id"]: row["sellers"] for row in rows}
+    reports: dict[int, list[int]] = {}
+    for change_id, report_id in FeeChangeReport.objects.filter(change_id__in=list(change_ids)).values_list(
+            "change_id", "report_id"):
+        reports.setdefault(change_id, []).append(report_id)
+    return {change_id: count for change_id, count in distinct_sellers(reports).items() if count}
 
 
 def change_groups(versions, *, severity: str | None = None) -> list[VersionChanges]:
