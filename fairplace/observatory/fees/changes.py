@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import wording
-from .models import Base, ComponentKind, FeeChange, FeeComponent, FeeSchedule, Severity, TierMode
+from .models import Base, ComponentKind, FeeChange, FeeComponent, FeeSchedule, Severity, TierMode, ValueChange
 
 # P2B Regulation (EU) 2019/1150, art. 3(2): a change of terms may not apply before a notice of
 # at least 15 days from its notification to business users.
@@ -77,7 +77,7 @@ STATUS_LABELS = {
 
 
 @dataclass(frozen=True)
-class ComponentDiff:
+class ComponentDiff(ValueChange):
     """One measure of one component, compared between two versions."""
 
     kind: str
@@ -91,24 +91,6 @@ class ComponentDiff:
     status: str
     severity: str
     note: str = ""
-
-    @property
-    def abs_change(self):
-        if self.old_value is None or self.new_value is None:
-            return None
-        return self.new_value - self.old_value
-
-    @property
-    def rel_change(self):
-        if self.old_value in (None, 0) or self.new_value is None:
-            return None
-        return (self.new_value - self.old_value) / self.old_value
-
-    @property
-    def multiplier(self):
-        if self.old_value in (None, 0) or self.new_value is None:
-            return None
-        return self.new_value / self.old_value
 
     @property
     def status_label(self) -> str:

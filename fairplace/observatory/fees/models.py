@@ -159,6 +159,31 @@ class FeeComponent(models.Model):
         return self.reliability or self.schedule.reliability
 
 
+class ValueChange:
+    """Old → new of one measure: the change in points or euros, relative, as a multiplier.
+    Shared by the recorded ``FeeChange`` and the computed ``changes.ComponentDiff``."""
+
+    @property
+    def abs_change(self):
+        """New − old (percentage points for a rate, euros for an amount); None if either is missing."""
+        if self.old_value is None or self.new_value is None:
+            return None
+        return self.new_value - self.old_value
+
+    @property
+    def rel_change(self):
+        """(new − old) / old, as a fraction; None when there is no old value or it is 0."""
+        if self.old_value in (None, 0) or self.new_value is None:
+            return None
+        return (self.new_value - self.old_value) / self.old_value
+
+    @property
+    def multiplier(self):
+        if self.old_value in (None, 0) or self.new_value is None:
+            return None
+        return self.new_value / self.old_value
+
+
 class Severity(models.TextChoices):
     INFO = "info", _("Information")
     MODERATE = "moderate", _("Modérée")
@@ -166,7 +191,7 @@ class Severity(models.TextChoices):
     CRITICAL = "critical", _("Critique")
 
 
-class FeeChange(models.Model):
+class FeeChange(ValueChange, models.Model):
     """One difference between a schedule version and the previous one of its marketplace.
 
     Written when a version is recorded; append-only. If a version is later inserted between
