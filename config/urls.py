@@ -14,10 +14,12 @@ urlpatterns += [
     path("compte/", include("fairplace.core.auth.urls")),
     path("", include("fairplace.reports.urls")),
     path("observatoire/frais/", include("fairplace.observatory.fees.urls")),
+    path("observatoire/conditions/", include("fairplace.observatory.terms.urls")),
     # Before the reports' own /gestion/ and /plateforme/ routes.
     path("gestion/barometre/", include("fairplace.barometer.urls_backoffice")),
     path("plateforme/barometre/", include("fairplace.barometer.urls_platform")),
     path("gestion/frais/", include("fairplace.observatory.fees.urls_backoffice")),
+    path("gestion/conditions/", include("fairplace.observatory.terms.urls_backoffice")),
     path("gestion/", include("fairplace.reports.urls_backoffice")),
     path("plateforme/", include("fairplace.reports.urls_platform")),
     path("mediation/", include("fairplace.reports.urls_mediation")),

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from fairplace.barometer.models import Edition
 from fairplace.observatory.fees.models import FeeChange, FeeSchedule
+from fairplace.observatory.terms.models import FetchFailure, NoticeCheck, Snapshot, TermsVersion, TrackedDocument
 from fairplace.reports import intake, messaging
 from fairplace.reports.models import Attachment, ExportJob, SavedFilter
 from fairplace.reports.workflow import apply_transition
@@ -119,6 +120,11 @@ def routes(world) -> list[Route]:
         observatory("fees_backoffice:import_template"),
         observatory("fees_backoffice:changes"),
         observatory("fees_backoffice:change", world["fee_change"].pk),
+        observatory("terms_backoffice:failures"),
+        observatory("terms_backoffice:resolve_failure", world["fetch_failure"].pk, method="POST"),
+        observatory("terms_backoffice:notices"),
+        observatory("terms_backoffice:review_notice", world["notice_check"].pk),
+        observatory("terms_backoffice:review_notice", world["notice_check"].pk, method="POST"),
         platform("barometer_platform:editions", scoped=False),
         platform("barometer_platform:edition", world["edition"].code, scoped=False),
         platform("barometer_platform:reply", world["edition"].code, method="POST", scoped=False),
@@ -130,7 +136,7 @@ SELLER_ROUTES = {"reports:tracking", "reports:tracking_detail", "reports:trackin
                  "reports:tracking_action", "reports:tracking_message", "reports:tracking_withdraw"}
 # Namespaces whose every route must be in the matrix.
 GUARDED_NAMESPACES = {"backoffice", "platform_space", "mediation", "barometer_backoffice", "barometer_platform",
-                      "fees_backoffice"}
+                      "fees_backoffice", "terms_backoffice"}
 
 
 @pytest.fixture
@@ -166,11 +172,23 @@ def world(personas, make_report):
     fee_change = FeeChange.objects.create(marketplace=forwarded.marketplace, previous=old_fees, schedule=new_fees,
                                           kind="commission", measure="rate", old_value=15, new_value=17,
                                           severity="high")
-    return {"edition": edition, "forwarded": forwarded, "fee_schedule": new_fees, "fee_change": fee_change,
+    terms = _terms_world(forwarded.marketplace)
+    return {**terms, "edition": edition, "forwarded": forwarded, "fee_schedule": new_fees, "fee_change": fee_change,
             "mediation": referred, "held_message": held,
             "evidence": evidence,
             "answer_file": answer_file, "export": job,
             "saved_filter": SavedFilter.objects.create(user=agent, name="Nouveaux", query="state=submitted")}
+
+
+def _terms_world(marketplace) -> dict:
+    document = TrackedDocument.objects.create(marketplace=marketplace, service_name=marketplace.name,
+                                              doc_type="seller_terms", title="Conditions des vendeurs")
+    snapshot = Snapshot.objects.create(document=document, fetched_at=timezone.now(), source="fetch",
+                                       markdown="# Conditions", fingerprint="0" * 64, verdict="first")
+    version = TermsVersion.objects.create(document=document, snapshot=snapshot, first_seen_at=snapshot.fetched_at)
+    notice = NoticeCheck.objects.create(version=version, status="short", gap_days=5, needs_review=True)
+    failure = FetchFailure.objects.create(document=document, occurred_at=timezone.now(), kind="blocked")
+    return {"fetch_failure": failure, "notice_check": notice}
 
 
 def _file(report, name, **fields) -> Attachment:

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "fairplace.platforms",
     "fairplace.reports",
     "fairplace.observatory.fees",
+    "fairplace.observatory.terms",
     "fairplace.barometer",
     "fairplace.api",
     "rest_framework",

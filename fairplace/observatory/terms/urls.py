@@ -1,0 +1,14 @@
+"""Public pages of the contract-terms observatory (/observatoire/conditions/)."""
+
+from django.urls import path
+
+from .views import public
+
+app_name = "terms"
+
+urlpatterns = [
+    path("", public.index, name="index"),
+    path("evolutions/flux.atom", public.ChangesFeed(), name="feed"),
+    path("documents/<int:pk>/", public.document, name="document"),
+    path("versions/<int:pk>/", public.version, name="version"),
+]
