@@ -26,6 +26,7 @@ db: install
 	$(BIN)/python manage.py load_barometer_reference
 	$(BIN)/python manage.py load_fee_reference
 	$(BIN)/python manage.py load_fee_demo
+	$(BIN)/python manage.py import_ota --history --if-available
 	$(BIN)/python manage.py load_barometer_demo
 
 run: db pdf-libs

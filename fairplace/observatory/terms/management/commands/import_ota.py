@@ -17,8 +17,11 @@ class Command(BaseCommand):
         parser.add_argument("--history", action="store_true",
                             help="Charger les versions du corpus OTA comme si elles avaient été relevées à leur date.")
         parser.add_argument("--service", help="Avec --history : seulement les documents de ce service (nom OTA).")
+        parser.add_argument("--if-available", action="store_true",
+                            help="Avec --history : ne rien faire (sans erreur) si le corpus OTA est absent "
+                                 "(make run sur une machine sans la documentation partagée).")
 
-    def handle(self, *args, declarations=None, history=False, service=None, **options):
+    def handle(self, *args, declarations=None, history=False, service=None, if_available=False, **options):
         if not declarations and not history:
             raise CommandError("Indiquez --declarations <chemin> et/ou --history.")
         if declarations:
@@ -29,7 +32,9 @@ class Command(BaseCommand):
             if inactive:
                 self.stdout.write(f"{len(inactive)} document(s) importé(s) sans suivi actif (à compléter).")
             self._problems(problems)
-        if history:
+        if history and if_available and corpus.corpus_root() is None:
+            self.stdout.write("Corpus OTA absent : aucun historique de conditions chargé.")
+        elif history:
             self._history(service)
 
     def _history(self, service):
