@@ -112,6 +112,20 @@ class ChangeKind(models.TextChoices):
     MOVED = "moved", _("Déplacée")
 
 
+# The topics of text/topics.py, as the pages and the alert e-mails name them.
+TOPIC_LABELS = {
+    "fees": _("Frais"),
+    "payment": _("Paiements"),
+    "suspension_termination": _("Suspension et résiliation"),
+    "ranking": _("Classement"),
+    "liability": _("Responsabilité"),
+    "jurisdiction": _("Droit applicable, litiges et médiation"),
+    "data_access": _("Accès aux données"),
+    "change_notice": _("Modification des conditions"),
+    "other": _("Autres clauses"),
+}
+
+
 class ClauseChange(models.Model):
     version = models.ForeignKey(TermsVersion, on_delete=models.CASCADE, related_name="clause_changes")
     kind = models.CharField(max_length=10, choices=ChangeKind.choices)

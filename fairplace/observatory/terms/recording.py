@@ -26,9 +26,8 @@ from datetime import date
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 
-from .models import ClauseChange, NoticeCheck, Snapshot, TermsVersion, TrackedDocument, Verdict
+from .models import TOPIC_LABELS, ClauseChange, NoticeCheck, Snapshot, TermsVersion, TrackedDocument, Verdict
 from .text import notice as notice_rules
 from .text.align import diff_versions
 from .text.clauses import parse_clauses
@@ -44,16 +43,6 @@ TECHNICAL_RECORD = "technical_upgrade"
 ALERT_TEMPLATE = "terms_change_alert"
 ALERT_LINES = 20  # clause lines listed in an alert; the version page has them all
 # French names of the topics of ``text/topics.py`` for alerts ("other" is not named).
-TOPIC_LABELS = {
-    "fees": _("frais"),
-    "payment": _("paiements"),
-    "suspension_termination": _("suspension et résiliation"),
-    "ranking": _("classement"),
-    "liability": _("responsabilité"),
-    "jurisdiction": _("droit applicable et litiges"),
-    "data_access": _("accès aux données"),
-    "change_notice": _("modification des conditions"),
-}
 
 
 def record_snapshot(
@@ -244,7 +233,8 @@ def _alert_line(change: ClauseChange) -> str:
         label = " ".join(words[:10]) + (" …" if len(words) > 10 else "")
     if len(label) > 120:
         label = label[:119].rstrip() + "…"
-    topics = ", ".join(str(TOPIC_LABELS[topic]) for topic in change.topics if topic in TOPIC_LABELS)
+    topics = ", ".join(str(TOPIC_LABELS[topic]).lower() for topic in change.topics
+                       if topic in TOPIC_LABELS and topic != "other")
     line = f"{change.get_kind_display()} : {label}"
     return f"{line} ({topics})" if topics else line
 

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_safe
 
 from fairplace.observatory.fees.templatetags.fees import long_date
 
-from ..models import ChangeKind, ClauseChange, NoticeCheck, NoticeStatus, TermsVersion, TrackedDocument
+from ..models import TOPIC_LABELS, ChangeKind, ClauseChange, NoticeCheck, NoticeStatus, TermsVersion, TrackedDocument
 from ..reviews import CONFIRMED, EXCEPTION
 from ..text.topics import TOPICS
 
@@ -37,17 +37,6 @@ LATEST_CHANGES = 30
 FEED_ENTRIES = 50
 DOCUMENT_PARAM = "document"
 
-TOPIC_LABELS = {
-    "fees": gettext_lazy("Frais"),
-    "payment": gettext_lazy("Paiements"),
-    "suspension_termination": gettext_lazy("Suspension et résiliation"),
-    "ranking": gettext_lazy("Classement"),
-    "liability": gettext_lazy("Responsabilité"),
-    "jurisdiction": gettext_lazy("Litiges et médiation"),
-    "data_access": gettext_lazy("Accès aux données"),
-    "change_notice": gettext_lazy("Modification des conditions"),
-    "other": gettext_lazy("Autres clauses"),
-}
 KIND_BADGES = {ChangeKind.ADDED: "success", ChangeKind.REMOVED: "error", ChangeKind.MODIFIED: "warning",
                ChangeKind.MOVED: "info"}
 STATED_KINDS = {"last_updated": gettext_lazy("Mise à jour le"), "effective": gettext_lazy("En vigueur le")}
