@@ -17,6 +17,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
+from fairplace.core.spreadsheets import spreadsheet_safe
+
 from .indicators import all_indicators, registry
 from .models import Edition, EditionFigure
 
@@ -318,10 +320,7 @@ def _csv_cell(value):
         return repr(value)
     if isinstance(value, list | tuple):
         value = " | ".join(str(item) for item in value)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        # Formula injection: a cell read by a spreadsheet must stay text.
-        return "'" + value
-    return value
+    return spreadsheet_safe(value)
 
 
 def json_rows(rows: list[dict]) -> list[dict]:

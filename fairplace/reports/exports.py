@@ -26,6 +26,7 @@ from dsfr.forms import DsfrBaseForm
 from openpyxl import Workbook
 
 from fairplace.core.errors import DomainError
+from fairplace.core.spreadsheets import spreadsheet_safe
 
 from .models import ExportJob
 from .queue import filters_from_query, queue_queryset, selection_query, user_label
@@ -75,14 +76,6 @@ def header() -> list[str]:
 def rows(reports: QuerySet):
     for report in reports.iterator(chunk_size=CHUNK_SIZE):
         yield [getter(report) for _title, getter in COLUMNS]
-
-
-def spreadsheet_safe(value):
-    """A cell typed by a seller ("=HYPERLINK(...)", "+33…") must not become a formula in a
-    spreadsheet (CSV/formula injection): prefix it so it stays text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def write_csv(data, target) -> int:

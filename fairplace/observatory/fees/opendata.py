@@ -12,9 +12,10 @@ import re
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
+from fairplace.core.spreadsheets import spreadsheet_safe
+
 from .importing import BASE_WORDS, COLUMNS, KIND_WORDS, RELIABILITY_WORDS, TIER_MODE_WORDS
 from .models import FeeChange, FeeComponent
-from .spreadsheets import spreadsheet_safe
 
 CHANGE_COLUMNS = (
     "place_de_marche", "date_effet", "date_annonce", "preavis_jours", "grille_precedente_date_effet", "composante",

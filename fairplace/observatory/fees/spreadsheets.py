@@ -10,9 +10,10 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from fairplace.core.spreadsheets import FORMULA_STARTS
+
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # An XLSX is a zip: refuse one whose content would unpack to more than this (zip bomb).
 MAX_XLSX_UNPACKED = 50 * 1024 * 1024
 
@@ -85,13 +86,6 @@ def _unquote(cell: str) -> str:
     """Undo the quote our own CSV exports put before a cell that a spreadsheet would take for a
     formula ("'+2 points" → "+2 points"), so an exported file imports back unchanged."""
     return cell[1:] if cell[:1] == "'" and cell[1:2] in FORMULA_STARTS else cell
-
-
-def spreadsheet_safe(value):
-    """A text cell starting like a formula stays text in a spreadsheet (formula injection)."""
-    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
-        return "'" + value
-    return value
 
 
 def _csv_rows(data: bytes):

@@ -40,7 +40,7 @@ KEPT_HEADERS = ("content-type", "content-length", "etag", "last-modified", "date
                 "content-language", "retry-after", "location")
 
 
-def _setting(name: str, default, cast=str):
+def setting(name: str, default, cast=str):
     value = getattr(django_settings, name, None)
     if value is None:
         value = os.environ.get(name)
@@ -64,14 +64,14 @@ class FetchSettings:
     @classmethod
     def from_env(cls) -> "FetchSettings":
         return cls(
-            user_agent=_setting("FAIRPLACE_TERMS_USER_AGENT", USER_AGENT),
-            connect_timeout=_setting("FAIRPLACE_TERMS_CONNECT_TIMEOUT", cls.connect_timeout, float),
-            timeout=_setting("FAIRPLACE_TERMS_TIMEOUT", cls.timeout, float),
-            retries=_setting("FAIRPLACE_TERMS_RETRIES", cls.retries, int),
-            backoff=_setting("FAIRPLACE_TERMS_BACKOFF", cls.backoff, float),
-            backoff_cap=_setting("FAIRPLACE_TERMS_BACKOFF_CAP", cls.backoff_cap, float),
-            per_host=_setting("FAIRPLACE_TERMS_PER_HOST", cls.per_host, int),
-            max_bytes=_setting("FAIRPLACE_TERMS_MAX_BYTES", cls.max_bytes, int),
+            user_agent=setting("FAIRPLACE_TERMS_USER_AGENT", USER_AGENT),
+            connect_timeout=setting("FAIRPLACE_TERMS_CONNECT_TIMEOUT", cls.connect_timeout, float),
+            timeout=setting("FAIRPLACE_TERMS_TIMEOUT", cls.timeout, float),
+            retries=setting("FAIRPLACE_TERMS_RETRIES", cls.retries, int),
+            backoff=setting("FAIRPLACE_TERMS_BACKOFF", cls.backoff, float),
+            backoff_cap=setting("FAIRPLACE_TERMS_BACKOFF_CAP", cls.backoff_cap, float),
+            per_host=setting("FAIRPLACE_TERMS_PER_HOST", cls.per_host, int),
+            max_bytes=setting("FAIRPLACE_TERMS_MAX_BYTES", cls.max_bytes, int),
         )
 
 
@@ -252,7 +252,7 @@ def render_with_chromium(url: str, config: FetchSettings | None = None) -> Fetch
     from playwright.sync_api import sync_playwright
 
     config = config or FetchSettings.from_env()
-    executable = _setting("FAIRPLACE_TERMS_CHROMIUM", CHROMIUM)
+    executable = setting("FAIRPLACE_TERMS_CHROMIUM", CHROMIUM)
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=executable, headless=True)

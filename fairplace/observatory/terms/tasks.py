@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from fairplace.core.tasks import register_periodic
 
-from .fetching import _setting
+from .fetching import setting
 
 logger = logging.getLogger(__name__)
 LAST_RUN_KEY = "terms.track.last_run"
@@ -20,7 +20,7 @@ DEFAULT_HOURS = 12.0
 
 
 def interval_hours() -> float:
-    return _setting("FAIRPLACE_TERMS_TRACK_HOURS", DEFAULT_HOURS, float)
+    return setting("FAIRPLACE_TERMS_TRACK_HOURS", DEFAULT_HOURS, float)
 
 
 def track_when_due():
@@ -35,7 +35,7 @@ def track_when_due():
         return None
     if not cache.add(LAST_RUN_KEY, timezone.now().isoformat(), timeout=int(hours * 3600)):
         return None  # a run started less than ``hours`` ago
-    workers = _setting("FAIRPLACE_TERMS_TRACK_WORKERS", 4, int)
+    workers = setting("FAIRPLACE_TERMS_TRACK_WORKERS", 4, int)
     report = track(TrackedDocument.objects.filter(is_active=True).order_by("pk"), workers=workers)
     logger.info("terms.track: %s", report.summary())
     return report

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from fairplace.core.spreadsheets import spreadsheet_safe
 from fairplace.platforms.queries import active_marketplaces
 
 from .. import catalogue, simulator, wording
@@ -279,8 +280,8 @@ def _csv_row(result: simulator.MarketplaceResult) -> list[str]:
     fees = [(_number(best.components[kind]) if kind in best.components else _("non publié")) for kind in CSV_KINDS]
     return [
         str(result.rank) if result.rank is not None else "",
-        _text(schedule.marketplace_name),
-        _text(plan_label(result, best.plan)),
+        spreadsheet_safe(schedule.marketplace_name),
+        spreadsheet_safe(plan_label(result, best.plan)),
         *fees,
         _number(result.total),
         _("oui") if result.complete else _("non"),
@@ -288,8 +289,8 @@ def _csv_row(result: simulator.MarketplaceResult) -> list[str]:
         _number(result.net_revenue),
         _number(result.effective_rate),
         schedule.effective_on.strftime("%d/%m/%Y"),
-        _text(wording.reliability_short(schedule.reliability)),
-        _text(schedule.source_url or schedule.source_document),
+        spreadsheet_safe(wording.reliability_short(schedule.reliability)),
+        spreadsheet_safe(schedule.source_url or schedule.source_document),
     ]
 
 
@@ -298,10 +299,3 @@ def _number(value: Decimal | None) -> str:
     if value is None:
         return _("inconnu")
     return f"{value:.2f}".replace(".", ",")
-
-
-def _text(value: str) -> str:
-    """Text from the database must stay text in a spreadsheet (formula injection)."""
-    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
