@@ -20,7 +20,14 @@ from django.utils import timezone
 
 from fairplace.barometer.models import Edition
 from fairplace.observatory.fees.models import FeeChange, FeeSchedule
-from fairplace.observatory.terms.models import FetchFailure, NoticeCheck, Snapshot, TermsVersion, TrackedDocument
+from fairplace.observatory.terms.models import (
+    FetchFailure,
+    NoticeCheck,
+    SellerNotice,
+    Snapshot,
+    TermsVersion,
+    TrackedDocument,
+)
 from fairplace.reports import intake, messaging
 from fairplace.reports.models import Attachment, ExportJob, SavedFilter
 from fairplace.reports.workflow import apply_transition
@@ -125,6 +132,10 @@ def routes(world) -> list[Route]:
         observatory("terms_backoffice:notices"),
         observatory("terms_backoffice:review_notice", world["notice_check"].pk),
         observatory("terms_backoffice:review_notice", world["notice_check"].pk, method="POST"),
+        observatory("terms_backoffice:seller_notices"),
+        observatory("terms_backoffice:version_notices", world["terms_version"].pk),
+        observatory("terms_backoffice:version_notices", world["terms_version"].pk, method="POST"),
+        observatory("terms_backoffice:withdraw_seller_notice", world["seller_notice"].pk, method="POST"),
         platform("barometer_platform:editions", scoped=False),
         platform("barometer_platform:edition", world["edition"].code, scoped=False),
         platform("barometer_platform:reply", world["edition"].code, method="POST", scoped=False),
@@ -172,7 +183,7 @@ def world(personas, make_report):
     fee_change = FeeChange.objects.create(marketplace=forwarded.marketplace, previous=old_fees, schedule=new_fees,
                                           kind="commission", measure="rate", old_value=15, new_value=17,
                                           severity="high")
-    terms = _terms_world(forwarded.marketplace)
+    terms = _terms_world(forwarded.marketplace, make_report("submitted", marketplace="cdiscount", family_code="TCCHG"))
     return {**terms, "edition": edition, "forwarded": forwarded, "fee_schedule": new_fees, "fee_change": fee_change,
             "mediation": referred, "held_message": held,
             "evidence": evidence,
@@ -180,7 +191,7 @@ def world(personas, make_report):
             "saved_filter": SavedFilter.objects.create(user=agent, name="Nouveaux", query="state=submitted")}
 
 
-def _terms_world(marketplace) -> dict:
+def _terms_world(marketplace, terms_report) -> dict:
     document = TrackedDocument.objects.create(marketplace=marketplace, service_name=marketplace.name,
                                               doc_type="seller_terms", title="Conditions des vendeurs")
     snapshot = Snapshot.objects.create(document=document, fetched_at=timezone.now(), source="fetch",
@@ -188,7 +199,10 @@ def _terms_world(marketplace) -> dict:
     version = TermsVersion.objects.create(document=document, snapshot=snapshot, first_seen_at=snapshot.fetched_at)
     notice = NoticeCheck.objects.create(version=version, status="short", gap_days=5, needs_review=True)
     failure = FetchFailure.objects.create(document=document, occurred_at=timezone.now(), kind="blocked")
-    return {"fetch_failure": failure, "notice_check": notice}
+    seller_notice = SellerNotice.objects.create(version=version, report=terms_report, notified_on=date(2026, 1, 5),
+                                                linked_at=timezone.now())
+    return {"fetch_failure": failure, "notice_check": notice, "terms_version": version,
+            "seller_notice": seller_notice}
 
 
 def _file(report, name, **fields) -> Attachment:

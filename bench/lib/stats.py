@@ -38,6 +38,7 @@ def publish(table: str, name: str, stamp: str, log_path: Path | None = None) -> 
     print()
     print(table)
     result_path = RESULTS_DIR / f"{name}-{stamp}.txt"
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)  # ignored by git: absent from a fresh clone
     result_path.write_text(table + "\n", encoding="utf-8")
     if log_path is not None and log_path.exists() and log_path.stat().st_size == 0:
         log_path.unlink()

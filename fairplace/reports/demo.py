@@ -110,19 +110,46 @@ FEE_DEMO_ANSWERS = {"fee_type": "commission", "fee_issue": "increase", "fee_rate
 
 
 def create_demo_fee_reports() -> int:
-    family = ProblemFamily.objects.get(code="FEES")
-    created = 0
-    for index, siret in enumerate(FEE_DEMO_SIRETS):
-        key = uuid.uuid5(DEMO_NAMESPACE, f"fees-{index}")
-        if Report.objects.filter(idempotency_key=key).exists():
-            continue
-        email = f"vendeur-frais{index}@exemple.fr"
-        steps = demo_steps("cdiscount", family, siret, email, "2026-10-01")
-        steps["details.FEES"].update(FEE_DEMO_ANSWERS)
-        steps["description"] = {"description": "Signalement de démonstration : la commission par défaut est passée "
-                                               "de 15 % à 17 % au 1er octobre, annoncée par un simple courriel une "
-                                               "semaine avant."}
-        draft = ReportDraft.objects.create(submit_key=key, email_verified=email, steps=steps)
-        intake.submit_draft(draft.pk, key, ip=f"demo-fees-{index}", notify=False)
-        created += 1
-    return created
+    description = ("Signalement de démonstration : la commission par défaut est passée de 15 % à 17 % au 1er "
+                   "octobre, annoncée par un simple courriel une semaine avant.")
+    return sum(_submit_demo("fees", index, "cdiscount", "FEES", siret, FEE_DEMO_ANSWERS, "2026-10-01", description)
+               for index, siret in enumerate(FEE_DEMO_SIRETS))
+
+
+def _submit_demo(kind: str, index: int, marketplace: str, family_code: str, siret: str, answers: dict,
+                 occurred_on: str, description: str) -> int:
+    """One demo report of ``family_code`` with these answers, through the intake (once: 1 if created)."""
+    key = uuid.uuid5(DEMO_NAMESPACE, f"{kind}-{index}")
+    if Report.objects.filter(idempotency_key=key).exists():
+        return 0
+    email = f"vendeur-{kind}{index}@exemple.fr"
+    steps = demo_steps(marketplace, ProblemFamily.objects.get(code=family_code), siret, email, occurred_on)
+    steps[f"details.{family_code}"].update(answers)
+    steps["description"] = {"description": description}
+    draft = ReportDraft.objects.create(submit_key=key, email_verified=email, steps=steps)
+    intake.submit_draft(draft.pk, key, ip=f"demo-{kind}-{index}", notify=False)
+    return 1
+
+
+# Sellers who report, in the "terms changed without notice" family, a change of Amazon's seller terms in
+# March 2024 announced by e-mail a week before it applied. Fictitious: they show agents the sellers' notices
+# queue of the terms observatory (/gestion/conditions/avis-vendeurs/), which suggests the version of Amazon's
+# terms recorded on 18 March 2024 when the Open Terms Archive corpus is loaded. Never linked automatically.
+TERMS_DEMO = [
+    ("83100000500015", {"change_topic": "data", "change_announced_on": "2024-03-13",
+                        "change_effective_on": "2024-03-20", "change_medium": "email", "adaptation_needed": "no"}),
+    ("83100791900010", {"change_topic": "fees", "change_announced_on": "2024-03-13",
+                        "change_effective_on": "2024-03-20", "change_medium": "seller_space",
+                        "adaptation_needed": "yes"}),
+    ("83101583900010", {"change_topic": "other", "change_announced_on": "",
+                        "change_effective_on": "2024-03-18", "change_medium": "found_myself",
+                        "adaptation_needed": "no"}),
+]
+
+
+def create_demo_terms_reports() -> int:
+    description = ("Signalement de démonstration : Amazon a modifié ses conditions des vendeurs en mars 2024 ; le "
+                   "courriel d'annonce est arrivé une semaine seulement avant l'application.")
+    return sum(_submit_demo("terms", index, "amazon", "TCCHG", siret, answers, answers["change_effective_on"],
+                            description)
+               for index, (siret, answers) in enumerate(TERMS_DEMO))

@@ -111,9 +111,14 @@ def fee_reports(*, marketplace_id=None, after_id=0, limit=None, report_ids=None,
         rows = rows[:limit]
     return [{"id": row["pk"], "reference": row["reference"], "marketplace_id": row["marketplace_id"],
              "submitted_at": row["submitted_at"],
-             "answers": {key: (row["answers"] or {}).get(key) for key in FEE_ANSWER_KEYS
-                         if (row["answers"] or {}).get(key) not in (None, "")}}
+             "answers": _answers(row["answers"], FEE_ANSWER_KEYS)}
             for row in rows]
+
+
+def _answers(answers: dict | None, keys) -> dict:
+    """The given keys of a report's answers, left out when not answered."""
+    answers = answers or {}
+    return {key: answers[key] for key in keys if answers.get(key) not in (None, "")}
 
 
 def distinct_sellers(report_ids_by_key: dict) -> dict:
@@ -123,3 +128,49 @@ def distinct_sellers(report_ids_by_key: dict) -> dict:
     sirets = dict(Report.objects.filter(pk__in=all_ids).values_list("pk", "siret")) if all_ids else {}
     return {key: len({sirets[report_id] for report_id in ids if report_id in sirets})
             for key, ids in report_ids_by_key.items()}
+
+
+# The seller's answers to the "terms changed without notice" questions (families.yaml, TCCHG) that the
+# terms observatory sets against the versions it recorded (the notice check of P2B art. 3).
+TERMS_CHANGE_FAMILY = "TCCHG"
+TERMS_CHANGE_ANSWER_KEYS = ("change_topic", "change_announced_on", "change_effective_on", "change_medium",
+                            "adaptation_needed")
+
+
+def terms_change_reports(*, marketplace_id=None, references=None, report_ids=None, exclude_ids=None,
+                         submitted_after=None, offset=0, limit=None) -> list[dict]:
+    """Submitted reports of the TCCHG family (current family) about a listed marketplace, newest first, as
+    plain dicts ``{id, reference, marketplace_id, submitted_at, occurred_on, answers, attachments}``: answers
+    holds only TERMS_CHANGE_ANSWER_KEYS (ISO dates as stored); attachments lists the seller's own files
+    (``{id, name, kind, scan_status}``; a platform's answer files are left out). No identity of the seller,
+    no description. Duplicates and reports found not admissible are left out, as for ``fee_reports``.
+    ``offset``/``limit`` page the list; ``exclude_ids`` leaves reports out (those already linked)."""
+    from .models import Attachment
+    from .states import ReportState
+
+    reports = (Report.objects.filter(family__code=TERMS_CHANGE_FAMILY, marketplace__isnull=False)
+               .exclude(state__in=[ReportState.DUPLICATE, ReportState.NOT_ADMISSIBLE]))
+    if marketplace_id is not None:
+        reports = reports.filter(marketplace_id=marketplace_id)
+    if references is not None:
+        reports = reports.filter(reference__in=list(references))
+    if report_ids is not None:
+        reports = reports.filter(pk__in=list(report_ids))
+    if exclude_ids:
+        reports = reports.exclude(pk__in=list(exclude_ids))
+    if submitted_after is not None:
+        reports = reports.filter(submitted_at__gte=submitted_after)
+    rows = reports.order_by("-submitted_at", "-pk").values(
+        "pk", "reference", "marketplace_id", "submitted_at", "occurred_on", "answers")
+    rows = list(rows[offset:offset + limit] if limit is not None else rows[offset:])
+    files: dict[int, list[dict]] = {}
+    for attachment in (Attachment.objects.filter(report_id__in=[row["pk"] for row in rows], answer__isnull=True)
+                       .order_by("uploaded_at").values("id", "report_id", "original_name", "kind", "scan_status")):
+        files.setdefault(attachment["report_id"], []).append({
+            "id": str(attachment["id"]), "name": attachment["original_name"], "kind": attachment["kind"],
+            "scan_status": attachment["scan_status"]})
+    return [{"id": row["pk"], "reference": row["reference"], "marketplace_id": row["marketplace_id"],
+             "submitted_at": row["submitted_at"], "occurred_on": row["occurred_on"],
+             "answers": _answers(row["answers"], TERMS_CHANGE_ANSWER_KEYS),
+             "attachments": files.get(row["pk"], [])}
+            for row in rows]

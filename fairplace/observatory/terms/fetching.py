@@ -1,4 +1,5 @@
-"""Fetching the pages of tracked documents: httpx, or Debian's Chromium for documents that need JavaScript.
+"""Fetching the pages of tracked documents over HTTP (httpx); documents that need JavaScript are rendered by
+Debian's Chromium instead (``rendering.py``), with the same settings, failures and evidence.
 
 ``HttpFetcher`` (one per tracking run, shared by its threads; ``httpx.Client`` is thread-safe):
 
@@ -22,6 +23,7 @@ import email.utils
 import os
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -33,7 +35,6 @@ from .models import FailureKind
 
 USER_AGENT = ("Fairplace-Observatoire/1.0 (+https://fairplace.example/observatoire/conditions/; "
               "contact: observatoire@fairplace.example)")
-CHROMIUM = "/usr/bin/chromium"
 BLOCKED_STATUSES = frozenset({401, 403, 407, 451})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 KEPT_HEADERS = ("content-type", "content-length", "etag", "last-modified", "date", "server", "cache-control",
@@ -178,14 +179,14 @@ class HttpFetcher:
                 if attempt < attempts and (wait is None or wait <= self.config.backoff_cap):
                     self.sleep(self._backoff(attempt) if wait is None else wait)
                     continue
-                raise _status_error(status, attempts=attempt, waited_too_long=wait is not None
-                                    and wait > self.config.backoff_cap)
+                raise status_error(status, attempts=attempt, waited_too_long=wait is not None
+                                   and wait > self.config.backoff_cap)
             if status == 304:
-                return FetchResult(url, str(response.url), status, _kept(response.headers), b"", not_modified=True,
-                                   attempts=attempt)
+                return FetchResult(url, str(response.url), status, kept_headers(response.headers), b"",
+                                   not_modified=True, attempts=attempt)
             if status >= 400 or status < 200:
-                raise _status_error(status, attempts=attempt)
-            return FetchResult(url, str(response.url), status, _kept(response.headers), body, attempts=attempt)
+                raise status_error(status, attempts=attempt)
+            return FetchResult(url, str(response.url), status, kept_headers(response.headers), body, attempts=attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _backoff(self, attempt: int) -> float:
@@ -224,11 +225,12 @@ class HttpFetcher:
             raise FetchError(FailureKind.HTTP_ERROR, f"Adresse invalide {url} : {exc}.") from exc
 
 
-def _kept(headers: httpx.Headers) -> dict:
+def kept_headers(headers: Mapping[str, str]) -> dict:
+    """The ``KEPT_HEADERS`` of a response (``httpx.Headers``, or a dict with lower-case names as Playwright's)."""
     return {key: headers[key] for key in KEPT_HEADERS if key in headers}
 
 
-def _status_error(status: int, *, attempts: int, waited_too_long: bool = False) -> FetchError:
+def status_error(status: int, *, attempts: int, waited_too_long: bool = False) -> FetchError:
     tries = f" après {attempts} essai(s)" if attempts > 1 else ""
     if status in BLOCKED_STATUSES:
         return FetchError(FailureKind.BLOCKED, f"Accès refusé par le site (HTTP {status}).", status_code=status)
@@ -240,35 +242,3 @@ def _status_error(status: int, *, attempts: int, waited_too_long: bool = False) 
         return FetchError(FailureKind.HTTP_ERROR, f"Erreur du serveur (HTTP {status}){tries}.", retryable=True,
                           status_code=status)
     return FetchError(FailureKind.HTTP_ERROR, f"Réponse HTTP {status}.", status_code=status)
-
-
-def render_with_chromium(url: str, config: FetchSettings | None = None) -> FetchResult:
-    """The page as Debian's Chromium renders it (for ``needs_js`` documents), through Playwright.
-
-    A browser per call: such documents are few, and a browser shared between threads is not worth its
-    complexity. Raises ``FetchError`` like the HTTP fetcher (timeouts, blocked, HTTP errors)."""
-    from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-    from playwright.sync_api import sync_playwright
-
-    config = config or FetchSettings.from_env()
-    executable = setting("FAIRPLACE_TERMS_CHROMIUM", CHROMIUM)
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=executable, headless=True)
-            try:
-                page = browser.new_page(user_agent=config.user_agent, locale="fr-FR")
-                response = page.goto(url, wait_until="networkidle", timeout=config.timeout * 1000)
-                status = response.status if response is not None else 200
-                if status in BLOCKED_STATUSES or status >= 400:
-                    raise _status_error(status, attempts=1)
-                html = page.content().encode("utf-8")
-                headers = _kept(httpx.Headers(response.headers if response is not None else {}))
-                return FetchResult(url, page.url, status, headers, html, rendered=True)
-            finally:
-                browser.close()
-    except PlaywrightTimeout as exc:
-        raise FetchError(FailureKind.TIMEOUT, f"Délai dépassé dans Chromium pour {url}.", retryable=True) from exc
-    except PlaywrightError as exc:
-        raise FetchError(FailureKind.HTTP_ERROR, f"Chromium n'a pas pu afficher {url} : {exc}.",
-                         retryable=True) from exc

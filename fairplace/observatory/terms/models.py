@@ -22,6 +22,17 @@ class DocumentType(models.TextChoices):
     OTHER = "other", _("Autre document")
 
 
+class CheckOutcome(models.TextChoices):
+    """What the last tracking attempt of a document gave (``TrackedDocument.last_check_outcome``)."""
+
+    NEW_VERSION = "new_version", _("nouvelle version")
+    UNCHANGED = "unchanged", _("texte inchangé")
+    NOT_MODIFIED = "not_modified", _("page inchangée (HTTP 304)")
+    SAME_BODY = "same_body", _("page identique au relevé précédent")
+    NOISE = "noise", _("variation sans modification de fond")
+    FAILURE = "failure", _("échec (voir les incidents)")
+
+
 class TrackedDocument(models.Model):
     marketplace = models.ForeignKey("platforms.Marketplace", on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="tracked_documents")
@@ -39,6 +50,10 @@ class TrackedDocument(models.Model):
     ota_terms_type = models.CharField(max_length=120, blank=True)
     import_notes = models.TextField(_("remarques d'import"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The last tracking attempt, whatever came of it (a 304 or the same bytes record no snapshot).
+    last_checked_at = models.DateTimeField(_("dernier relevé tenté le"), null=True, blank=True)
+    last_check_outcome = models.CharField(_("résultat du dernier relevé"), max_length=20, blank=True,
+                                          choices=CheckOutcome.choices)
 
     class Meta:
         verbose_name = _("document suivi")
@@ -169,9 +184,44 @@ class NoticeCheck(models.Model):
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    # Former measures and decisions, oldest first, each with ``replaced_at`` and ``reason`` (notices.py).
+    history = models.JSONField(default=list, blank=True)
 
     def __str__(self):
         return f"{self.version}: {self.status}"
+
+
+class SellerNotice(models.Model):
+    """A seller's report of a change of terms (family TCCHG), linked by an agent to the version it is about.
+
+    The dates are the ones the agent checked against the notice the seller uploaded (pre-filled with the
+    seller's answers): when the seller was notified (None: the seller says no notice came) and the date of
+    effect the notice states. They count in the version's notice check (``notices.recheck_notice``). A link
+    is never deleted: a withdrawal keeps it, with who withdrew it, when and why."""
+
+    version = models.ForeignKey(TermsVersion, on_delete=models.CASCADE, related_name="seller_notices")
+    report = models.ForeignKey("reports.Report", on_delete=models.CASCADE, related_name="+")
+    notified_on = models.DateField(_("notifié au vendeur le"), null=True, blank=True)
+    effective_on = models.DateField(_("en vigueur selon l'avis le"), null=True, blank=True)
+    medium = models.CharField(_("moyen de notification"), max_length=20, blank=True)
+    attachment_ids = models.JSONField(_("pièces consultées"), default=list, blank=True)
+    note = models.TextField(_("note de l'agent"), blank=True)
+    linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    linked_at = models.DateTimeField(_("rattaché le"))
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")
+    withdrawal_reason = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("avis transmis par un vendeur")
+        verbose_name_plural = _("avis transmis par des vendeurs")
+        ordering = ["version", "linked_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["version", "report"], condition=models.Q(withdrawn_at=None),
+                                               name="seller_notice_once_per_version")]
+
+    def __str__(self):
+        return f"{self.version_id} ← {self.report_id}"
 
 
 class FailureKind(models.TextChoices):

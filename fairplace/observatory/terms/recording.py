@@ -10,7 +10,9 @@ How a new text is judged:
 * an OTA ``technical_upgrade`` record (a re-extraction with other selectors) is ``technical``;
 * otherwise ``noise.classify_history`` runs over the last ``HISTORY_WINDOW`` non-empty snapshots plus the
   new text (the reference text of the latest version is put first when it left the window, so a long
-  run of truncated renderings still compares with the last complete one);
+  run of truncated renderings still compares with the last complete one), told where the reference is:
+  its language is the document's, so a rendering in another language is a ``language_switch`` (never a
+  version, never diffed against), and a change after a switch back is judged against the reference;
 * one guard on top: a "restored" rendering whose text is neither the reference nor a completion of it
   is a ``change`` (the page changed while only truncated renderings were seen). A shorter rendering seen
   ``noise.TRUNCATION_PERSISTENCE`` times in a row is the page's new normal: noise.py then calls it a change.
@@ -21,13 +23,14 @@ reference text: the text of the latest version, or of a later snapshot that only
 """
 
 import hashlib
-from datetime import date
 
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 
 from .models import TOPIC_LABELS, ClauseChange, NoticeCheck, Snapshot, TermsVersion, TrackedDocument, Verdict
+from .notices import write_notice
+from .seller_notices import candidate_reports
 from .text import notice as notice_rules
 from .text.align import diff_versions
 from .text.clauses import parse_clauses
@@ -57,7 +60,6 @@ def record_snapshot(
     final_url: str = "",
     body: bytes = b"",
     alert: bool = True,
-    seller_notices=(),
 ) -> Snapshot:
     """Store one fetched text of ``document`` with its verdict; a version (with its clause changes and
     notice check) when the text changed for real; alert e-mails for a substantive change."""
@@ -79,7 +81,7 @@ def record_snapshot(
             record_type=record_type,
         )
         if verdict in VERSION_VERDICTS:
-            version = _write_version(document, snapshot, language, reference, seller_notices)
+            version = _write_version(document, snapshot, language, reference)
             if alert and verdict == Verdict.CHANGE and version.substantive:
                 _alert_staff(document, version)
     return snapshot
@@ -102,7 +104,11 @@ def _judge(document: TrackedDocument, markdown: str, record_type: str) -> tuple[
     )[::-1]
     if reference.pk not in {snapshot.pk for snapshot in recent}:
         recent.insert(0, reference)
-    kind = classify_history([snapshot.markdown for snapshot in recent] + [markdown])[-1].kind
+    # The reference is the document's current version: its language and text are what the new text is
+    # judged against, even when older renderings in another language start the window.
+    position = next(index for index, snapshot in enumerate(recent) if snapshot.pk == reference.pk)
+    texts = [snapshot.markdown for snapshot in recent] + [markdown]
+    kind = classify_history(texts, reference=position)[-1].kind
     new_fp = fingerprint(markdown)
     if (kind == Verdict.RESTORED and new_fp != reference.fingerprint
           and not is_truncated(markdown, reference.markdown)):
@@ -118,8 +124,7 @@ def _reference(document: TrackedDocument) -> Snapshot | None:
 
 # --- Version ---------------------------------------------------------------------------------------------
 
-def _write_version(document, snapshot: Snapshot, language: str, reference: Snapshot | None,
-                   seller_notices) -> TermsVersion:
+def _write_version(document, snapshot: Snapshot, language: str, reference: Snapshot | None) -> TermsVersion:
     previous = document.versions.order_by("-first_seen_at", "-id").first()
     stated = find_stated_dates(snapshot.markdown)
     if reference is None:
@@ -141,7 +146,7 @@ def _write_version(document, snapshot: Snapshot, language: str, reference: Snaps
     if diff is not None:
         ClauseChange.objects.bulk_create(_clause_change(version, position, change)
                                          for position, change in enumerate(diff.changes))
-    _write_notice(version, stated, snapshot.fetched_at, previous=previous, seller_notices=seller_notices)
+    write_notice(version, stated, snapshot.fetched_at, previous=previous)
     return version
 
 
@@ -167,39 +172,6 @@ def _clause_change(version: TermsVersion, position: int, change) -> ClauseChange
     )
 
 
-def _write_notice(version: TermsVersion, stated, fetched_at, *, previous: TermsVersion | None,
-                  seller_notices) -> NoticeCheck:
-    """The notice check of a version (``notice.check_notice`` on ``notification_candidates``).
-
-    Only a date of effect the text states can be checked: a "last updated" date or the day the
-    tracker saw the change says when the text changed, not when sellers were told (platforms
-    notify by e-mail or in the seller space, which the tracker does not see; a seller can upload
-    that notice with a report). Without one, the notice is unknown and needs no review. A stated
-    date of effect older than the previous version describes an earlier change (AliExpress keeps
-    its 2022 date in every version): unknown too, not "retroactive". The first version ever seen
-    is no observed change and when tracking started is no notification (the text may be years
-    old): checked only against what the text itself states."""
-    first = previous is None
-    first_seen: date | None = None if first else fetched_at
-    effective = notice_rules.effective_date_of(stated, first_seen)
-    stated_effective = effective.basis == notice_rules.BASIS_STATED_EFFECTIVE
-    stale = stated_effective and previous is not None and effective.date < previous.first_seen_at.date()
-    if not stated_effective or stale:
-        effective = notice_rules.EffectiveDate(None, None)
-    candidates = notice_rules.notification_candidates(stated, first_seen, seller_notices)
-    check = notice_rules.check_notice(effective, candidates)
-    return NoticeCheck.objects.create(
-        version=version,
-        effective_on=check.effective,
-        effective_basis=effective.basis or "",
-        notified_on=check.notified,
-        notified_source=check.notified_source or "",
-        gap_days=check.gap_days,
-        status=check.status,
-        needs_review=check.needs_review,
-    )
-
-
 # --- Alert e-mails --------------------------------------------------------------------------------------
 
 def _alert_staff(document: TrackedDocument, version: TermsVersion) -> None:
@@ -219,6 +191,10 @@ def _alert_staff(document: TrackedDocument, version: TermsVersion) -> None:
         "notice": notice,
         "notice_message": _notice_message(notice),
         "url": settings.FAIRPLACE_PUBLIC_URL.rstrip("/") + reverse("terms:version", args=[version.pk]),
+        # Sellers' reports of a change of terms that may describe this version: their notices would date it.
+        "seller_reports": len(candidate_reports(version)),
+        "seller_url": settings.FAIRPLACE_PUBLIC_URL.rstrip("/") + reverse("terms_backoffice:version_notices",
+                                                                         args=[version.pk]),
     }
     staff = User.objects.filter(is_active=True, role__in=list(OBSERVATORY_ROLES)).order_by("pk")
     for user in staff:

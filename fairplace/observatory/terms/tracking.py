@@ -14,6 +14,13 @@ for each document:
   and noise. A rendering it judges truncated (much shorter, its lines contained in the reference) creates
   no version either and is also put in the operators' queue (kind ``truncated``).
 
+Every attempt, whatever came of it, is kept on the document (``last_checked_at``, ``last_check_outcome``):
+a page answered 304 records nothing else, and the pages still say when the document was last checked.
+
+Documents that need JavaScript (``needs_js``) are rendered by Chromium (``rendering.ChromiumRenderer``): one
+browser for the whole run, launched at the first such document and closed at the end (its rendered HTML is
+UTF-8 whatever the server's charset).
+
 Returns a ``TrackingReport`` (counts and seconds) whose ``summary()`` is French.
 """
 
@@ -29,10 +36,11 @@ from dataclasses import dataclass, field
 from django.db import connections
 from django.utils import timezone
 
-from . import extract, fetching
+from . import extract, rendering
 from .fetching import FetchError, FetchResult, HttpFetcher
-from .models import FailureKind, FetchFailure, Snapshot, TrackedDocument, Verdict
+from .models import CheckOutcome, FailureKind, FetchFailure, Snapshot, TrackedDocument, Verdict
 from .recording import record_snapshot
+from .rendering import ChromiumRenderer
 
 SEPARATOR = "\n\n- - -\n\n"
 BODY_SEPARATOR = b"\n<!-- fairplace: page suivante -->\n"
@@ -80,13 +88,18 @@ class Outcome:
 
 
 def track(documents: Iterable[TrackedDocument], *, workers: int = 4,
-          progress: Callable[[int, int], None] | None = None, fetcher: HttpFetcher | None = None) -> TrackingReport:
-    """Fetch and record ``documents`` (see the module docstring); ``progress(done, total)`` after each one."""
+          progress: Callable[[int, int], None] | None = None, fetcher: HttpFetcher | None = None,
+          renderer: ChromiumRenderer | None = None) -> TrackingReport:
+    """Fetch and record ``documents`` (see the module docstring); ``progress(done, total)`` after each one.
+    A ``fetcher`` or ``renderer`` given is not closed here."""
     documents = list(documents)
     report = TrackingReport(documents=len(documents))
     start = time.perf_counter()
     own_fetcher = fetcher is None
     fetcher = fetcher or HttpFetcher()
+    own_renderer = renderer is None and any(document.needs_js for document in documents)
+    if own_renderer:  # no browser yet: it starts with the first render
+        renderer = ChromiumRenderer(fetcher.config, host_slot=fetcher.host_slot)
     # HTML parsing (tinyhtml5, pure Python) is most of a new page's CPU: threads share one core (the
     # GIL), so the parsing goes to processes, forked here before any worker thread exists; they only
     # parse (no database), and leave with os._exit, so the inherited connections are never touched.
@@ -98,19 +111,21 @@ def track(documents: Iterable[TrackedDocument], *, workers: int = 4,
         if progress:
             progress(0, len(documents))
         if workers <= 1:
-            outcomes = (track_document(document, fetcher) for document in documents)
+            outcomes = (track_document(document, fetcher, renderer=renderer) for document in documents)
             for done, outcome in enumerate(outcomes, 1):
                 _count(report, outcome)
                 if progress:
                     progress(done, len(documents))
         else:
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="terms-track") as pool:
-                futures = [pool.submit(_in_thread, document, fetcher, extractors) for document in documents]
+                futures = [pool.submit(_in_thread, document, fetcher, extractors, renderer) for document in documents]
                 for done, future in enumerate(as_completed(futures), 1):
                     _count(report, future.result())
                     if progress:
                         progress(done, len(documents))
     finally:
+        if own_renderer:
+            renderer.close()
         if own_fetcher:
             fetcher.close()
         if extractors is not None:
@@ -119,9 +134,9 @@ def track(documents: Iterable[TrackedDocument], *, workers: int = 4,
     return report
 
 
-def _in_thread(document: TrackedDocument, fetcher: HttpFetcher, extractors=None) -> Outcome:
+def _in_thread(document: TrackedDocument, fetcher: HttpFetcher, extractors=None, renderer=None) -> Outcome:
     try:
-        return track_document(document, fetcher, extractors)
+        return track_document(document, fetcher, extractors, renderer=renderer)
     finally:
         connections.close_all()  # this worker thread's connections only (they are per thread)
 
@@ -138,17 +153,31 @@ def _count(report: TrackingReport, outcome: Outcome) -> None:
         report.unchanged += 1
 
 
-def track_document(document: TrackedDocument, fetcher: HttpFetcher, extractors=None) -> Outcome:
+def track_document(document: TrackedDocument, fetcher: HttpFetcher, extractors=None, *,
+                   renderer: ChromiumRenderer | None = None) -> Outcome:
     """Fetch, extract and record one document; failures go to ``FetchFailure``. ``extractors``: a
-    process pool for the HTML parsing (else done in this thread)."""
+    process pool for the HTML parsing (else done in this thread); ``renderer``: the run's Chromium."""
     try:
-        return _track(document, fetcher, extractors)
+        outcome = _track(document, fetcher, extractors, renderer)
     except FetchError as error:
         _fail(document, error.kind, error.message, error.status_code)
-        return Outcome(document.pk, FAILURE, kind=error.kind)
+        outcome = Outcome(document.pk, FAILURE, kind=error.kind)
+    TrackedDocument.objects.filter(pk=document.pk).update(last_checked_at=timezone.now(),
+                                                          last_check_outcome=check_outcome(outcome))
+    return outcome
 
 
-def _track(document: TrackedDocument, fetcher: HttpFetcher, extractors=None) -> Outcome:
+def check_outcome(outcome: Outcome) -> str:
+    """The ``CheckOutcome`` of a tracking attempt, kept on the document (a 304 records no snapshot)."""
+    if outcome.status == FAILURE:
+        return CheckOutcome.FAILURE
+    if outcome.status == VERSION:
+        return CheckOutcome.NEW_VERSION
+    return {"not_modified": CheckOutcome.NOT_MODIFIED, "same_body": CheckOutcome.SAME_BODY,
+            Verdict.SAME: CheckOutcome.UNCHANGED}.get(outcome.verdict, CheckOutcome.NOISE)
+
+
+def _track(document: TrackedDocument, fetcher: HttpFetcher, extractors=None, renderer=None) -> Outcome:
     urls = [url for url in document.urls or [] if url]
     if not urls:
         raise FetchError(FailureKind.HTTP_ERROR, "Aucune adresse à relever pour ce document.")
@@ -157,7 +186,7 @@ def _track(document: TrackedDocument, fetcher: HttpFetcher, extractors=None) -> 
     validators = last.headers if last is not None and len(urls) == 1 else {}
     pages = []
     for url in urls:
-        page = fetch_page(document, url, fetcher, validators)
+        page = fetch_page(document, url, fetcher, validators, renderer)
         if page.not_modified:
             return Outcome(document.pk, UNCHANGED, verdict="not_modified")
         pages.append(page)
@@ -165,7 +194,7 @@ def _track(document: TrackedDocument, fetcher: HttpFetcher, extractors=None) -> 
     if last is not None and last.body_sha256 and hashlib.sha256(body).hexdigest() == last.body_sha256:
         return Outcome(document.pk, UNCHANGED, verdict="same_body")
     jobs = [(page.body, tuple(document.select or ()), tuple(document.remove or ()), page.final_url,
-             extract.charset_of(page.headers.get("content-type"))) for page in pages]
+             "utf-8" if page.rendered else extract.charset_of(page.headers.get("content-type"))) for page in pages]
     results = (list(extractors.map(_extract_page, jobs)) if extractors is not None
                else [_extract_page(job) for job in jobs])
     for result in results:
@@ -203,10 +232,14 @@ def _extract_page(job) -> str | tuple[str, str]:
         return (error.kind, error.message)
 
 
-def fetch_page(document: TrackedDocument, url: str, fetcher: HttpFetcher, validators: dict) -> FetchResult:
-    """One page of ``document``: Chromium for documents that need JavaScript, else HTTP (conditional)."""
+def fetch_page(document: TrackedDocument, url: str, fetcher: HttpFetcher, validators: dict,
+               renderer: ChromiumRenderer | None = None) -> FetchResult:
+    """One page of ``document``: Chromium for documents that need JavaScript (the run's ``renderer``, else a
+    browser for this page), else HTTP (conditional)."""
     if document.needs_js:
-        return fetching.render_with_chromium(url, fetcher.config)
+        if renderer is None:
+            return rendering.render_with_chromium(url, fetcher.config, select=document.select or ())
+        return renderer.render(url, select=document.select or ())
     return fetcher.fetch(url, etag=validators.get("etag", ""), last_modified=validators.get("last-modified", ""))
 
 

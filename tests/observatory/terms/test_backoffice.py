@@ -177,3 +177,28 @@ def test_services_raise_domain_errors(personas, queue):
     assert queue["old"].resolved_by == personas["agent"]
     with pytest.raises(reviews.ReviewError):
         reviews.resolve_failure(queue["old"], personas["agent"])
+
+
+def test_failures_page_lists_active_documents_the_tracker_no_longer_reaches(client, personas, settings):
+    from datetime import timedelta
+
+    from fairplace.observatory.terms.models import TrackedDocument
+
+    settings.FAIRPLACE_TERMS_TRACK_HOURS = 12
+    now = timezone.now()
+    never = make_document("Fnac", "Conditions marketplace")
+    stale = make_document("Darty", "Conditions marketplace", last_checked_at=now - timedelta(hours=25),
+                          last_check_outcome="failure")
+    fresh = make_document("Boulanger", "Conditions marketplace", last_checked_at=now - timedelta(hours=3),
+                          last_check_outcome="not_modified")
+    make_document("Conforama", "Conditions marketplace", is_active=False)
+    login_as(client, personas, "agent")
+    page = client.get(FAILURES).content.decode()
+    assert 'data-overdue="2"' in page
+    overdue = page[page.index('data-overdue'):page.index('role="status"')]
+    assert str(never) in overdue and str(stale) in overdue and str(fresh) not in overdue
+    assert overdue.index(str(never)) < overdue.index(str(stale))  # never checked first
+    assert "Conforama" not in overdue  # tracking stopped: not overdue
+    settings.FAIRPLACE_TERMS_TRACK_HOURS = 0  # periodic tracking off: nothing is overdue
+    assert "data-overdue" not in client.get(FAILURES).content.decode()
+    assert TrackedDocument.objects.filter(last_checked_at__isnull=True).count() == 2

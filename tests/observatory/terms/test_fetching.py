@@ -1,5 +1,6 @@
 """The HTTP fetcher (fetching.py) against httpx.MockTransport: retries, back-off, Retry-After, conditional
-requests, the per-host limit, the User-Agent, and the failure kinds."""
+requests, the per-host limit, the User-Agent, the kept headers, and the failure kinds (the Chromium path:
+test_chromium_rendering.py)."""
 
 import threading
 import time
@@ -12,6 +13,7 @@ from fairplace.observatory.terms.fetching import (
     FetchError,
     FetchSettings,
     HttpFetcher,
+    kept_headers,
     retry_after_seconds,
 )
 
@@ -173,6 +175,14 @@ def test_redirects_are_followed_and_the_final_url_kept():
 
     fetcher, _ = fetcher_for(handler)
     assert fetcher.fetch(URL).final_url == "https://vendeurs.exemple.test/fr/cgv"
+
+
+def test_kept_headers_from_httpx_or_from_chromium():
+    response = httpx.Response(200, headers={"Content-Type": "text/html", "Set-Cookie": "a=1", "ETag": '"v1"'})
+    assert kept_headers(response.headers) == {"content-type": "text/html", "etag": '"v1"'}
+    # Playwright gives a plain dict with lower-case names
+    assert kept_headers({"content-type": "text/html", "set-cookie": "a=1", "location": "/fr"}) == {
+        "content-type": "text/html", "location": "/fr"}
 
 
 def test_oversized_body_is_refused():

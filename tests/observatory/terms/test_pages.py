@@ -62,7 +62,7 @@ def test_index_groups_documents_and_lists_latest_substantive_changes(client, his
     assert "3 documents suivis" in page
     # grouped by marketplace (registry name) or service name, in alphabetical order
     assert page.index("<caption class=\"fr-h6\">Amazon") < page.index("<caption class=\"fr-h6\">Cdiscount")
-    assert page.index("Cdiscount</caption>") < page.index("Fnac</caption>")
+    assert page.index('<caption class="fr-h6">Cdiscount') < page.index('<caption class="fr-h6">Fnac')
     assert reverse("terms:document", args=[history["cdiscount"].pk]) in page
     assert "aucune version relevée" in page  # Fnac
     assert "Réclamations et médiation" in page
@@ -216,3 +216,17 @@ def test_feed_keeps_the_newest_50(client, reference_data):
     root = atom(client.get(reverse("terms:feed")))
     assert len(root.findall(f"{ATOM}entry")) == 50
     assert root.find(f"{ATOM}entry").findtext(f"{ATOM}title").endswith("modification du 28 février 2020")
+
+
+def test_document_page_says_when_it_was_last_checked(client, history):
+    from fairplace.observatory.terms.models import TrackedDocument
+    from fairplace.observatory.terms.tracking import Outcome, check_outcome
+
+    document = history["cdiscount"]
+    url = reverse("terms:document", args=[document.pk])
+    assert "aucun relevé par Fairplace (historique importé seulement)" in client.get(url).content.decode()
+    TrackedDocument.objects.filter(pk=document.pk).update(
+        last_checked_at="2024-09-02T08:30:00+00:00",
+        last_check_outcome=check_outcome(Outcome(document.pk, "unchanged", verdict="not_modified")))
+    page = client.get(url).content.decode()
+    assert "le 2 septembre 2024 à 10:30 : page inchangée (HTTP 304)" in page

@@ -146,13 +146,6 @@ def test_notice_check_short_for_a_five_day_gap(document):
     assert notice.gap_days == 5 and notice.status == "short" and notice.needs_review
 
 
-def test_seller_notice_counts_as_notification(document):
-    record(document, BASE, 0)
-    snapshot = record(document, CHANGED, 24 * 4, alert=False, seller_notices=[date(2024, 7, 20)])
-    notice = snapshot.version.notice
-    assert notice.notified_source == "seller_upload" and notice.gap_days == 21 and notice.status == "ok"
-
-
 def test_technical_upgrade_is_kept_apart(document):
     record(document, BASE, 0, source="ota_import")
     snapshot = record(document, OTHER, 1, source="ota_import", record_type="technical_upgrade")

@@ -1,21 +1,20 @@
 """Tracking runs against a real local HTTP server (http.server on 127.0.0.1, not the network): versions for
 changed pages, nothing for unchanged ones (same text, same bytes or 304), failures in the operators' queue
-and never a snapshot; the command, the periodic task, the routing of JavaScript documents to Chromium."""
+and never a snapshot; the command, the periodic task, the routing of JavaScript documents to
+Chromium (one renderer per run)."""
 
-import threading
-from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from io import StringIO
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 
-from fairplace.core.tasks import periodic_tasks
-from fairplace.observatory.terms import fetching, tasks
+from fairplace.observatory.terms import tracking
 from fairplace.observatory.terms.fetching import FetchResult, FetchSettings, HttpFetcher
 from fairplace.observatory.terms.models import FetchFailure, Snapshot, TermsVersion, TrackedDocument
 from fairplace.observatory.terms.tracking import SEPARATOR, track
+
+from .local_server import serving
 
 CLAUSES = """<h1>Conditions des vendeurs</h1>
 <h2>1. Frais</h2><p>1.1 Le vendeur paie une commission de {rate} % sur chaque vente, facturée chaque mois par
@@ -79,14 +78,9 @@ def site():
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    pages.base = f"http://127.0.0.1:{server.server_address[1]}"
-    yield pages
-    server.shutdown()
-    server.server_close()
+    with serving(Handler) as base:
+        pages.base = base
+        yield pages
 
 
 @pytest.fixture
@@ -102,8 +96,8 @@ def make_document(site, path="/cgv", title="Conditions vendeurs", **fields):
                                           urls=urls, **fields)
 
 
-def run(documents, fetcher, workers=1):
-    return track(documents, workers=workers, fetcher=fetcher)
+def run(documents, fetcher, workers=1, **options):
+    return track(documents, workers=workers, fetcher=fetcher, **options)
 
 
 @pytest.mark.django_db
@@ -137,17 +131,25 @@ def test_same_text_same_bytes_and_304_create_no_version(site, fetcher, reference
     # same bytes: nothing recorded
     report = run([document], fetcher)
     assert (report.unchanged, report.new_versions, report.snapshots) == (1, 0, 0)
+    document.refresh_from_db()
+    assert document.last_check_outcome == "same_body"
     # other bytes, same text (a tracking comment changes): a "same" snapshot, no version
     site.set("/cgv", terms_page(15, extra="<!-- rendu 2 --><script>var t = 2;</script>"))
     report = run([document], fetcher)
     assert (report.unchanged, report.new_versions, report.snapshots) == (1, 0, 1)
     assert Snapshot.objects.filter(document=document).latest("id").verdict == "same"
+    document.refresh_from_db()
+    assert document.last_check_outcome == "unchanged"
     # the server supports ETags: the next fetch is conditional, 304 records nothing
     site.set("/cgv", terms_page(15), etag='"v1"')
     run([document], fetcher)
     before = Snapshot.objects.count()
+    checked_before = TrackedDocument.objects.get(pk=document.pk).last_checked_at
     report = run([document], fetcher)
     assert (report.unchanged, report.fetched, report.snapshots) == (1, 1, 0)
+    # a 304 records no snapshot, but the document says when it was last checked, and how
+    document.refresh_from_db()
+    assert document.last_check_outcome == "not_modified" and document.last_checked_at > checked_before
     assert site.requests[-1][1].get("If-None-Match") == '"v1"'
     assert Snapshot.objects.count() == before
     assert TermsVersion.objects.filter(document=document).count() == 1
@@ -174,6 +176,8 @@ def test_failures_go_to_the_operators_queue_and_never_become_a_snapshot(site, fe
     document.save()
     report = run([document], fetcher)
     assert report.failures == {kind: 1} and report.fetched == 0 and report.snapshots == 0
+    document.refresh_from_db()
+    assert document.last_check_outcome == "failure" and document.last_checked_at is not None
     failure = FetchFailure.objects.get(document=document)
     assert failure.kind == kind and failure.detail and failure.resolved_at is None
     assert Snapshot.objects.filter(document=document).count() == 1
@@ -211,22 +215,55 @@ def test_a_combined_document_joins_its_pages(site, fetcher, reference_data):
     assert [page["url"] for page in snapshot.headers["pages"]] == [site.base + "/cgv", site.base + "/annexe"]
 
 
+class FakeRenderer:
+    """Stands for ``rendering.ChromiumRenderer`` (the real browser: test_chromium_rendering.py)."""
+
+    instances = []
+
+    def __init__(self, config=None, *, host_slot=None):
+        self.config, self.host_slot = config, host_slot
+        self.rendered, self.closed = [], 0
+        FakeRenderer.instances.append(self)
+
+    def render(self, url, *, select=()):
+        self.rendered.append((url, tuple(select)))
+        return FetchResult(url, url, 200, {"content-type": "text/html; charset=iso-8859-1"},
+                           terms_page(15).encode(), rendered=True)
+
+    def close(self):
+        self.closed += 1
+
+
 @pytest.mark.django_db
-def test_documents_needing_javascript_are_rendered_by_chromium(site, fetcher, reference_data, monkeypatch):
-    rendered = []
-
-    def fake_chromium(url, config=None):
-        rendered.append(url)
-        return FetchResult(url, url, 200, {"content-type": "text/html"}, terms_page(15).encode(), rendered=True)
-
-    monkeypatch.setattr(fetching, "render_with_chromium", fake_chromium)
+def test_documents_needing_javascript_are_rendered_by_chromium(site, fetcher, reference_data):
     site.set("/cgv", terms_page(15))
     js = make_document(site, path="/spa", title="Page dynamique", needs_js=True)
     plain = make_document(site, title="Page simple")
-    report = run([js, plain], fetcher)
+    renderer = FakeRenderer()
+    report = run([js, plain], fetcher, renderer=renderer)
     assert report.new_versions == 2
-    assert rendered == [site.base + "/spa"]
+    assert renderer.rendered == [(site.base + "/spa", ("#cgv",))]
     assert [path for path, _ in site.requests] == ["/cgv"]
+    assert renderer.closed == 0  # a renderer given is the caller's to close
+    # Rendered HTML is UTF-8 (page.content()), whatever charset the server announced.
+    assert "opérateur" in Snapshot.objects.get(document=js).markdown
+
+
+@pytest.mark.django_db
+def test_a_run_opens_one_renderer_only_when_needed_and_closes_it(site, fetcher, reference_data, monkeypatch):
+    monkeypatch.setattr(tracking, "ChromiumRenderer", FakeRenderer)
+    FakeRenderer.instances.clear()
+    site.set("/cgv", terms_page(15))
+    plain = make_document(site, title="Page simple")
+    run([plain], fetcher)
+    assert FakeRenderer.instances == []
+    first = make_document(site, path="/spa", title="Page dynamique", needs_js=True)
+    second = make_document(site, path="/spa2", title="Autre page dynamique", needs_js=True)
+    report = run([first, plain, second], fetcher)
+    assert report.new_versions == 2 and report.unchanged == 1
+    [renderer] = FakeRenderer.instances
+    assert len(renderer.rendered) == 2 and renderer.closed == 1
+    assert renderer.config is fetcher.config and renderer.host_slot == fetcher.host_slot
 
 
 @pytest.mark.django_db(transaction=True)
@@ -270,28 +307,3 @@ def test_track_terms_unknown_document():
 
     with pytest.raises(CommandError, match="Aucun document suivi n° 999"):
         call_command("track_terms", "--document", "999", stdout=StringIO(), stderr=StringIO())
-
-
-@pytest.mark.django_db
-def test_periodic_task_runs_once_per_interval(monkeypatch, site, reference_data):
-    assert "terms.track" in [name for name, _ in periodic_tasks()]
-    calls = []
-
-    class Report:
-        def summary(self):
-            return "rapport"
-
-    report = Report()
-    monkeypatch.setattr("fairplace.observatory.terms.tracking.track",
-                        lambda documents, **kwargs: calls.append(list(documents)) or report)
-    cache.delete(tasks.LAST_RUN_KEY)
-    assert tasks.track_when_due() is None and calls == []  # no active document: nothing to do
-    make_document(site)
-    assert tasks.track_when_due() is report and len(calls) == 1
-    assert tasks.track_when_due() is None and len(calls) == 1  # within the interval
-    cache.delete(tasks.LAST_RUN_KEY)  # the interval elapsed (the key expired)
-    assert tasks.track_when_due() is report and len(calls) == 2
-    monkeypatch.setenv("FAIRPLACE_TERMS_TRACK_HOURS", "0")
-    cache.delete(tasks.LAST_RUN_KEY)
-    assert tasks.track_when_due() is None and len(calls) == 2
-    assert timedelta(hours=tasks.DEFAULT_HOURS) == timedelta(hours=12)

@@ -9,12 +9,18 @@ from a stack of ranks: headings by their level, numbered lines by the depth of t
 
 Ids are derived from the number path and the normalised title (or first words): they do not depend
 on the clause's position, so an unchanged clause keeps its id when others are inserted before it.
+
+A definitions section (``definitions.py``) yields its heading with the text before the first term, then
+one clause per defined term, titled "Définition « term »" (a title the observatory's pages and alerts show
+as is: "Supprimée : Définition « BE Amazon Site »"), with the id ``<section id>/def:<term slug>``: inserting
+a definition renumbers nothing.
 """
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from .definitions import is_definitions_title, split_entries
 from .normalise import normalise
 
 _ATX = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -166,6 +172,36 @@ def _finish(
     clauses.append(Clause(clause_id, opening.number, opening.title, text, len(stack), path, len(clauses)))
 
 
+def _definition_clauses(section: Clause, seen: dict[str, int]) -> list[Clause] | None:
+    """The section's heading clause (its text before the first term) and one clause per defined term."""
+    split = split_entries(section.text)
+    if split is None:
+        return None
+    intro, entries = split
+    result = [replace(section, text=intro)]
+    path = (*section.path, section.title or section.number)
+    for term, text in entries:
+        clause_id = f"{section.id}/def:{slug(term)[:60] or '_'}"
+        seen[clause_id] = seen.get(clause_id, 0) + 1
+        if seen[clause_id] > 1:
+            clause_id = f"{clause_id}~{seen[clause_id]}"
+        result.append(Clause(clause_id, "", f"Définition « {term} »", text, section.level + 1, path, 0))
+    return result
+
+
+def _split_definitions(clauses: list[Clause]) -> list[Clause]:
+    """``clauses`` with each definitions section split into its terms (indexes recomputed)."""
+    sections = [is_definitions_title(clause.title) for clause in clauses]
+    if not any(sections):
+        return clauses  # the common case: nothing to copy
+    result: list[Clause] = []
+    seen: dict[str, int] = {}
+    for clause, is_section in zip(clauses, sections, strict=True):
+        split = _definition_clauses(clause, seen) if is_section else None
+        result.extend(split or [clause])
+    return [replace(clause, index=position) for position, clause in enumerate(result)]
+
+
 def parse_clauses(markdown: str, *, normalised: bool = False) -> list[Clause]:
     """The clauses of ``markdown`` in document order (the text before the first opening is a clause
     without number or title). ``normalised=True`` skips ``normalise`` when the caller already did it."""
@@ -193,4 +229,4 @@ def parse_clauses(markdown: str, *, normalised: bool = False) -> list[Clause]:
     if not stack:
         stack.append(current)
     _finish(current, body, stack, seen, clauses)
-    return clauses
+    return _split_definitions(clauses)

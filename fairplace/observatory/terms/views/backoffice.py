@@ -1,29 +1,36 @@
 """The contract-terms observatory for agents (/gestion/conditions/).
 
-- ``failures``: the operators' queue of failed fetches (unresolved first), each resolvable (POST);
+- ``failures``: the operators' queue of failed fetches (unresolved first), each resolvable (POST), and the
+  active documents the periodic run has not checked for two intervals;
 - ``notices``: the flagged notice checks awaiting a reviewer's decision, and the latest decisions;
 - ``review_notice``: the decision form (exception retained / breach confirmed, with a note).
 
 Thin views: the rules are in ``reviews.py``, whose French messages are shown as is.
 """
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import F
+from django.db.models import F, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from fairplace.core.auth.guards import observatory_required
 
 from ..forms import ReviewNoticeForm
-from ..models import FetchFailure, NoticeCheck
+from ..models import FetchFailure, NoticeCheck, TrackedDocument
 from ..reviews import ReviewError
 from ..reviews import resolve_failure as resolve_failure_service
 from ..reviews import review_notice as review_notice_service
+from ..tasks import interval_hours
 from .public import EFFECTIVE_BASES, NOTIFIED_SOURCES, notice_of_check, service_label
 
 FAILURES_PER_PAGE = 50
+OVERDUE_INTERVALS = 2
+OVERDUE_SHOWN = 100
 RECENT_DECISIONS = 20
 
 
@@ -35,7 +42,20 @@ def failures(request):
     page = Paginator(queryset, FAILURES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "terms/backoffice/failures.html", {
         "page": page, "unresolved": FetchFailure.objects.filter(resolved_at__isnull=True).count(),
+        "overdue": overdue_documents(), "interval_hours": interval_hours(),
     })
+
+
+def overdue_documents() -> list[TrackedDocument]:
+    """Active documents whose last check is older than two tracking intervals (or that were never checked
+    by the tracker): the periodic run is not reaching them. Empty when periodic tracking is off."""
+    hours = interval_hours()
+    if hours <= 0:
+        return []
+    limit = timezone.now() - timedelta(hours=OVERDUE_INTERVALS * hours)
+    return list(TrackedDocument.objects.filter(is_active=True).filter(
+        Q(last_checked_at__isnull=True) | Q(last_checked_at__lt=limit)).select_related("marketplace")
+        .order_by(F("last_checked_at").asc(nulls_first=True), "pk")[:OVERDUE_SHOWN])
 
 
 @observatory_required

@@ -4,7 +4,7 @@
   changes (newest first);
 - ``document``: one document's timeline of versions, with the notice check of each;
 - ``version``: the clause-by-clause diff of a version against the previous one;
-- ``ChangesFeed``: Atom feed of the substantive versions (newest 50, ``?document=<pk>`` for one).
+- ``timeline.marketplace``: one marketplace's changes (views/timeline.py); ``feeds.ChangesFeed``: the Atom feed.
 
 Reads only: a fixed number of queries per page (annotations and one prefetch of the clause changes,
 loaded without their texts except on the version page).
@@ -15,27 +15,33 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import groupby
 
-from django.contrib.syndication.views import Feed
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from fairplace.observatory.fees.templatetags.fees import long_date
+from fairplace.observatory.fees.wording import reported_label
+from fairplace.reports.queries import distinct_sellers
 
-from ..models import TOPIC_LABELS, ChangeKind, ClauseChange, NoticeCheck, NoticeStatus, TermsVersion, TrackedDocument
+from ..models import (
+    TOPIC_LABELS,
+    ChangeKind,
+    ClauseChange,
+    NoticeCheck,
+    NoticeStatus,
+    SellerNotice,
+    TermsVersion,
+    TrackedDocument,
+)
 from ..reviews import CONFIRMED, EXCEPTION
 from ..text.topics import TOPICS
 
 LATEST_CHANGES = 30
-FEED_ENTRIES = 50
-DOCUMENT_PARAM = "document"
 
 KIND_BADGES = {ChangeKind.ADDED: "success", ChangeKind.REMOVED: "error", ChangeKind.MODIFIED: "warning",
                ChangeKind.MOVED: "info"}
@@ -43,12 +49,13 @@ STATED_KINDS = {"last_updated": gettext_lazy("Mise à jour le"), "effective": ge
 NOTIFIED_SOURCES = {
     "stated": gettext_lazy("date de mise à jour indiquée dans le texte"),
     "first_seen": gettext_lazy("date du premier relevé par l’observatoire"),
-    "seller_upload": gettext_lazy("avis transmis par un vendeur"),
+    "seller_upload": gettext_lazy("avis reçus par des vendeurs, transmis avec leurs signalements"),
 }
 EFFECTIVE_BASES = {
     "stated_effective": gettext_lazy("date d’entrée en vigueur indiquée dans le texte"),
     "stated_last_updated": gettext_lazy("date de mise à jour indiquée dans le texte"),
     "first_seen": gettext_lazy("date du premier relevé par l’observatoire"),
+    "seller_notice": gettext_lazy("date d’entrée en vigueur annoncée dans les avis reçus par des vendeurs"),
 }
 
 # --- Notice status, as shown everywhere ------------------------------------------------------------
@@ -133,22 +140,42 @@ def summarise(version: TermsVersion) -> VersionSummary:
     return VersionSummary(version, counts, cosmetic, topics, notice_of_check(_check_of(version)))
 
 
-def _light_changes() -> Prefetch:
+def light_changes() -> Prefetch:
     return Prefetch("clause_changes", queryset=ClauseChange.objects.only("id", "version_id", "kind", "topics",
                                                                           "cosmetic", "position"))
 
 
-def _changes_queryset():
+def changes_queryset():
     """Substantive versions that follow another one (the first text seen is not a change)."""
     return (TermsVersion.objects.filter(substantive=True, previous__isnull=False)
             .select_related("document", "document__marketplace", "notice")
             .defer("stated_dates")
-            .prefetch_related(_light_changes())
+            .prefetch_related(light_changes())
             .order_by("-first_seen_at", "-id"))
 
 
 def service_label(document: TrackedDocument) -> str:
     return document.marketplace.name if document.marketplace_id else document.service_name
+
+
+def documents_of(key: str) -> list[TrackedDocument]:
+    """The tracked documents of a marketplace (by slug) or of a service outside the registry; 404 if none."""
+    documents = list(TrackedDocument.objects.select_related("marketplace").filter(marketplace__slug=key))
+    if not documents:
+        documents = [document for document in TrackedDocument.objects.filter(marketplace__isnull=True)
+                     if _slug(document.service_name) == key]
+    if not documents:
+        raise Http404(_("Aucun document suivi pour cette place de marché."))
+    return sorted(documents, key=lambda d: (d.get_doc_type_display(), d.title))
+
+
+def service_key(document: TrackedDocument) -> str:
+    """The key of the document's marketplace timeline: the registry slug, else its service name slugified."""
+    return document.marketplace.slug if document.marketplace_id else _slug(document.service_name)
+
+
+def _slug(name: str) -> str:
+    return slugify(name.replace(".", " "))  # "kaufland.de" → "kaufland-de"
 
 
 # --- Pages ----------------------------------------------------------------------------------------
@@ -172,8 +199,8 @@ def index(request):
         for item in items:
             item.latest_notice = notice_of(item.notice_status, item.notice_decision or "",
                                            bool(item.notice_needs_review)) if item.notice_status else None
-        groups.append({"name": name, "documents": items})
-    changes = [summarise(version) for version in _changes_queryset()[:LATEST_CHANGES]]
+        groups.append({"name": name, "key": service_key(items[0]), "documents": items})
+    changes = [summarise(version) for version in changes_queryset()[:LATEST_CHANGES]]
     return render(request, "terms/index.html", {"groups": groups, "changes": changes,
                                                 "document_count": len(rows)})
 
@@ -182,7 +209,7 @@ def index(request):
 def document(request, pk):
     tracked = get_object_or_404(TrackedDocument.objects.select_related("marketplace"), pk=pk)
     versions = (tracked.versions.select_related("notice").defer("stated_dates")
-                .prefetch_related(_light_changes()).order_by("-first_seen_at", "-id"))
+                .prefetch_related(light_changes()).order_by("-first_seen_at", "-id"))
     summaries = [summarise(version) for version in versions]
     return render(request, "terms/document.html", {
         "document": tracked, "service": service_label(tracked), "summaries": summaries,
@@ -243,85 +270,14 @@ def version(request, pk):
     counts = dict.fromkeys(ChangeKind.values, 0)
     for row in rows:
         counts[row.change.kind] = counts.get(row.change.kind, 0) + 1
+    report_ids = SellerNotice.objects.filter(version=current, withdrawn_at__isnull=True).values_list("report_id",
+                                                                                                      flat=True)
+    sellers = distinct_sellers({current.pk: list(report_ids)})[current.pk]
     return render(request, "terms/version.html", {
-        "version": current, "document": current.document, "service": service_label(current.document),
+        "version": current, "reported": reported_label(sellers), "document": current.document,
+        "service": service_label(current.document),
         "rows": rows, "counts": counts, "check": check, "notice": notice_of_check(check),
         "stated_dates": _stated_dates(current.stated_dates),
         "effective_basis": EFFECTIVE_BASES.get(check.effective_basis, check.effective_basis) if check else "",
         "notified_source": NOTIFIED_SOURCES.get(check.notified_source, check.notified_source) if check else "",
     })
-
-
-# --- Atom feed -------------------------------------------------------------------------------------
-
-
-def counts_sentence(summary: VersionSummary) -> str:
-    parts = []
-    for kind, singular, plural in (
-        (ChangeKind.ADDED, "%(n)s clause ajoutée", "%(n)s clauses ajoutées"),
-        (ChangeKind.REMOVED, "%(n)s clause supprimée", "%(n)s clauses supprimées"),
-        (ChangeKind.MODIFIED, "%(n)s clause modifiée", "%(n)s clauses modifiées"),
-        (ChangeKind.MOVED, "%(n)s clause déplacée", "%(n)s clauses déplacées"),
-    ):
-        n = summary.counts.get(kind, 0)
-        if n:
-            parts.append(ngettext(singular, plural, n) % {"n": n})
-    return ", ".join(parts) if parts else _("aucune clause modifiée")
-
-
-class ChangesFeed(Feed):
-    feed_type = Atom1Feed
-    language = "fr"
-    author_name = "Fairplace"
-
-    def get_object(self, request, *args, **kwargs):
-        value = request.GET.get(DOCUMENT_PARAM, "")
-        if not value:
-            return None
-        if not value.isdigit():
-            raise Http404(_("Document inconnu."))
-        return get_object_or_404(TrackedDocument.objects.select_related("marketplace"), pk=int(value))
-
-    def title(self, tracked):
-        if tracked is not None:
-            return _("Modifications de « %(title)s » (%(service)s) — Fairplace") % {
-                "title": tracked.title, "service": service_label(tracked)}
-        return _("Modifications des conditions des places de marché — Fairplace")
-
-    def subtitle(self, tracked):
-        return _("Chaque modification de fond des conditions suivies par l’observatoire, clause par clause.")
-
-    def link(self, tracked):
-        return reverse("terms:document", args=[tracked.pk]) if tracked is not None else reverse("terms:index")
-
-    def feed_url(self, tracked):
-        url = reverse("terms:feed")
-        return f"{url}?{DOCUMENT_PARAM}={tracked.pk}" if tracked is not None else url
-
-    def items(self, tracked):
-        queryset = _changes_queryset()
-        if tracked is not None:
-            queryset = queryset.filter(document=tracked)
-        return [summarise(version) for version in queryset[:FEED_ENTRIES]]
-
-    def item_title(self, summary):
-        version = summary.version
-        return _("%(service)s — %(title)s : modification du %(day)s") % {
-            "service": service_label(version.document), "title": version.document.title,
-            "day": long_date(version.first_seen_at)}
-
-    def item_link(self, summary):
-        return reverse("terms:version", args=[summary.version.pk])
-
-    def item_pubdate(self, summary):
-        return summary.version.first_seen_at
-
-    def item_description(self, summary):
-        parts = [counts_sentence(summary).capitalize()]
-        if summary.topics:
-            parts.append(_("thèmes : %(topics)s") % {"topics": ", ".join(str(label) for _c, label in summary.topics)})
-        notice = summary.notice
-        if notice.status != NoticeStatus.UNKNOWN:
-            parts.append(_("préavis : %(label)s") % {"label": notice.label}
-                         + (f" ({notice.decision_label})" if notice.decision_label else ""))
-        return " ; ".join(parts) + "."

@@ -4,7 +4,7 @@ from django.test.utils import override_settings
 
 from fairplace.core.models import User
 from fairplace.platforms.models import Marketplace, PlatformRepresentative
-from fairplace.reports.demo import create_demo_fee_reports, create_demo_reports
+from fairplace.reports.demo import create_demo_fee_reports, create_demo_reports, create_demo_terms_reports
 
 DEMO_PASSWORD = "demo-fairplace-2026"  # noqa: S105 - demo accounts, printed on purpose
 DEMO_USERS = [
@@ -44,4 +44,4 @@ class Command(BaseCommand):
             user=User.objects.get(email=email), defaults={"marketplace": Marketplace.objects.get(slug=slug)})
         created = create_demo_reports(agent=User.objects.get(email="agent@fairplace.demo"),
                                       mediator=User.objects.get(email="mediateur@fairplace.demo"))
-        return created + create_demo_fee_reports()
+        return created + create_demo_fee_reports() + create_demo_terms_reports()
