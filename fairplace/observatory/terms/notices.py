@@ -24,7 +24,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from .models import NoticeCheck, NoticeStatus, SellerNotice, TermsVersion
+from .models import NoticeCheck, SellerNotice, TermsVersion
 from .text import notice as notice_rules
 from .text.dates import StatedDate
 
@@ -114,7 +114,3 @@ def _former(check: NoticeCheck, reason: str) -> dict:
 
 def _json(value):
     return value.isoformat() if isinstance(value, date) else value
-
-
-def flagged(check: NoticeCheck | None) -> bool:
-    return check is not None and check.status in (NoticeStatus.SHORT, NoticeStatus.RETROACTIVE)

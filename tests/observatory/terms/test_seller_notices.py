@@ -333,3 +333,14 @@ def test_the_change_alert_points_agents_to_the_reports_that_may_date_it(document
     message = OutboxMessage.objects.filter(template="terms_change_alert", to=personas["agent"].email).get()
     assert "1 signalement de vendeur pourrait concerner cette modification" in message.body_text
     assert reverse("terms_backoffice:version_notices", args=[version.pk]) in message.body_text
+
+
+def test_the_version_page_shows_former_measures_in_french(client, personas, stated_version, tcchg):
+    reviews.review_notice(stated_version.notice, personas["agent"], reviews.CONFIRMED, "Vu.")
+    report = tcchg(tcchg_answers(announced="2024-07-20", effective="2024-08-10"))
+    seller_notices.link_seller_notice(stated_version, report.reference, by=personas["agent"],
+                                      notified_on=date(2024, 7, 20), effective_on=date(2024, 8, 10))
+    login_as(client, personas, "agent")
+    page = client.get(reverse("terms_backoffice:version_notices", args=[stated_version.pk])).content.decode()
+    assert "1 mesure précédente" in page and "Préavis inférieur à 15 jours, 5 jours" in page
+    assert "Manquement confirmé : aucune exception ne s’applique : Vu." in page

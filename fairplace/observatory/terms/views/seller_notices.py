@@ -20,7 +20,8 @@ from fairplace.reports.queries import terms_change_reports
 
 from .. import seller_notices as service
 from ..forms import SellerNoticeForm, WithdrawSellerNoticeForm
-from ..models import SellerNotice, TermsVersion
+from ..models import NoticeStatus, SellerNotice, TermsVersion
+from ..reviews import DECISIONS
 from .public import EFFECTIVE_BASES, NOTIFIED_SOURCES, notice_of_check, service_label
 
 PER_PAGE = 30
@@ -94,7 +95,7 @@ def _render_version(request, version, form, *, report=None, status=200):
         "check": check, "notice": notice_of_check(check),
         "effective_basis": EFFECTIVE_BASES.get(check.effective_basis, check.effective_basis) if check else "",
         "notified_source": NOTIFIED_SOURCES.get(check.notified_source, check.notified_source) if check else "",
-        "history": list(reversed(check.history or [])) if check else [],
+        "history": [_former(item) for item in reversed(check.history or [])] if check else [],
         "active": [notice for notice in notices if notice.withdrawn_at is None],
         "withdrawn": [notice for notice in notices if notice.withdrawn_at is not None],
         "suggestions": suggestions, "form": form, "report": report, "withdraw_form": WithdrawSellerNoticeForm(),
@@ -130,6 +131,13 @@ def version_notices(request, pk):
                              % {"reference": report["reference"] if report else notice.report_id})
             return redirect("terms_backoffice:version_notices", pk=version.pk)
     return _render_version(request, version, form, report=report, status=422)
+
+
+def _former(item: dict) -> dict:
+    """A former measure of ``NoticeCheck.history``, with its status and decision in French."""
+    decision = item.get("review_decision") or ""
+    return {**item, "status_label": NoticeStatus(item["status"]).label if item.get("status") in NoticeStatus.values
+            else item.get("status", ""), "decision_label": DECISIONS.get(decision, decision)}
 
 
 def _report_or_none(reference: str) -> dict | None:
