@@ -4,7 +4,9 @@ facts of a submission. Nothing here exposes a seller's identity."""
 from contextlib import contextmanager
 
 from django.db import connection, transaction
+from django.db.models import CharField
 from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 
 from . import deadlines
 from .models import Report, ReportEvent
@@ -96,14 +98,7 @@ def fee_reports(*, marketplace_id=None, after_id=0, limit=None, report_ids=None,
     Left out: reports marked as duplicates (the report they duplicate already counts) and
     reports found not admissible; reports withdrawn or closed still count (the fee change they
     describe happened). Every row of ``Report`` is a submitted report (drafts live apart)."""
-    from .states import ReportState
-
-    reports = (Report.objects.filter(family__code="FEES", marketplace__isnull=False, pk__gt=after_id)
-               .exclude(state__in=[ReportState.DUPLICATE, ReportState.NOT_ADMISSIBLE]))
-    if marketplace_id is not None:
-        reports = reports.filter(marketplace_id=marketplace_id)
-    if report_ids is not None:
-        reports = reports.filter(pk__in=list(report_ids))
+    reports = _counted_reports("FEES", marketplace_id=marketplace_id, report_ids=report_ids).filter(pk__gt=after_id)
     if submitted_before is not None:
         reports = reports.filter(submitted_at__lt=submitted_before)
     rows = reports.order_by("pk").values("pk", "reference", "marketplace_id", "submitted_at", "answers")
@@ -113,6 +108,20 @@ def fee_reports(*, marketplace_id=None, after_id=0, limit=None, report_ids=None,
              "submitted_at": row["submitted_at"],
              "answers": _answers(row["answers"], FEE_ANSWER_KEYS)}
             for row in rows]
+
+
+def _counted_reports(family_code: str, *, marketplace_id=None, report_ids=None):
+    """Reports of a family (their current one) about a listed marketplace, without those marked as duplicates
+    or found not admissible; optionally of one marketplace, or among ``report_ids``."""
+    from .states import ReportState
+
+    reports = (Report.objects.filter(family__code=family_code, marketplace__isnull=False)
+               .exclude(state__in=[ReportState.DUPLICATE, ReportState.NOT_ADMISSIBLE]))
+    if marketplace_id is not None:
+        reports = reports.filter(marketplace_id=marketplace_id)
+    if report_ids is not None:
+        reports = reports.filter(pk__in=list(report_ids))
+    return reports
 
 
 def _answers(answers: dict | None, keys) -> dict:
@@ -138,28 +147,26 @@ TERMS_CHANGE_ANSWER_KEYS = ("change_topic", "change_announced_on", "change_effec
 
 
 def terms_change_reports(*, marketplace_id=None, references=None, report_ids=None, exclude_ids=None,
-                         submitted_after=None, offset=0, limit=None) -> list[dict]:
+                         effective_between=None, offset=0, limit=None) -> list[dict]:
     """Submitted reports of the TCCHG family (current family) about a listed marketplace, newest first, as
     plain dicts ``{id, reference, marketplace_id, submitted_at, occurred_on, answers, attachments}``: answers
     holds only TERMS_CHANGE_ANSWER_KEYS (ISO dates as stored); attachments lists the seller's own files
     (``{id, name, kind, scan_status}``; a platform's answer files are left out). No identity of the seller,
     no description. Duplicates and reports found not admissible are left out, as for ``fee_reports``.
-    ``offset``/``limit`` page the list; ``exclude_ids`` leaves reports out (those already linked)."""
+    ``offset``/``limit`` page the list; ``exclude_ids`` (ids, or a query of ids) leaves reports out (those
+    already linked); ``effective_between`` (two dates) keeps the reports whose date of effect falls in it."""
     from .models import Attachment
-    from .states import ReportState
 
-    reports = (Report.objects.filter(family__code=TERMS_CHANGE_FAMILY, marketplace__isnull=False)
-               .exclude(state__in=[ReportState.DUPLICATE, ReportState.NOT_ADMISSIBLE]))
-    if marketplace_id is not None:
-        reports = reports.filter(marketplace_id=marketplace_id)
+    reports = _counted_reports(TERMS_CHANGE_FAMILY, marketplace_id=marketplace_id, report_ids=report_ids)
     if references is not None:
         reports = reports.filter(reference__in=list(references))
-    if report_ids is not None:
-        reports = reports.filter(pk__in=list(report_ids))
-    if exclude_ids:
-        reports = reports.exclude(pk__in=list(exclude_ids))
-    if submitted_after is not None:
-        reports = reports.filter(submitted_at__gte=submitted_after)
+    if exclude_ids is not None:
+        reports = reports.exclude(pk__in=exclude_ids)
+    if effective_between is not None:
+        # ISO dates as stored: their text order is their date order.
+        start, end = (day.isoformat() for day in effective_between)
+        effective = Cast(KT("answers__change_effective_on"), CharField())  # text, not a JSON value
+        reports = reports.alias(effective=effective).filter(effective__gte=start, effective__lte=end)
     rows = reports.order_by("-submitted_at", "-pk").values(
         "pk", "reference", "marketplace_id", "submitted_at", "occurred_on", "answers")
     rows = list(rows[offset:offset + limit] if limit is not None else rows[offset:])

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from fairplace.observatory.terms.rendering import launch_args
 from fairplace.platforms.reference import load_marketplaces
 from fairplace.reports.families import load_families
 
@@ -20,8 +21,6 @@ from fairplace.reports.families import load_families
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -48,7 +47,7 @@ def browser():
     try:
         # French browser chrome too (file inputs, date placeholders): Chromium reads the
         # process locale, not --lang.
-        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS,
+        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=launch_args(),
                                               env={**os.environ, "LANGUAGE": "fr", "LANG": "fr_FR.UTF-8"})
     except PlaywrightError as exc:
         playwright.stop()

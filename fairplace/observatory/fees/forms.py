@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from dsfr.forms import DsfrBaseForm
 
+from fairplace.core.forms import date_field
 from fairplace.platforms.models import Marketplace
 
 from .models import Base, ComponentKind, FeeCategory, Reliability, TierMode
@@ -21,22 +22,13 @@ from .schedules import (
     schedule_problems,
 )
 
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 COMPONENT_ROWS = 8
 TEXT_FIELDS = ("kind", "plan", "platform_category", "base", "tier_mode", "reliability", "notes")
-
-
-class _DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
+INVALID_DATE = gettext_lazy("Date invalide (JJ/MM/AAAA).")
 
 
 def _date_field(label, *, required=True, help_text=""):
-    return forms.DateField(label=label, required=required, help_text=help_text, widget=_DateInput,
-                           input_formats=DATE_FORMATS,
-                           error_messages={"invalid": gettext_lazy("Date invalide (JJ/MM/AAAA).")})
+    return date_field(label, invalid=INVALID_DATE, required=required, help_text=help_text)
 
 
 def _decimal_field(label, *, max_digits, decimal_places, help_text=""):

@@ -35,6 +35,7 @@ from .models import FailureKind
 
 USER_AGENT = ("Fairplace-Observatoire/1.0 (+https://fairplace.example/observatoire/conditions/; "
               "contact: observatoire@fairplace.example)")
+ACCEPT_LANGUAGE = "fr-FR,fr;q=0.9,en;q=0.7,de;q=0.5"  # the French version of a page when there is one
 BLOCKED_STATUSES = frozenset({401, 403, 407, 451})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 KEPT_HEADERS = ("content-type", "content-length", "etag", "last-modified", "date", "server", "cache-control",
@@ -133,7 +134,7 @@ class HttpFetcher:
         self.client = httpx.Client(
             transport=transport,
             headers={"User-Agent": self.config.user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
-                     "Accept-Language": "fr-FR,fr;q=0.9,en;q=0.7,de;q=0.5"},
+                     "Accept-Language": ACCEPT_LANGUAGE},
             timeout=httpx.Timeout(self.config.timeout, connect=self.config.connect_timeout),
             follow_redirects=True,
             max_redirects=self.config.max_redirects,

@@ -9,6 +9,8 @@ from django import forms
 from django.utils.translation import gettext_lazy
 from dsfr.forms import DsfrBaseForm
 
+from fairplace.core.forms import date_field
+
 from .reviews import DECISIONS, NOTE_MAX_LENGTH
 from .seller_notices import NOTE_MAX_LENGTH as SELLER_NOTE_MAX_LENGTH
 
@@ -26,14 +28,7 @@ class ReviewNoticeForm(DsfrBaseForm):
         error_messages={"max_length": gettext_lazy("La note ne peut pas dépasser %(limit_value)d caractères.")})
 
 
-DATE_ERRORS = {"invalid": gettext_lazy("Saisissez une date valide, par exemple 05/08/2024.")}
-
-
-def _date_field(label, help_text) -> forms.DateField:
-    """An optional date, typed in the browser's date picker (ISO) or by hand (dd/mm/yyyy)."""
-    return forms.DateField(label=label, required=False, input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-                           error_messages=DATE_ERRORS, help_text=help_text,
-                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+INVALID_DATE = gettext_lazy("Saisissez une date valide, par exemple 05/08/2024.")
 
 
 class SellerNoticeForm(DsfrBaseForm):
@@ -42,14 +37,14 @@ class SellerNoticeForm(DsfrBaseForm):
     reference = forms.CharField(
         label=gettext_lazy("Référence du signalement"), max_length=20,
         error_messages={"required": gettext_lazy("Indiquez la référence du signalement.")})
-    notified_on = _date_field(
-        gettext_lazy("Date à laquelle le vendeur a été prévenu"),
-        gettext_lazy("Lue sur l’avis transmis (courriel, message de l’espace vendeur). Laissez vide si le vendeur "
-                     "n’a reçu aucun avis."))
-    effective_on = _date_field(
-        gettext_lazy("Date d’entrée en vigueur annoncée"),
-        gettext_lazy("Celle que l’avis ou le vendeur indique. Elle ne sert que si le texte des conditions n’en "
-                     "indique pas."))
+    notified_on = date_field(
+        gettext_lazy("Date à laquelle le vendeur a été prévenu"), invalid=INVALID_DATE, required=False,
+        help_text=gettext_lazy("Lue sur l’avis transmis (courriel, message de l’espace vendeur). Laissez vide "
+                               "si le vendeur n’a reçu aucun avis."))
+    effective_on = date_field(
+        gettext_lazy("Date d’entrée en vigueur annoncée"), invalid=INVALID_DATE, required=False,
+        help_text=gettext_lazy("Celle que l’avis ou le vendeur indique. Elle ne sert que si le texte des "
+                               "conditions n’en indique pas."))
     attachments = forms.MultipleChoiceField(
         label=gettext_lazy("Pièces consultées"), required=False, widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": gettext_lazy("Une pièce choisie n’appartient pas à ce signalement.")})

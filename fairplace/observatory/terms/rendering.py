@@ -40,14 +40,13 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from .fetching import FetchError, FetchResult, FetchSettings, kept_headers, setting, status_error
+from .fetching import ACCEPT_LANGUAGE, FetchError, FetchResult, FetchSettings, kept_headers, setting, status_error
 from .models import FailureKind
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ("--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--no-first-run", "--disable-quic", "--disable-gpu")
 NO_SANDBOX = "--no-sandbox"
-ACCEPT_LANGUAGE = "fr-FR,fr;q=0.9,en;q=0.7,de;q=0.5"
 SETTLE_MS = 300  # the selected text must stay the same this long
 POLL_MS = 100
 

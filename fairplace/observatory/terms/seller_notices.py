@@ -27,6 +27,7 @@ from fairplace.reports.queries import terms_change_reports
 
 from .models import ClauseChange, SellerNotice, TermsVersion
 from .notices import recheck_notice
+from .text.notice import BASIS_STATED_EFFECTIVE
 
 MATCH_WINDOW_DAYS = 45
 NOTE_MAX_LENGTH = 2000
@@ -62,14 +63,15 @@ def version_dates(version: TermsVersion) -> list[date]:
     """The dates a seller's date of effect is compared with: the stated date of effect, first sight."""
     dates = [version.first_seen_at.date()]
     check = getattr(version, "notice", None)
-    if check is not None and check.effective_on and check.effective_basis == "stated_effective":
+    if check is not None and check.effective_on and check.effective_basis == BASIS_STATED_EFFECTIVE:
         dates.append(check.effective_on)
     return dates
 
 
-def score_match(report: dict, version: TermsVersion, *, marketplace_id, topics=()) -> int | None:
-    """How well a TCCHG report (a dict of ``terms_change_reports``) fits a version of a document of
-    ``marketplace_id`` whose changed clauses carry ``topics``; None when it cannot be about it."""
+def score_match(report: dict, version: TermsVersion, *, topics=()) -> int | None:
+    """How well a TCCHG report (a dict of ``terms_change_reports``) fits a version whose changed clauses carry
+    ``topics``; None when it cannot be about it."""
+    marketplace_id = version.document.marketplace_id
     if marketplace_id is None or report.get("marketplace_id") != marketplace_id:
         return None
     effective = as_date((report.get("answers") or {}).get("change_effective_on"))
@@ -106,14 +108,13 @@ def candidate_reports(version: TermsVersion, *, limit: int = SUGGESTIONS) -> lis
     marketplace_id = version.document.marketplace_id
     if marketplace_id is None:
         return []
-    linked = set(SellerNotice.objects.filter(version=version, withdrawn_at__isnull=True)
-                 .values_list("report_id", flat=True))
+    dates = version_dates(version)
+    window = (min(dates) - timedelta(days=MATCH_WINDOW_DAYS), max(dates) + timedelta(days=MATCH_WINDOW_DAYS))
+    linked = SellerNotice.objects.filter(version=version, withdrawn_at__isnull=True).values("report_id")
     topics = changed_topics([version.pk]).get(version.pk, set())
     suggestions = []
-    for report in terms_change_reports(marketplace_id=marketplace_id):
-        if report["id"] in linked:
-            continue
-        score = score_match(report, version, marketplace_id=marketplace_id, topics=topics)
+    for report in terms_change_reports(marketplace_id=marketplace_id, exclude_ids=linked, effective_between=window):
+        score = score_match(report, version, topics=topics)
         if score is not None:
             suggestions.append(Suggestion(score, report, version))
     suggestions.sort(key=lambda item: (-item.score, -item.report["id"]))
@@ -129,8 +130,7 @@ def candidate_versions(report: dict, versions, *, topics: dict | None = None, li
         topics = changed_topics([version.pk for version in versions])
     suggestions = []
     for version in versions:
-        score = score_match(report, version, marketplace_id=version.document.marketplace_id,
-                            topics=topics.get(version.pk, ()))
+        score = score_match(report, version, topics=topics.get(version.pk, ()))
         if score is not None:
             suggestions.append(Suggestion(score, report, version))
     suggestions.sort(key=lambda item: (-item.score, -item.version.pk))
@@ -155,18 +155,13 @@ def link_seller_notice(version: TermsVersion, reference: str, *, by, notified_on
     report = report_by_reference(reference)
     _validate(version, report, notified_on, effective_on, attachment_ids, note)
     with transaction.atomic():
-        TermsVersion.objects.select_for_update().filter(pk=version.pk).first()
-        if SellerNotice.objects.filter(version=version, report_id=report["id"], withdrawn_at__isnull=True).exists():
-            raise SellerNoticeError(_("Le signalement %(reference)s est déjà rattaché à cette version.")
-                                    % {"reference": report["reference"]})
-        try:
-            with transaction.atomic():
-                notice = SellerNotice.objects.create(
-                    version=version, report_id=report["id"], notified_on=notified_on, effective_on=effective_on,
-                    medium=str(report["answers"].get("change_medium", ""))[:20],
-                    attachment_ids=[str(value) for value in attachment_ids], note=(note or "").strip(),
-                    linked_by=by, linked_at=timezone.now())
-        except IntegrityError as error:  # the same link made at the same moment by another agent
+        try:  # one active link per report and version: the database's constraint says so, races included
+            notice = SellerNotice.objects.create(
+                version=version, report_id=report["id"], notified_on=notified_on, effective_on=effective_on,
+                medium=str(report["answers"].get("change_medium", ""))[:20],
+                attachment_ids=[str(value) for value in attachment_ids], note=(note or "").strip(),
+                linked_by=by, linked_at=timezone.now())
+        except IntegrityError as error:
             raise SellerNoticeError(_("Le signalement %(reference)s est déjà rattaché à cette version.")
                                     % {"reference": report["reference"]}) from error
         recheck_notice(version, reason=f"avis du signalement {report['reference']} rattaché")

@@ -113,12 +113,13 @@ def test_reports_are_read_without_identity_and_only_for_the_family(tcchg, make_r
 def test_score_prefers_the_closest_date_and_the_named_topic(silent_version, tcchg):
     marketplace = silent_version.document.marketplace_id
     report = terms_change_reports(report_ids=[tcchg().pk])[0]
-    close = seller_notices.score_match(report, silent_version, marketplace_id=marketplace, topics={"fees"})
-    no_topic = seller_notices.score_match(report, silent_version, marketplace_id=marketplace, topics={"ranking"})
+    close = seller_notices.score_match(report, silent_version, topics={"fees"})
+    no_topic = seller_notices.score_match(report, silent_version, topics={"ranking"})
     assert close == no_topic + seller_notices.SCORE_TOPIC
     far = dict(report, answers=tcchg_answers(effective="2024-09-25"))
-    assert seller_notices.score_match(far, silent_version, marketplace_id=marketplace) is None  # 51 days
-    assert seller_notices.score_match(report, silent_version, marketplace_id=marketplace + 1000) is None
+    assert seller_notices.score_match(far, silent_version) is None  # 51 days
+    elsewhere = dict(report, marketplace_id=marketplace + 1000)
+    assert seller_notices.score_match(elsewhere, silent_version) is None
 
 
 def test_candidates_leave_out_other_marketplaces_and_linked_reports(silent_version, tcchg, personas):

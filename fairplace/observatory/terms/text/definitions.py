@@ -20,7 +20,8 @@ describe one violation each, TikTok's "Interpretation" holds rules of reading, n
 """
 
 import re
-import unicodedata
+
+from .normalise import fold
 
 MIN_ENTRIES = 2
 _TITLE = re.compile(
@@ -49,11 +50,6 @@ _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _MARKS = re.compile(r"\*\*|__|(?<!\w)[*_]|[*_](?!\w)")
 
 
-def _fold(value: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", value.lower())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
-
-
 _TITLE_HINTS = ("efini", "éfini", "begriff", "interpr", "glossa", "lexique", "terminolog")
 
 
@@ -61,7 +57,7 @@ def is_definitions_title(title: str) -> bool:
     """Whether a section title announces definitions (any of the corpus languages, accents ignored)."""
     lowered = title.lower()
     # Cheap test first: parse_clauses asks this of every clause of 470 kB documents.
-    return any(hint in lowered for hint in _TITLE_HINTS) and bool(_TITLE.search(_fold(title)))
+    return any(hint in lowered for hint in _TITLE_HINTS) and bool(_TITLE.search(fold(title)))
 
 
 def _clean_term(term: str) -> str:

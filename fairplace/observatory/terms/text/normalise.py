@@ -85,6 +85,12 @@ def normalise(markdown: str) -> str:
     return _BLANK_RUNS.sub("\n\n", text).strip("\n") + "\n"
 
 
+def fold(text: str) -> str:
+    """Lowercase without accents (ß kept as "ss"), so that patterns can be written once (topics, definitions)."""
+    decomposed = unicodedata.normalize("NFKD", text.lower().replace("ß", "ss"))
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
 def fingerprint(text: str) -> str:
     """SHA-256 (hex) of the normalised text: equal fingerprints mean "no change worth a version"."""
     return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()

@@ -29,10 +29,10 @@ Precision and recall are measured on hand-labelled corpus clauses
 """
 
 import re
-import unicodedata
 from collections import Counter
 
 from .clauses import Clause
+from .normalise import fold
 
 # change_notice's patterns already require a change of the terms, and changes are announced inside the
 # clause they concern: a heading does not dominate it.
@@ -156,12 +156,6 @@ def _compile(patterns: dict[str, str]) -> dict[str, re.Pattern]:
 _STRONG_RE, _WEAK_RE, _HEADING_RE = _compile(_STRONG), _compile(_WEAK), _compile(_HEADING_ONLY)
 TOPICS = (*_STRONG, "other")
 _MARKS = re.compile(r"[*_#>|]+")
-
-
-def fold(text: str) -> str:
-    """Lowercase without accents (ß kept as "ss"), so that patterns can be written once."""
-    decomposed = unicodedata.normalize("NFKD", text.lower().replace("ß", "ss"))
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def _clean(text: str) -> str:

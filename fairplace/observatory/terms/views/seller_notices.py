@@ -43,9 +43,8 @@ def queue(request):
     show_all = request.GET.get(ALL_PARAM) == "1"
     page = _page_number(request)
     linked = SellerNotice.objects.filter(withdrawn_at__isnull=True)
-    linked_ids = set(linked.values_list("report_id", flat=True))
-    rows = terms_change_reports(exclude_ids=None if show_all else linked_ids, offset=(page - 1) * PER_PAGE,
-                                limit=PER_PAGE + 1)
+    rows = terms_change_reports(exclude_ids=None if show_all else linked.values("report_id"),
+                                offset=(page - 1) * PER_PAGE, limit=PER_PAGE + 1)
     has_next, rows = len(rows) > PER_PAGE, rows[:PER_PAGE]
     links: dict[int, list] = {}
     for notice in linked.filter(report_id__in=[row["id"] for row in rows]).select_related(

@@ -35,12 +35,6 @@ class TimelineFilters(DsfrBaseForm):
                               error_messages={"invalid_choice": gettext_lazy("Thème inconnu : filtre ignoré.")})
     forme = forms.BooleanField(label=gettext_lazy("Montrer aussi les modifications de pure forme"), required=False)
 
-    def value(self, name):
-        """The cleaned value of a valid field, else its empty value (an invalid filter is ignored)."""
-        if name in self.errors:
-            return False if name == "forme" else ""
-        return self.cleaned_data.get(name) or (False if name == "forme" else "")
-
 
 @dataclass
 class Year:
@@ -52,8 +46,9 @@ class Year:
 def marketplace(request, key):
     documents = documents_of(key)
     filters = TimelineFilters(request.GET)
-    filters.is_valid()  # errors are shown; a wrong filter is left out, never an error page
-    doc_type, theme, with_form = filters.value("type"), filters.value("theme"), filters.value("forme")
+    filters.is_valid()  # errors are shown; a wrong filter is left out of cleaned_data, never an error page
+    chosen = filters.cleaned_data
+    doc_type, theme, with_form = chosen.get("type"), chosen.get("theme"), chosen.get("forme")
     versions = (TermsVersion.objects.filter(document__in=documents, previous__isnull=False)
                 .select_related("document", "document__marketplace", "notice").defer("stated_dates")
                 .prefetch_related(light_changes()).order_by("-first_seen_at", "-id"))
