@@ -20,6 +20,7 @@ urlpatterns += [
     path("plateforme/barometre/", include("fairplace.barometer.urls_platform")),
     path("gestion/frais/", include("fairplace.observatory.fees.urls_backoffice")),
     path("gestion/conditions/", include("fairplace.observatory.terms.urls_backoffice")),
+    path("gestion/taches/", include("fairplace.core.urls_backoffice")),
     path("gestion/", include("fairplace.reports.urls_backoffice")),
     path("plateforme/", include("fairplace.reports.urls_platform")),
     path("mediation/", include("fairplace.reports.urls_mediation")),

@@ -7,7 +7,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_float, env_int, env_list, env_schedules, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("FAIRPLACE_VAR_DIR", str(BASE_DIR / "var")))
@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "huey.contrib.djhuey",
     "fairplace.core",
     "fairplace.platforms",
     "fairplace.reports",
@@ -45,6 +46,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside every middleware that may read the database: while it is unreachable, a 503 page.
+    "fairplace.core.outage.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -81,6 +84,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'fairplace.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        # A persistent connection is pinged before its first use in a request or a task, so that a
+        # database restart costs a reconnection, not a 500.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -125,8 +131,37 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/auth/lockout.html"
 AXES_VERBOSE = False
 
-# Cache: the database by default (shared by every app server), Redis by setting.
+# Background work: Huey (fairplace.core.jobs). The queue lives in a SQLite file by default (nothing to
+# install), in Redis when REDIS_URL is set (several workers on several machines). Each app declares its
+# periodic jobs in its tasks.py; FAIRPLACE_SCHEDULES overrides their crontabs ("job=m h d M w;…", Paris
+# time, or "off"). `manage.py run_huey` is the worker (Procfile, deploy/).
 REDIS_URL = env_str("REDIS_URL", "")
+HUEY_NAME = env_str("FAIRPLACE_HUEY_NAME", "fairplace")
+HUEY = {
+    "name": HUEY_NAME,
+    "huey_class": f"fairplace.core.jobs.queue.{'RedisHuey' if REDIS_URL else 'SqliteHuey'}",
+    "immediate": env_bool("FAIRPLACE_HUEY_IMMEDIATE", False),
+    "results": False,  # tasks write their outcome in the database; nothing reads a task's return value
+    "utc": True,
+    "consumer": {
+        "workers": env_int("FAIRPLACE_WORKER_THREADS", 4),
+        "worker_type": "thread",
+        "check_worker_health": True,
+        "periodic": True,
+    },
+}
+if REDIS_URL:
+    HUEY["connection"] = {"url": REDIS_URL}
+else:
+    HUEY["filename"] = env_str("FAIRPLACE_HUEY_FILE", str(VAR_DIR / "huey.sqlite3"))
+FAIRPLACE_SCHEDULES = env_schedules("FAIRPLACE_SCHEDULES")
+# /healthz/worker answers 503 when no worker has been seen for this many seconds, when a periodic job
+# has failed this many runs in a row, or when the oldest queued task waits longer than this.
+FAIRPLACE_WORKER_STALE_SECONDS = env_int("FAIRPLACE_WORKER_STALE_SECONDS", 120)
+FAIRPLACE_JOB_FAILURES_ALERT = env_int("FAIRPLACE_JOB_FAILURES_ALERT", 3)
+FAIRPLACE_QUEUE_MAX_AGE_SECONDS = env_int("FAIRPLACE_QUEUE_MAX_AGE_SECONDS", 600)
+
+# Cache: the database by default (shared by every app server), Redis by setting.
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
@@ -146,14 +181,89 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(VAR_DIR / "static")))
 # Uploaded evidence lives outside the web root and is never served by URL: only views
-# that check access stream it. In production FAIRPLACE_PRIVATE_STORAGE may name an object
-# storage backend so that every app server sees the same files.
+# that check access stream it. A local folder by default; with several app servers, an object
+# store (S3 API) named by FAIRPLACE_S3_BUCKET, or another backend named by FAIRPLACE_PRIVATE_STORAGE.
 PRIVATE_MEDIA_ROOT = Path(env_str("FAIRPLACE_PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
+LOCAL_STORAGE = "django.core.files.storage.FileSystemStorage"
+
+
+def private_storage(location: Path) -> dict:
+    """STORAGES["default"] from the environment (tests/core/test_object_storage.py calls it too). On
+    the bucket, objects are private (no public grant) and read by the app with its keys; views stream
+    them, so the short-lived signed URLs the backend can make are never shown to anyone."""
+    backend = env_str("FAIRPLACE_PRIVATE_STORAGE", "") or LOCAL_STORAGE
+    bucket = env_str("FAIRPLACE_S3_BUCKET", "")
+    endpoint = env_str("FAIRPLACE_S3_ENDPOINT_URL", "")  # empty: AWS
+    region = env_str("FAIRPLACE_S3_REGION", "")
+    access_key = env_str("FAIRPLACE_S3_ACCESS_KEY_ID", "")
+    secret_key = env_str("FAIRPLACE_S3_SECRET_ACCESS_KEY", "")
+    prefix = env_str("FAIRPLACE_S3_PREFIX", "private").strip("/")
+    # Path style (endpoint/bucket/key) works on every S3-compatible store (MinIO, OVH, Scaleway, Ceph,
+    # moto); on AWS botocore's "auto" picks virtual-hosted names.
+    style = env_str("FAIRPLACE_S3_ADDRESSING_STYLE", "") or ("path" if endpoint else "auto")
+    # "private": the canned ACL sent with every object; empty: none sent, for buckets whose ACLs are
+    # disabled (AWS "bucket owner enforced", the default of new buckets: private by construction).
+    acl = env_str("FAIRPLACE_S3_ACL", "private")
+    # Server-side encryption asked for every object; empty: the bucket's own default (MinIO without a
+    # KMS and some providers refuse the header).
+    encryption = env_str("FAIRPLACE_S3_ENCRYPTION", "")
+    if not bucket:
+        return {"BACKEND": backend, "OPTIONS": {"location": str(location), "base_url": None}}
+    if backend != LOCAL_STORAGE:
+        raise ImproperlyConfigured(
+            f"FAIRPLACE_PRIVATE_STORAGE={backend!r} and FAIRPLACE_S3_BUCKET={bucket!r} both choose where "
+            "evidence files live: unset one of them (FAIRPLACE_S3_BUCKET alone selects the S3 backend)."
+        )
+    if endpoint and not endpoint.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(f"FAIRPLACE_S3_ENDPOINT_URL={endpoint!r} is not a URL (https://…).")
+    if bool(access_key) != bool(secret_key):
+        raise ImproperlyConfigured(
+            "FAIRPLACE_S3_ACCESS_KEY_ID and FAIRPLACE_S3_SECRET_ACCESS_KEY go together "
+            "(both empty: boto3's own credential chain)."
+        )
+    if style not in ("auto", "path", "virtual"):
+        raise ImproperlyConfigured(f"FAIRPLACE_S3_ADDRESSING_STYLE={style!r}: auto, path or virtual.")
+    if acl not in ("private", ""):
+        raise ImproperlyConfigured(f"FAIRPLACE_S3_ACL={acl!r}: evidence is never public (private, or empty).")
+    if encryption not in ("", "AES256", "aws:kms"):
+        raise ImproperlyConfigured(f"FAIRPLACE_S3_ENCRYPTION={encryption!r}: AES256, aws:kms or empty.")
+    from botocore.config import Config
+
+    # boto3 ≥ 1.36 sends CRC checksums by default, which several S3-compatible stores (OVH, older
+    # MinIO) refuse: off AWS, only where the operation requires one.
+    checksums = (
+        {"request_checksum_calculation": "when_required", "response_checksum_validation": "when_required"}
+        if endpoint
+        else {}
+    )
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint or None,
+            "region_name": region or None,
+            "access_key": access_key or None,
+            "secret_key": secret_key or None,
+            "location": prefix,
+            "default_acl": acl or None,
+            "object_parameters": {"ServerSideEncryption": encryption} if encryption else {},
+            "querystring_auth": True,
+            "querystring_expire": 300,  # seconds
+            "file_overwrite": False,
+            "max_memory_size": 2 * 1024 * 1024,  # a bigger download spools to a temporary file
+            "client_config": Config(
+                s3={"addressing_style": style},
+                signature_version="s3v4",
+                connect_timeout=5,
+                retries={"mode": "standard", "max_attempts": 3},
+                **checksums,
+            ),
+        },
+    }
+
+
 STORAGES = {
-    "default": {
-        "BACKEND": env_str("FAIRPLACE_PRIVATE_STORAGE", "django.core.files.storage.FileSystemStorage"),
-        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
-    },
+    "default": private_storage(PRIVATE_MEDIA_ROOT),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -169,11 +279,16 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Fairplace <ne-pas-repondre@fairplace.example>")
-# "on_commit": try to send right after the transaction commits (the seller is waiting for a
-# code); the worker (manage.py process_outbox) retries whatever failed. "worker": leave
-# everything to the worker.
+# "on_commit": a task sends each message as soon as its transaction commits (the seller is waiting for
+# a code); the periodic sweep retries whatever failed. "worker": leave everything to the sweep.
 FAIRPLACE_OUTBOX_DELIVERY = env_str("FAIRPLACE_OUTBOX_DELIVERY", "on_commit")
-FAIRPLACE_PUBLIC_URL = env_str("FAIRPLACE_PUBLIC_URL", "http://127.0.0.1:8000")
+if FAIRPLACE_OUTBOX_DELIVERY not in {"on_commit", "worker"}:
+    raise ImproperlyConfigured(f"FAIRPLACE_OUTBOX_DELIVERY={FAIRPLACE_OUTBOX_DELIVERY!r}: use on_commit or worker.")
+# A failed sending is tried again after this many seconds, doubled at each attempt (8 attempts); a worker's
+# claim on a message lapses after FAIRPLACE_OUTBOX_CLAIM_SECONDS (a worker killed while sending).
+FAIRPLACE_OUTBOX_RETRY_SECONDS = env_int("FAIRPLACE_OUTBOX_RETRY_SECONDS", 30)
+FAIRPLACE_OUTBOX_CLAIM_SECONDS = env_int("FAIRPLACE_OUTBOX_CLAIM_SECONDS", 120)
+FAIRPLACE_PUBLIC_URL = env_str("FAIRPLACE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 # Queue exports up to this many rows are built during the request; larger ones by the worker.
 FAIRPLACE_EXPORT_SYNC_MAX_ROWS = env_int("FAIRPLACE_EXPORT_SYNC_MAX_ROWS", 5000)
 
@@ -181,7 +296,7 @@ FAIRPLACE_EXPORT_SYNC_MAX_ROWS = env_int("FAIRPLACE_EXPORT_SYNC_MAX_ROWS", 5000)
 FAIRPLACE_COMPANY_SEARCH_URL = env_str(
     "FAIRPLACE_COMPANY_SEARCH_URL", "https://recherche-entreprises.api.gouv.fr"
 )
-FAIRPLACE_COMPANY_SEARCH_TIMEOUT = float(env_str("FAIRPLACE_COMPANY_SEARCH_TIMEOUT", "3"))
+FAIRPLACE_COMPANY_SEARCH_TIMEOUT = env_float("FAIRPLACE_COMPANY_SEARCH_TIMEOUT", 3.0)
 FAIRPLACE_COMPANY_SEARCH_ENABLED = env_bool("FAIRPLACE_COMPANY_SEARCH_ENABLED", True)
 
 # Antivirus: "clamd" (needs FAIRPLACE_CLAMD_ADDRESS: host:port or a unix socket path) or
@@ -221,7 +336,7 @@ PROCONNECT_SCOPES = env_str("PROCONNECT_SCOPES", "openid email given_name usual_
 # The algorithm registered for id_token and userinfo signatures (RS256, ES256 or HS256): fixed
 # here rather than read from the token, so that a forged header cannot choose it.
 PROCONNECT_SIGNING_ALGORITHM = env_str("PROCONNECT_SIGNING_ALGORITHM", "RS256")
-PROCONNECT_TIMEOUT = float(env_str("PROCONNECT_TIMEOUT", "10"))
+PROCONNECT_TIMEOUT = env_float("PROCONNECT_TIMEOUT", 10.0)
 if PROCONNECT_ENABLED and not (PROCONNECT_DOMAIN and PROCONNECT_CLIENT_ID and PROCONNECT_CLIENT_SECRET):
     raise ImproperlyConfigured(
         "PROCONNECT_ENABLED=true needs PROCONNECT_DOMAIN, PROCONNECT_CLIENT_ID and PROCONNECT_CLIENT_SECRET."
@@ -230,6 +345,27 @@ if PROCONNECT_SIGNING_ALGORITHM not in {"RS256", "ES256", "HS256"}:
     raise ImproperlyConfigured(
         f"PROCONNECT_SIGNING_ALGORITHM={PROCONNECT_SIGNING_ALGORITHM!r}: use RS256, ES256 or HS256."
     )
+
+# Contract-terms observatory (fairplace.observatory.terms): fetching the tracked documents over HTTP
+# (fetching.py) or with Chromium (rendering.py). The periodic tracking run is the job "terms.track" (its
+# crontab through FAIRPLACE_SCHEDULES), in a child process.
+FAIRPLACE_TERMS_USER_AGENT = env_str("FAIRPLACE_TERMS_USER_AGENT", "")  # empty: fetching.USER_AGENT
+FAIRPLACE_TERMS_CONNECT_TIMEOUT = env_float("FAIRPLACE_TERMS_CONNECT_TIMEOUT", 10.0, above=0)  # seconds
+# Seconds: an HTTP read, or a whole Chromium render.
+FAIRPLACE_TERMS_TIMEOUT = env_float("FAIRPLACE_TERMS_TIMEOUT", 30.0, above=0)
+FAIRPLACE_TERMS_RETRIES = env_int("FAIRPLACE_TERMS_RETRIES", 3, minimum=0)  # HTTP only
+FAIRPLACE_TERMS_BACKOFF = env_float("FAIRPLACE_TERMS_BACKOFF", 1.0, minimum=0)  # seconds, doubled at each retry
+FAIRPLACE_TERMS_BACKOFF_CAP = env_float("FAIRPLACE_TERMS_BACKOFF_CAP", 60.0, minimum=0)  # longer: not waited
+FAIRPLACE_TERMS_PER_HOST = env_int("FAIRPLACE_TERMS_PER_HOST", 2, minimum=1)  # pages at a time per host
+FAIRPLACE_TERMS_MAX_BYTES = env_int("FAIRPLACE_TERMS_MAX_BYTES", 15_000_000, minimum=1)
+FAIRPLACE_TERMS_CHROMIUM = env_str("FAIRPLACE_TERMS_CHROMIUM", "/usr/bin/chromium")
+FAIRPLACE_TERMS_TRACK_WORKERS = env_int("FAIRPLACE_TERMS_TRACK_WORKERS", 4, minimum=1)  # documents at a time
+# The tracking run's command line (split like a shell would); empty: this Python running
+# `django track_terms --no-progress`.
+FAIRPLACE_TERMS_TRACK_COMMAND = env_str("FAIRPLACE_TERMS_TRACK_COMMAND", "")
+# The Open Terms Archive corpus (`manage.py import_ota --history`); empty: ../shared/data/ota-p2b beside
+# the project (fairplace.observatory.terms.text.corpus.DEFAULT_ROOT).
+FAIRPLACE_OTA_CORPUS = Path(_corpus) if (_corpus := env_str("FAIRPLACE_OTA_CORPUS", "")) else None
 
 DSFR_USE_INTEGRITY_CHECKSUMS = True
 # DSFR now recommends marking optional fields rather than required ones.

@@ -32,3 +32,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"fairplace-test-{os.getpid()}.sqlite3")
     }
+
+# Background work: tasks run inline (Huey's immediate mode) unless a test starts a real worker
+# (tests/core/worker.py), which shares this process's queue: a file of its own per test process, or Redis
+# (REDIS_URL) under a name of its own.
+import os as _os  # noqa: E402
+import tempfile as _tempfile  # noqa: E402
+
+from config.env import env_bool as _env_bool  # noqa: E402
+from config.env import env_str as _env_str  # noqa: E402
+
+HUEY["name"] = _env_str("FAIRPLACE_HUEY_NAME", f"fairplace-test-{_os.getpid()}")  # noqa: F405
+HUEY["immediate"] = _env_bool("FAIRPLACE_HUEY_IMMEDIATE", True)  # noqa: F405
+if "filename" in HUEY:  # noqa: F405
+    HUEY["filename"] = _env_str("FAIRPLACE_HUEY_FILE",  # noqa: F405
+                                _os.path.join(_tempfile.gettempdir(), f"fairplace-huey-{_os.getpid()}.sqlite3"))

@@ -9,7 +9,5 @@ class BarometerConfig(AppConfig):
     def ready(self):
         from . import (
             receivers,  # noqa: F401  (marks reports whose aggregates are stale)
-            tasks,
+            tasks,  # noqa: F401  (declares the app's periodic jobs)
         )
-
-        tasks.register()

@@ -109,3 +109,74 @@ class RateLimitCounter(models.Model):
 
     def __str__(self):
         return f"{self.key} = {self.count}"
+
+
+class PeriodicJob(models.Model):
+    """One row per periodic job (``fairplace.core.jobs``): its schedule as last seen by a worker and its
+    latest outcomes, so that the health page reads one row per job. The row is also the job's lock: a
+    run starts under ``select_for_update`` of it, only when no other run holds an unexpired lease."""
+
+    name = models.CharField(_("tâche"), max_length=80, unique=True)
+    schedule = models.CharField(_("planification"), max_length=100, blank=True)
+    last_started_at = models.DateTimeField(_("dernier départ"), null=True, blank=True)
+    last_succeeded_at = models.DateTimeField(_("dernier succès"), null=True, blank=True)
+    last_failed_at = models.DateTimeField(_("dernier échec"), null=True, blank=True)
+    last_error = models.TextField(_("dernière erreur"), blank=True)
+    consecutive_failures = models.PositiveIntegerField(_("échecs consécutifs"), default=0)
+    last_result = models.CharField(_("dernier résultat"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("tâche périodique")
+        verbose_name_plural = _("tâches périodiques")
+
+    def __str__(self):
+        return self.name
+
+
+class JobRun(models.Model):
+    """One run of a periodic job in one scheduled slot: unique per (job, slot), so that two workers (on
+    one machine or several) never run the same slot twice. A run whose lease has expired while still
+    "running" belongs to a worker that died: it is marked interrupted and no longer blocks the job."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("en cours")
+        SUCCEEDED = "succeeded", _("réussie")
+        FAILED = "failed", _("échouée")
+        INTERRUPTED = "interrupted", _("interrompue")
+
+    job = models.ForeignKey(PeriodicJob, on_delete=models.CASCADE, related_name="runs")
+    slot = models.DateTimeField(_("créneau"))
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(_("départ"))
+    finished_at = models.DateTimeField(_("fin"), null=True, blank=True)
+    lease_until = models.DateTimeField()
+    worker = models.CharField(_("worker"), max_length=120, blank=True)
+    error = models.TextField(_("erreur"), blank=True)
+    result = models.CharField(_("résultat"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("exécution")
+        verbose_name_plural = _("exécutions")
+        constraints = [models.UniqueConstraint(fields=["job", "slot"], name="jobrun_one_per_slot")]
+        indexes = [models.Index(fields=["job", "-started_at"], name="jobrun_latest_idx"),
+                   models.Index(fields=["status", "lease_until"], name="jobrun_running_idx")]
+
+    def __str__(self):
+        return f"{self.job.name} @ {self.slot:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class WorkerHeartbeat(models.Model):
+    """A worker process says it is alive every ``HEARTBEAT_SECONDS`` (``jobs.heartbeat``)."""
+
+    worker = models.CharField(max_length=120, unique=True)
+    hostname = models.CharField(max_length=100)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("worker")
+        verbose_name_plural = _("workers")
+
+    def __str__(self):
+        return self.worker

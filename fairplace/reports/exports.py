@@ -12,11 +12,12 @@ import io
 import logging
 import tempfile
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django import forms
 from django.conf import settings
 from django.core.files import File
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
@@ -152,17 +153,31 @@ class ExportRequestForm(DsfrBaseForm):
         super().__init__(*args, **kwargs)
 
 
+CLAIM_MINUTES = 30  # a running export whose claim is older was left by a stopped worker: it is taken again
+
+
 def request_export(user, *, query: str, export_format: str) -> ExportJob:
-    """Build the export now when the selection is small, else leave it to the worker."""
+    """Build the export now when the selection is small, else hand it to the worker (a task enqueued on
+    commit; the periodic job ``reports.exports`` picks up any the queue lost)."""
     query = selection_query(QueryDict(query or ""))
     small = selection(user, query).count() <= settings.FAIRPLACE_EXPORT_SYNC_MAX_ROWS
-    # A small export is created already "running" so that no worker claims it meanwhile.
-    job = ExportJob.objects.create(requested_by=user, format=export_format, query=query, created_at=timezone.now(),
-                                   status=ExportJob.Status.RUNNING if small else ExportJob.Status.PENDING)
+    now = timezone.now()
+    # A small export is created already "running" (and claimed) so that no worker takes it meanwhile.
+    job = ExportJob.objects.create(requested_by=user, format=export_format, query=query, created_at=now,
+                                   status=ExportJob.Status.RUNNING if small else ExportJob.Status.PENDING,
+                                   claimed_until=now + timedelta(minutes=CLAIM_MINUTES) if small else None)
     if small:
         build_export(job)
         job.refresh_from_db()
+    else:
+        transaction.on_commit(lambda: _enqueue(job.pk), robust=True)
     return job
+
+
+def _enqueue(pk) -> None:
+    from .tasks import build_export as build_export_task
+
+    build_export_task(pk)
 
 
 def build_export(job: ExportJob) -> None:
@@ -182,30 +197,37 @@ def build_export(job: ExportJob) -> None:
                      "prévenez l'équipe technique."))
         return
     ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.DONE, file=job.file.name, row_count=count,
-                                               error="", finished_at=timezone.now())
+                                               error="", finished_at=timezone.now(), claimed_until=None)
+
+
+def build_claimed_export(pk) -> None:
+    build_export(ExportJob.objects.select_related("requested_by").get(pk=pk))
 
 
 def _fail(job: ExportJob, message: str) -> None:
     ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.FAILED, error=message[:300],
-                                               finished_at=timezone.now())
+                                               finished_at=timezone.now(), claimed_until=None)
 
 
 def build_pending_exports(limit: int = 5) -> int:
     """Build waiting exports (worker). A job is claimed by a conditional UPDATE (pending →
-    running): of two workers, only the one whose UPDATE changed the row builds it."""
+    running): of two workers, only the one whose UPDATE changed the row builds it. A running job whose
+    claim has lapsed (its worker stopped) goes back to pending first."""
+    ExportJob.objects.filter(status=ExportJob.Status.RUNNING, claimed_until__lt=timezone.now()).update(
+        status=ExportJob.Status.PENDING, claimed_until=None)
     built = 0
     waiting = ExportJob.objects.filter(status=ExportJob.Status.PENDING).order_by("created_at")
     for pk in list(waiting.values_list("pk", flat=True)[:limit]):
         if not claim_export(pk):
             continue
-        build_export(ExportJob.objects.select_related("requested_by").get(pk=pk))
+        build_claimed_export(pk)
         built += 1
     return built
 
 
 def claim_export(pk) -> bool:
     claimed = ExportJob.objects.filter(pk=pk, status=ExportJob.Status.PENDING).update(
-        status=ExportJob.Status.RUNNING)
+        status=ExportJob.Status.RUNNING, claimed_until=timezone.now() + timedelta(minutes=CLAIM_MINUTES))
     return claimed == 1
 
 

@@ -432,6 +432,8 @@ class ExportJob(models.Model):
     error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
+    # A running job's claim: past it, the worker that held it is taken to have stopped.
+    claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -119,7 +119,7 @@ def test_the_worker_updates_the_aggregates_and_the_command_recomputes(make_repor
 
     report = make_report(marketplace="manomano")
     assert StaleReport.objects.filter(report_id=report.pk).exists()  # written with the event
-    call_command("run_worker", "--once", stdout=StringIO())
+    call_command("run_job", "barometer.refresh", stdout=StringIO())
     assert not StaleReport.objects.exists()
     manomano = Marketplace.objects.get(slug="manomano").pk
     received = {key: count for key, count in aggregate_snapshot().items()

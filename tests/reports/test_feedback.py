@@ -259,6 +259,6 @@ def test_the_deadline_command_and_the_worker_send_the_follow_ups(make_report):
     assert first.events.filter(code="report.action_follow_up_sent").count() == 1
     assert not second.events.filter(code="report.action_follow_up_sent").exists()
     with time_machine.travel(_at(2026, 6, 26, 8), tick=False):
-        call_command("run_worker", "--once", stdout=StringIO())
+        call_command("run_job", "reports.action_follow_ups", stdout=StringIO())
     assert second.events.filter(code="report.action_follow_up_sent").count() == 1
     assert first.events.filter(code="report.action_follow_up_sent").count() == 1

@@ -52,6 +52,11 @@ def _is_mediator(request) -> bool:
     return request.user.is_active and request.user.role == Role.MEDIATOR
 
 
+def _is_administrator(request) -> bool:
+    user = request.user
+    return user.is_active and (user.role == Role.ADMINISTRATOR or user.is_superuser)
+
+
 observatory_required = _guard(_is_observatory)
 """Agents, supervisors, administrators (verified second factor)."""
 supervisor_required = _guard(_is_supervisor)
@@ -60,3 +65,5 @@ platform_required = _guard(_is_platform)
 """A platform representative; sets ``request.marketplace`` to their own marketplace."""
 mediator_required = _guard(_is_mediator)
 """A mediator (verified second factor)."""
+administrator_required = _guard(_is_administrator)
+"""Administrators (verified second factor): the background work's page."""

@@ -7,6 +7,4 @@ class FeesConfig(AppConfig):
     verbose_name = "Observatoire des frais"
 
     def ready(self):
-        from . import tasks
-
-        tasks.register()
+        from . import tasks  # noqa: F401  (declares the app's periodic jobs)

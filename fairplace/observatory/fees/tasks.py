@@ -1,9 +1,11 @@
-"""Periodic work of the fee observatory, run by ``manage.py run_worker``."""
+"""The fee observatory's background work."""
 
-from fairplace.core.tasks import register_periodic
+from fairplace.core.jobs.runs import periodic_job
 
 
-def register() -> None:
+@periodic_job("fees.link_reports", "*/2 * * * *",
+              description="Rapproche les signalements « frais » des évolutions de grilles qu'ils décrivent.")
+def link_reports():
     from .linking import link_new_reports
 
-    register_periodic("fees.link_reports", link_new_reports)
+    return link_new_reports()

@@ -7,6 +7,4 @@ class TermsConfig(AppConfig):
     verbose_name = "Observatoire des conditions"
 
     def ready(self):
-        from . import tasks
-
-        tasks.register()
+        from . import tasks  # noqa: F401  (declares the app's periodic jobs)

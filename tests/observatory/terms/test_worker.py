@@ -1,26 +1,20 @@
-"""The periodic tracking run: started by the worker in a child process, once per interval, never twice at once;
-the worker goes on sending e-mails while it runs."""
+"""The periodic tracking run (job ``terms.track``): a child process the job waits for, never two at once; its
+outcome recorded like every job's. That the worker goes on sending e-mails meanwhile is shown with a real
+worker in tests/core/test_worker_faults.py."""
 
 import shlex
 import subprocess
 import sys
 import time
-from datetime import timedelta
-from io import StringIO
+import threading
 
 import pytest
-from django.core import mail
-from django.core.cache import cache
-from django.core.management import call_command
-from django.utils import timezone
 
-from fairplace.core.models import OutboxMessage
-from fairplace.core.tasks import periodic_tasks
+from fairplace.core.jobs.runs import JOBS, run_now
+from fairplace.core.models import JobRun, PeriodicJob
 from fairplace.observatory.terms import tasks
 
 from .factories import make_document
-
-pytestmark = pytest.mark.django_db
 
 # A stand-in for a long tracking run: it waits until the test lets it finish (at most 60 s).
 WAITING_CHILD = ("import pathlib, sys, time\n"
@@ -32,23 +26,8 @@ WAITING_CHILD = ("import pathlib, sys, time\n"
                  "sys.exit(3)\n")
 
 
-@pytest.fixture
-def fresh(monkeypatch):
-    cache.delete(tasks.LAST_RUN_KEY)
-    monkeypatch.setattr(tasks, "_child", None)
-    yield
-    child = tasks._child
-    if child is not None and child.poll() is None:
-        child.kill()
-        child.wait()
-
-
 def _waiting_command(settings, flag) -> None:
     settings.FAIRPLACE_TERMS_TRACK_COMMAND = shlex.join([sys.executable, "-c", WAITING_CHILD, str(flag)])
-
-
-def _wait(child: subprocess.Popen) -> int:
-    return child.wait(timeout=60)
 
 
 def test_the_default_command_is_this_interpreter_running_track_terms(settings):
@@ -64,51 +43,41 @@ def test_the_default_command_is_this_interpreter_running_track_terms(settings):
     assert tasks.track_command() == ["nice", "-n", "10", "python", "manage.py", "track_terms"]
 
 
-def test_the_worker_sends_mail_while_a_tracking_run_goes_on(settings, tmp_path, fresh, reference_data):
-    assert "terms.track" in [name for name, _ in periodic_tasks()]
+def test_a_tracking_run_waits_for_its_child_and_a_second_run_is_refused_meanwhile(settings, tmp_path,
+                                                                                  transactional_db, reference_data):
+    assert JOBS["terms.track"].schedule_text == "0 */12 * * *" and tasks.interval_hours() == 12
     make_document("Cdiscount")
     flag = tmp_path / "finish"
     _waiting_command(settings, flag)
-    OutboxMessage.objects.create(to="agent@fairplace.test", subject="Essai", body_text="Bonjour",
-                                 template="test", next_attempt_at=timezone.now())
-    call_command("run_worker", "--once", stdout=StringIO())
-    child = tasks._child
-    assert child is not None and child.poll() is None  # the run goes on…
-    assert [message.subject for message in mail.outbox] == ["Essai"]  # …and the e-mail went out meanwhile
-    # While it runs, no second run starts, even once the interval has elapsed.
-    cache.delete(tasks.LAST_RUN_KEY)
-    assert tasks.track_when_due() is None and tasks._child is child
+    first = threading.Thread(target=run_now, args=("terms.track",))
+    first.start()
+    deadline = time.monotonic() + 30
+    while not JobRun.objects.filter(job__name="terms.track").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert run_now("terms.track") is None  # the run is going on: no second one, on any worker
     flag.touch()
-    assert _wait(child) == 0
-    started = tasks.track_when_due()  # reaps the finished run; the interval elapsed: a new run
-    assert started is not None and started is not child
-    started.kill()
-    started.wait()
+    first.join(timeout=60)
+    run = JobRun.objects.get(job__name="terms.track")
+    assert run.status == JobRun.Status.SUCCEEDED and run.result == "relevé terminé"
+    assert run_now("terms.track") is not None  # once it has ended, the next one may start
 
 
-def test_one_run_per_interval_and_none_when_switched_off(settings, tmp_path, fresh, reference_data):
-    flag = tmp_path / "finish"
-    flag.touch()  # the stand-in ends at once
-    _waiting_command(settings, flag)
-    assert tasks.track_when_due() is None  # no active document: nothing to do
-    make_document("Cdiscount")
-    child = tasks.track_when_due()
-    assert child is not None and _wait(child) == 0
-    assert tasks.track_when_due() is None  # within the interval
-    assert tasks._child is None  # the finished run was reaped
-    settings.FAIRPLACE_TERMS_TRACK_HOURS = 0
-    cache.delete(tasks.LAST_RUN_KEY)
-    assert tasks.track_when_due() is None
-    assert timedelta(hours=tasks.DEFAULT_HOURS) == timedelta(hours=12)
+def test_nothing_to_track_and_switched_off(settings, tmp_path, db, reference_data):
+    run = run_now("terms.track")
+    run.refresh_from_db()
+    assert run.status == JobRun.Status.SUCCEEDED and run.result == "aucun document suivi"
+    settings.FAIRPLACE_SCHEDULES = {"terms.track": "off"}
+    assert JOBS["terms.track"].cron is None and tasks.interval_hours() == 0
+    settings.FAIRPLACE_SCHEDULES = {"terms.track": "0 */6 * * *"}
+    assert tasks.interval_hours() == 6
 
 
-def test_a_failed_run_is_logged_and_waits_for_the_next_interval(settings, tmp_path, fresh, reference_data, caplog):
+def test_a_failed_run_is_recorded_with_its_status_and_the_next_slot_runs(settings, db, reference_data, caplog):
     settings.FAIRPLACE_TERMS_TRACK_COMMAND = shlex.join([sys.executable, "-c", "import sys; sys.exit(5)"])
     make_document("Cdiscount")
-    child = tasks.track_when_due()
-    assert _wait(child) == 5
-    deadline = time.monotonic() + 5
-    while tasks.running() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert "ended with status 5" in caplog.text
-    assert tasks.track_when_due() is None  # the interval holds after a failure too
+    run = run_now("terms.track")
+    run.refresh_from_db()
+    assert run.status == JobRun.Status.FAILED and "track_terms ended with status 5" in run.error
+    assert "job terms.track failed" in caplog.text
+    job = PeriodicJob.objects.get(name="terms.track")
+    assert job.consecutive_failures == 1 and job.last_failed_at is not None and job.last_succeeded_at is None
