@@ -43,7 +43,7 @@ if (_root := str(Path(__file__).resolve().parent.parent)) not in sys.path:
 
 from bench.lib.stats import percentile, publish, verdict
 from fairplace.observatory.terms.text.align import diff_versions
-from fairplace.observatory.terms.text.corpus import ENV_VARIABLE, corpus_root, documents
+from fairplace.observatory.terms.text.corpus import corpus_root, documents
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/fairplace_bench_terms"
 TARGET_MS = 200.0
@@ -55,7 +55,8 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="timings per pair, best kept (default 3)")
     parser.add_argument(
-        "--corpus", type=Path, help=f"corpus folder (default ${ENV_VARIABLE} or ../shared/data/ota-p2b)"
+        "--corpus", type=Path, default=os.environ.get("FAIRPLACE_OTA_CORPUS") or None,
+        help="corpus folder (default $FAIRPLACE_OTA_CORPUS or ../shared/data/ota-p2b)",
     )
     parser.add_argument("--part", choices=["a", "b", "both"], default="both", help="which part to run (default both)")
     parser.add_argument("--documents", type=int, default=500, help="(b) documents served and tracked (default 500)")
@@ -136,9 +137,7 @@ def main(argv=None) -> int:
 
 
 def part_a(args) -> tuple[str, bool]:
-    if args.corpus:
-        os.environ[ENV_VARIABLE] = str(args.corpus)
-    root = corpus_root()
+    root = corpus_root(args.corpus)
     if root is None:
         return ("(a) OTA corpus not found: set --corpus or $FAIRPLACE_OTA_CORPUS (expected ../shared/data/ota-p2b)",
                 False)
@@ -235,6 +234,7 @@ def part_b(args) -> tuple[str, bool]:
     import logging
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    from django.conf import settings
     from django.db import connection
 
     from fairplace.observatory.terms.models import Snapshot, TermsVersion, TrackedDocument
@@ -293,7 +293,7 @@ def part_b(args) -> tuple[str, bool]:
         f"pages            {count} generated seller-terms pages, {min(sizes) / 1024:.0f}–{max(sizes) / 1024:.0f} kB "
         f"(median {statistics.median(sizes) / 1024:.0f} kB); python -m http.server (ThreadingHTTPServer, "
         "own process) on 127.0.0.1",
-        f"tracker          {args.workers} threads, per-host limit {os.environ.get('FAIRPLACE_TERMS_PER_HOST', 2)} "
+        f"tracker          {args.workers} threads, per-host limit {settings.FAIRPLACE_TERMS_PER_HOST} "
         "(every page on one host), select #cgv, remove .cookie-banner",
         f"database         {server.database_name(args.database_url)} (PostgreSQL {pg}), recreated; "
         f"{versions} versions, {snapshots} snapshots at the end",

@@ -147,6 +147,7 @@ HUEY = {
         "workers": env_int("FAIRPLACE_WORKER_THREADS", 4),
         "worker_type": "thread",
         "check_worker_health": True,
+        "max_delay": 1.0,  # an idle worker polls the SQLite queue at least every second (Redis blocks instead)
         "periodic": True,
     },
 }
@@ -184,14 +185,14 @@ STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(VAR_DIR / "static")))
 # that check access stream it. A local folder by default; with several app servers, an object
 # store (S3 API) named by FAIRPLACE_S3_BUCKET, or another backend named by FAIRPLACE_PRIVATE_STORAGE.
 PRIVATE_MEDIA_ROOT = Path(env_str("FAIRPLACE_PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
-LOCAL_STORAGE = "django.core.files.storage.FileSystemStorage"
+_LOCAL_STORAGE = "django.core.files.storage.FileSystemStorage"
 
 
 def private_storage(location: Path) -> dict:
     """STORAGES["default"] from the environment (tests/core/test_object_storage.py calls it too). On
     the bucket, objects are private (no public grant) and read by the app with its keys; views stream
     them, so the short-lived signed URLs the backend can make are never shown to anyone."""
-    backend = env_str("FAIRPLACE_PRIVATE_STORAGE", "") or LOCAL_STORAGE
+    backend = env_str("FAIRPLACE_PRIVATE_STORAGE", "") or _LOCAL_STORAGE
     bucket = env_str("FAIRPLACE_S3_BUCKET", "")
     endpoint = env_str("FAIRPLACE_S3_ENDPOINT_URL", "")  # empty: AWS
     region = env_str("FAIRPLACE_S3_REGION", "")
@@ -209,7 +210,7 @@ def private_storage(location: Path) -> dict:
     encryption = env_str("FAIRPLACE_S3_ENCRYPTION", "")
     if not bucket:
         return {"BACKEND": backend, "OPTIONS": {"location": str(location), "base_url": None}}
-    if backend != LOCAL_STORAGE:
+    if backend != _LOCAL_STORAGE:
         raise ImproperlyConfigured(
             f"FAIRPLACE_PRIVATE_STORAGE={backend!r} and FAIRPLACE_S3_BUCKET={bucket!r} both choose where "
             "evidence files live: unset one of them (FAIRPLACE_S3_BUCKET alone selects the S3 backend)."
@@ -377,7 +378,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
     # WeasyPrint logs every layout step of an edition PDF at INFO.
-    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "weasyprint.progress", "fontTools")},
+    "loggers": {
+        **{name: {"level": "WARNING"} for name in ("weasyprint", "weasyprint.progress", "fontTools")},
+        # The worker's own lines once (run_huey adds a handler of its own to a logger that has none).
+        "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # Public barometer: publication rules (methodology page, indicators.py, figures.py).

@@ -24,7 +24,7 @@ DATABASES = {
 
 # Receipts are written to the outbox in the submitting transaction and left to the worker
 # (manage.py run_worker), as in production behind a queue: no SMTP in the measured path.
-FAIRPLACE_OUTBOX_DELIVERY = "worker"
+FAIRPLACE_OUTBOX_DELIVERY = env_str("FAIRPLACE_OUTBOX_DELIVERY", "worker")  # bench/worker.py (c): on_commit
 EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 FAIRPLACE_COMPANY_SEARCH_ENABLED = False
 FAIRPLACE_PUBLIC_URL = "http://127.0.0.1"

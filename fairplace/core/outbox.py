@@ -70,17 +70,29 @@ def resend(pk: int) -> bool:
 
 
 def _claim(pk: int) -> OutboxMessage | None:
+    """Take the message for this worker. The claim's end, to the microsecond, is the claim's token: if
+    the connection drops after the UPDATE committed, trying again recognises our own claim."""
     now = timezone.now()
-    due = OutboxMessage.objects.filter(_claimable(now), pk=pk, next_attempt_at__lte=now)
-    claim = timedelta(seconds=settings.FAIRPLACE_OUTBOX_CLAIM_SECONDS)
-    if due.update(status=OutboxMessage.Status.SENDING, claimed_until=now + claim) != 1:
-        return None
-    return OutboxMessage.objects.get(pk=pk)
+    token = now + timedelta(seconds=settings.FAIRPLACE_OUTBOX_CLAIM_SECONDS)
+
+    def take():
+        due = OutboxMessage.objects.filter(_claimable(now), pk=pk, next_attempt_at__lte=now) | \
+            OutboxMessage.objects.filter(pk=pk, status=OutboxMessage.Status.SENDING, claimed_until=token)
+        if due.update(status=OutboxMessage.Status.SENDING, claimed_until=token) != 1:
+            return None
+        return OutboxMessage.objects.get(pk=pk)
+
+    return with_reconnect(take)
 
 
 def _claimable(now) -> Q:
     # A message left "sending" by a worker that died is taken again once its claim expires.
     return Q(status=OutboxMessage.Status.PENDING) | Q(status=OutboxMessage.Status.SENDING, claimed_until__lt=now)
+
+
+def message_id(pk: int) -> str:
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].rstrip(">").strip() or "fairplace.invalid"
+    return f"<outbox-{pk}@{domain}>"
 
 
 def deliver(pk: int) -> bool:
@@ -89,7 +101,10 @@ def deliver(pk: int) -> bool:
     if message is None:
         return False
     email = EmailMessage(
-        subject=message.subject, body=message.body_text, from_email=settings.DEFAULT_FROM_EMAIL, to=[message.to]
+        subject=message.subject, body=message.body_text, from_email=settings.DEFAULT_FROM_EMAIL, to=[message.to],
+        # One Message-ID per outbox row, the same at every attempt: should a worker die between the SMTP
+        # server's "accepted" and the "sent" mark, mail software recognises the second copy.
+        headers={"Message-ID": message_id(message.pk)},
     )
     try:
         email.send(fail_silently=False)
@@ -97,8 +112,9 @@ def deliver(pk: int) -> bool:
         attempts = message.attempts + 1
         status = OutboxMessage.Status.FAILED if attempts >= MAX_ATTEMPTS else OutboxMessage.Status.PENDING
         delay = timedelta(seconds=min(settings.FAIRPLACE_OUTBOX_RETRY_SECONDS * 2 ** (attempts - 1), 6 * 3600))
+        error = repr(exc)[:2000]
         with_reconnect(lambda: OutboxMessage.objects.filter(pk=pk).update(
-            status=status, attempts=attempts, last_error=repr(exc)[:2000],
+            status=status, attempts=attempts, last_error=error,
             next_attempt_at=timezone.now() + delay, claimed_until=None,
         ))
         log = logger.error if status == OutboxMessage.Status.FAILED else logger.warning

@@ -13,8 +13,8 @@ A periodic job runs once per scheduled slot, one run at a time, wherever the wor
 """
 
 import logging
-import socket
 import os
+import socket
 import traceback
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -84,6 +84,7 @@ def periodic_job(name: str, schedule: str, *, description: str, lease: timedelta
             return run_job(spec)
 
         run.__name__ = run.__qualname__ = name.replace(".", "_")
+        run.__module__ = function.__module__
         spec.task = HUEY.periodic_task(due, name=name)(run)
         return function
 
@@ -95,7 +96,7 @@ def db_task(*, retries: int = 0, retry_delay: int = 0, name: str | None = None):
     longer exists ends the task with a log line instead of a retry."""
 
     def decorator(function):
-        task_name = name or f"{function.__module__}.{function.__name__}"
+        task_name = name or function.__name__
 
         def run(*args, **kwargs):
             fresh_connections(HUEY.immediate)
@@ -111,6 +112,7 @@ def db_task(*, retries: int = 0, retry_delay: int = 0, name: str | None = None):
                 fresh_connections(HUEY.immediate)
 
         run.__name__ = run.__qualname__ = function.__name__
+        run.__module__ = function.__module__
         return HUEY.task(retries=retries, retry_delay=retry_delay, retry_backoff=2 if retry_delay else 0,
                          name=task_name)(run)
 
@@ -158,7 +160,8 @@ def _claim(spec: JobSpec, slot, now):
             logger.info("job %s: previous run still going, slot %s skipped", spec.name, slot.isoformat())
             return None
         if JobRun.objects.filter(job=job, slot=slot).exists():
-            return None  # this slot was run by another worker
+            logger.info("job %s: slot %s already run by another worker", spec.name, slot.isoformat())
+            return None
         run = JobRun.objects.create(job=job, slot=slot, started_at=now, lease_until=now + spec.lease,
                                     worker=worker_id())
         PeriodicJob.objects.filter(pk=job.pk).update(last_started_at=now, schedule=spec.schedule_text)

@@ -14,13 +14,13 @@ Debian's Chromium instead (``rendering.py``), with the same settings, failures a
 * at most ``FAIRPLACE_TERMS_PER_HOST`` requests at a time per host (a semaphore per host, not held while
   backing off), so a run with many threads never hammers one marketplace.
 
-Settings come from Django settings of the same name when defined, else from the environment, else the
-defaults of ``FetchSettings``. Every failure is a ``FetchError`` carrying a ``FailureKind`` and whether a
-retry later may help; the tracker turns it into a ``FetchFailure`` row (the operators' queue).
+Settings come from the Django settings of the same names (``config/settings/base.py`` reads and checks them at
+start-up, ``FetchSettings.from_settings``); ``FetchSettings()`` alone holds the same defaults (tests). Every
+failure is a ``FetchError`` carrying a ``FailureKind`` and whether a retry later may help; the tracker turns it
+into a ``FetchFailure`` row (the operators' queue).
 """
 
 import email.utils
-import os
 import threading
 import time
 from collections.abc import Mapping
@@ -42,15 +42,6 @@ KEPT_HEADERS = ("content-type", "content-length", "etag", "last-modified", "date
                 "content-language", "retry-after", "location")
 
 
-def setting(name: str, default, cast=str):
-    value = getattr(django_settings, name, None)
-    if value is None:
-        value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return cast(value)
-
-
 @dataclass(frozen=True)
 class FetchSettings:
     user_agent: str = USER_AGENT
@@ -64,16 +55,17 @@ class FetchSettings:
     max_redirects: int = 10
 
     @classmethod
-    def from_env(cls) -> "FetchSettings":
+    def from_settings(cls) -> "FetchSettings":
+        """The ``FAIRPLACE_TERMS_*`` Django settings (an empty user agent: ``USER_AGENT``)."""
         return cls(
-            user_agent=setting("FAIRPLACE_TERMS_USER_AGENT", USER_AGENT),
-            connect_timeout=setting("FAIRPLACE_TERMS_CONNECT_TIMEOUT", cls.connect_timeout, float),
-            timeout=setting("FAIRPLACE_TERMS_TIMEOUT", cls.timeout, float),
-            retries=setting("FAIRPLACE_TERMS_RETRIES", cls.retries, int),
-            backoff=setting("FAIRPLACE_TERMS_BACKOFF", cls.backoff, float),
-            backoff_cap=setting("FAIRPLACE_TERMS_BACKOFF_CAP", cls.backoff_cap, float),
-            per_host=setting("FAIRPLACE_TERMS_PER_HOST", cls.per_host, int),
-            max_bytes=setting("FAIRPLACE_TERMS_MAX_BYTES", cls.max_bytes, int),
+            user_agent=django_settings.FAIRPLACE_TERMS_USER_AGENT or USER_AGENT,
+            connect_timeout=django_settings.FAIRPLACE_TERMS_CONNECT_TIMEOUT,
+            timeout=django_settings.FAIRPLACE_TERMS_TIMEOUT,
+            retries=django_settings.FAIRPLACE_TERMS_RETRIES,
+            backoff=django_settings.FAIRPLACE_TERMS_BACKOFF,
+            backoff_cap=django_settings.FAIRPLACE_TERMS_BACKOFF_CAP,
+            per_host=django_settings.FAIRPLACE_TERMS_PER_HOST,
+            max_bytes=django_settings.FAIRPLACE_TERMS_MAX_BYTES,
         )
 
 
@@ -127,7 +119,7 @@ class HttpFetcher:
 
     def __init__(self, config: FetchSettings | None = None, *, transport: httpx.BaseTransport | None = None,
                  sleep=time.sleep):
-        self.config = config or FetchSettings.from_env()
+        self.config = config or FetchSettings.from_settings()
         self.sleep = sleep
         self._hosts: dict[str, threading.BoundedSemaphore] = {}
         self._hosts_lock = threading.Lock()

@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -180,7 +181,9 @@ def import_history(collection: str, service: str, terms_type: str, *, document: 
 
     Idempotent: a version whose fetch date is already imported for the document is skipped. Returns
     counts: ``snapshots`` recorded, ``skipped``, ``versions`` (new ``TermsVersion``)."""
-    found = next((doc for doc in corpus.documents(root) if doc.key == (collection, service, terms_type)), None)
+    root = root or corpus.corpus_root(settings.FAIRPLACE_OTA_CORPUS)
+    found = None if root is None else next(
+        (doc for doc in corpus.documents(root) if doc.key == (collection, service, terms_type)), None)
     if found is None:
         raise OtaImportError(f"Le corpus OTA ne contient pas « {service} / {terms_type} » ({collection}).")
     if document is None:

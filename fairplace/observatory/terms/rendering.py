@@ -15,8 +15,8 @@ through Playwright's sync API.
   again). A browser that crashed is launched again at the next render; ``launches`` counts the launches.
 * **Flags.** ``CHROMIUM_ARGS`` keeps Chromium off Google's services (background networking, component
   updates, sync, first run, QUIC) and off the GPU; ``--no-sandbox`` is added when running as root, where
-  Chromium refuses to start with its sandbox. The executable is ``FAIRPLACE_TERMS_CHROMIUM`` (setting or
-  environment), else ``/usr/bin/chromium``; a missing executable, Playwright not installed or a browser
+  Chromium refuses to start with its sandbox. The executable is the ``FAIRPLACE_TERMS_CHROMIUM`` setting
+  (default ``/usr/bin/chromium``); a missing executable, Playwright not installed or a browser
   that does not start is a ``FetchError`` with a French message (the operators' queue), remembered for the
   rest of the run so every document fails fast.
 * **Waiting.** ``goto(wait_until="domcontentloaded")`` — not ``load``, which a slow tracker pixel or ad
@@ -40,10 +40,11 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from .fetching import ACCEPT_LANGUAGE, FetchError, FetchResult, FetchSettings, kept_headers, setting, status_error
+from django.conf import settings
+
+from .fetching import ACCEPT_LANGUAGE, FetchError, FetchResult, FetchSettings, kept_headers, status_error
 from .models import FailureKind
 
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ("--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--no-first-run", "--disable-quic", "--disable-gpu")
 NO_SANDBOX = "--no-sandbox"
@@ -80,7 +81,7 @@ _MISSING = """(selectors) => selectors.filter((selector) => {
 
 
 def chromium_executable() -> str:
-    return setting("FAIRPLACE_TERMS_CHROMIUM", CHROMIUM)
+    return settings.FAIRPLACE_TERMS_CHROMIUM
 
 
 def launch_args() -> list[str]:
@@ -96,10 +97,10 @@ def _first_line(error: Exception) -> str:
 
 class ChromiumRenderer:
     """See the module docstring. ``host_slot(url)``: a context manager limiting renders per host (tracking
-    passes ``HttpFetcher.host_slot``); ``executable``: else ``FAIRPLACE_TERMS_CHROMIUM`` or ``CHROMIUM``."""
+    passes ``HttpFetcher.host_slot``); ``executable``: else the ``FAIRPLACE_TERMS_CHROMIUM`` setting."""
 
     def __init__(self, config: FetchSettings | None = None, *, executable: str | None = None, host_slot=None):
-        self.config = config or FetchSettings.from_env()
+        self.config = config or FetchSettings.from_settings()
         self.executable = executable or chromium_executable()
         self.host_slot = host_slot or (lambda url: contextlib.nullcontext())
         self.launches = 0

@@ -184,7 +184,7 @@ def test_failures_page_lists_active_documents_the_tracker_no_longer_reaches(clie
 
     from fairplace.observatory.terms.models import TrackedDocument
 
-    settings.FAIRPLACE_TERMS_TRACK_HOURS = 12
+    settings.FAIRPLACE_SCHEDULES = {"terms.track": "0 */12 * * *"}
     now = timezone.now()
     never = make_document("Fnac", "Conditions marketplace")
     stale = make_document("Darty", "Conditions marketplace", last_checked_at=now - timedelta(hours=25),
@@ -199,6 +199,6 @@ def test_failures_page_lists_active_documents_the_tracker_no_longer_reaches(clie
     assert str(never) in overdue and str(stale) in overdue and str(fresh) not in overdue
     assert overdue.index(str(never)) < overdue.index(str(stale))  # never checked first
     assert "Conforama" not in overdue  # tracking stopped: not overdue
-    settings.FAIRPLACE_TERMS_TRACK_HOURS = 0  # periodic tracking off: nothing is overdue
+    settings.FAIRPLACE_SCHEDULES = {"terms.track": "off"}  # periodic tracking off: nothing is overdue
     assert "data-overdue" not in client.get(FAILURES).content.decode()
     assert TrackedDocument.objects.filter(last_checked_at__isnull=True).count() == 2

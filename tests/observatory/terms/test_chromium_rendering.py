@@ -283,18 +283,16 @@ def test_launch_flags_keep_chromium_off_the_network_and_without_sandbox_only_as_
     assert rendering.launch_args() == list(CHROMIUM_ARGS)
 
 
-def test_the_executable_comes_from_the_setting_or_the_environment(monkeypatch, settings):
-    monkeypatch.delenv("FAIRPLACE_TERMS_CHROMIUM", raising=False)
-    assert ChromiumRenderer(FetchSettings()).executable == "/usr/bin/chromium"
-    monkeypatch.setenv("FAIRPLACE_TERMS_CHROMIUM", "/opt/chromium/chrome")
-    assert ChromiumRenderer(FetchSettings()).executable == "/opt/chromium/chrome"
+def test_the_executable_comes_from_the_setting(settings):
     settings.FAIRPLACE_TERMS_CHROMIUM = "/usr/lib/chromium/chromium"
     assert ChromiumRenderer(FetchSettings()).executable == "/usr/lib/chromium/chromium"
+    assert ChromiumRenderer(FetchSettings(), executable="/opt/chromium/chrome").executable == "/opt/chromium/chrome"
 
 
 @pytest.mark.django_db
-def test_a_missing_executable_is_a_clear_failure_for_each_document(monkeypatch, site, fetcher, reference_data):
-    monkeypatch.setenv("FAIRPLACE_TERMS_CHROMIUM", "/nulle/part/chromium")
+def test_a_missing_executable_is_a_clear_failure_for_each_document(monkeypatch, settings, site, fetcher,
+                                                                    reference_data):
+    settings.FAIRPLACE_TERMS_CHROMIUM = "/nulle/part/chromium"
     launches = []
     real_launch = ChromiumRenderer._launch
     monkeypatch.setattr(ChromiumRenderer, "_launch", lambda self: launches.append(1) or real_launch(self))
@@ -314,8 +312,8 @@ def test_a_missing_executable_is_a_clear_failure_for_each_document(monkeypatch, 
     assert chromium_threads() == threads
 
 
-def test_a_missing_executable_with_render_with_chromium_raises_fetch_error(monkeypatch):
-    monkeypatch.setenv("FAIRPLACE_TERMS_CHROMIUM", "/nulle/part/chromium")
+def test_a_missing_executable_with_render_with_chromium_raises_fetch_error(settings):
+    settings.FAIRPLACE_TERMS_CHROMIUM = "/nulle/part/chromium"
     with pytest.raises(FetchError) as error:
         render_with_chromium("http://127.0.0.1:9/cgv", FetchSettings())
     assert error.value.kind == "http_error" and "Chromium introuvable" in error.value.message

@@ -4,12 +4,13 @@ Skipped when the corpus is absent. The expected values were read in the files th
 """
 
 import json
-import os
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
+from fairplace.observatory.terms.text.corpus import DEFAULT_ROOT
 from fairplace.observatory.terms.text.dates import EFFECTIVE, LAST_UPDATED, current, stated_dates
 from fairplace.observatory.terms.text.notice import (
     BASIS_STATED_EFFECTIVE,
@@ -21,7 +22,7 @@ from fairplace.observatory.terms.text.notice import (
     notification_candidates,
 )
 
-CORPUS = Path(os.environ.get("FAIRPLACE_OTA_CORPUS") or Path(__file__).resolve().parents[3] / "../shared/data/ota-p2b")
+CORPUS = Path(settings.FAIRPLACE_OTA_CORPUS or DEFAULT_ROOT)
 
 pytestmark = pytest.mark.skipif(
     not (CORPUS / "manifest.json").is_file(),

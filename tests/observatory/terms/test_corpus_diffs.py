@@ -1,33 +1,35 @@
 """The text engine on the real Open Terms Archive corpus (../shared/data/ota-p2b, or $FAIRPLACE_OTA_CORPUS)."""
 
 import pytest
+from django.conf import settings
 
 from fairplace.observatory.terms.text.align import diff_versions
 from fairplace.observatory.terms.text.corpus import corpus_root, document, documents
 from fairplace.observatory.terms.text.noise import classify_history
 from fairplace.observatory.terms.text.normalise import fingerprint
 
+ROOT = corpus_root(settings.FAIRPLACE_OTA_CORPUS)
 pytestmark = pytest.mark.skipif(
-    corpus_root() is None,
+    ROOT is None,
     reason="OTA corpus absent: expected ../shared/data/ota-p2b beside the project or $FAIRPLACE_OTA_CORPUS",
 )
 
 
 def _document(service, terms_type):
-    found = document(service, terms_type)
+    found = document(service, terms_type, ROOT)
     assert found is not None, f"{service} / {terms_type} missing from the corpus manifest"
     return found
 
 
 def test_manifest_is_read_in_order_with_aware_dates():
-    docs = documents()
+    docs = documents(ROOT)
     assert len(docs) == 13 and sum(len(doc.versions) for doc in docs) == 144
     for doc in docs:
         dates = [version.fetch_date for version in doc.versions]
         assert dates == sorted(dates) and all(date.tzinfo is not None for date in dates)
 
 
-@pytest.mark.parametrize("doc", documents(), ids=lambda doc: f"{doc.service}/{doc.terms_type}")
+@pytest.mark.parametrize("doc", documents(ROOT), ids=lambda doc: f"{doc.service}/{doc.terms_type}")
 def test_every_consecutive_pair_diffs(doc):
     texts = [version.read() for version in doc.versions]
     for position, (old, new) in enumerate(zip(texts, texts[1:], strict=False), start=1):
@@ -41,7 +43,7 @@ def test_every_consecutive_pair_diffs(doc):
 
 
 def test_identical_bytes_in_the_manifest_give_identical_fingerprints():
-    for doc in documents():
+    for doc in documents(ROOT):
         by_path = {str(version.path).split("ota-p2b/", 1)[1]: version for version in doc.versions}
         for version in doc.versions:
             if version.same_content_as:

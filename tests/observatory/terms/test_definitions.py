@@ -1,6 +1,7 @@
 """Definitions sections: one clause per defined term, with ids from the term, in the shapes the corpus uses."""
 
 import pytest
+from django.conf import settings
 
 from fairplace.observatory.terms.text.align import diff_versions
 from fairplace.observatory.terms.text.clauses import parse_clauses
@@ -121,9 +122,10 @@ def test_titles_and_term_lines():
     assert defined_term('"Including", "include" and "included" will be interpreted broadly.') is None
 
 
-@pytest.mark.skipif(corpus_root() is None, reason="OTA corpus absent: expected ../shared/data/ota-p2b")
+@pytest.mark.skipif(corpus_root(settings.FAIRPLACE_OTA_CORPUS) is None,
+                    reason="OTA corpus absent: expected ../shared/data/ota-p2b or $FAIRPLACE_OTA_CORPUS")
 def test_amazon_definitions_in_the_corpus_keep_their_ids_across_versions():
-    doc = document("Amazon", "Marketplace Sellers Conditions")
+    doc = document("Amazon", "Marketplace Sellers Conditions", settings.FAIRPLACE_OTA_CORPUS)
     first, last = (parse_clauses(version.read()) for version in (doc.versions[0], doc.versions[-1]))
     first_ids, last_ids = ({c.id for c in _definitions(clauses)} for clauses in (first, last))
     assert len(last_ids) >= 60  # the three definitions sections, one clause per term

@@ -126,11 +126,16 @@ def test_timeouts_come_from_the_settings():
     fetcher.close()
 
 
-def test_settings_from_environment(monkeypatch):
-    monkeypatch.setenv("FAIRPLACE_TERMS_PER_HOST", "5")
-    monkeypatch.setenv("FAIRPLACE_TERMS_TIMEOUT", "9.5")
-    config = FetchSettings.from_env()
+def test_fetch_settings_from_the_django_settings(settings):
+    settings.FAIRPLACE_TERMS_PER_HOST = 5
+    settings.FAIRPLACE_TERMS_TIMEOUT = 9.5
+    settings.FAIRPLACE_TERMS_RETRIES = 3
+    settings.FAIRPLACE_TERMS_USER_AGENT = ""
+    config = FetchSettings.from_settings()
     assert config.per_host == 5 and config.timeout == 9.5 and config.retries == 3
+    assert config.user_agent == USER_AGENT  # empty: the observatory's own
+    settings.FAIRPLACE_TERMS_USER_AGENT = "Observatoire (contact: test@example.org)"
+    assert FetchSettings.from_settings().user_agent == "Observatoire (contact: test@example.org)"
 
 
 def test_incomplete_body_is_truncated():

@@ -5,6 +5,7 @@ corpus version."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.conf import settings
 
 from fairplace.observatory.terms import ota
 from fairplace.observatory.terms.models import DocumentType, TermsVersion, TrackedDocument
@@ -172,15 +173,16 @@ def test_recording_a_persistent_move(tracked):
 
 # --- corpus ----------------------------------------------------------------------------------------------
 
+ROOT = corpus_root(settings.FAIRPLACE_OTA_CORPUS)
 needs_corpus = pytest.mark.skipif(
-    corpus_root() is None,
+    ROOT is None,
     reason="OTA corpus absent: expected ../shared/data/ota-p2b beside the project or $FAIRPLACE_OTA_CORPUS",
 )
 
 
 @needs_corpus
 def test_amazon_mediation_page_alternation_is_language_switches():
-    doc = document("Amazon", "Complaints Policy")
+    doc = document("Amazon", "Complaints Policy", ROOT)
     texts = [version.read() for version in doc.versions]
     verdicts = classify_history(texts)
     french_header = [text.startswith("Cet article") for text in texts]
@@ -208,7 +210,7 @@ def test_importing_the_amazon_mediation_page_records_the_switches_and_no_version
 
 
 @needs_corpus
-@pytest.mark.parametrize("doc", documents(), ids=lambda doc: f"{doc.service}/{doc.terms_type}")
+@pytest.mark.parametrize("doc", documents(ROOT), ids=lambda doc: f"{doc.service}/{doc.terms_type}")
 def test_detect_language_on_every_corpus_version(doc):
     # Vinted's seller terms in the corpus are Spanish (they read "fr" before "es" was known); Amazon's
     # mediation page is English under both headers; the others are as the manifest notes say.

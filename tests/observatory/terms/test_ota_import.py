@@ -4,6 +4,7 @@ from datetime import date
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from fairplace.observatory.terms import ota
@@ -12,7 +13,7 @@ from fairplace.observatory.terms.text.corpus import corpus_root
 
 pytestmark = pytest.mark.django_db
 
-ROOT = corpus_root()
+ROOT = corpus_root(settings.FAIRPLACE_OTA_CORPUS)
 needs_corpus = pytest.mark.skipif(
     ROOT is None,
     reason="OTA corpus absent: expected ../shared/data/ota-p2b beside the project or $FAIRPLACE_OTA_CORPUS",

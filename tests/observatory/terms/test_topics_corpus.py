@@ -25,13 +25,15 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from fairplace.observatory.terms.text.clauses import parse_clauses
 from fairplace.observatory.terms.text.corpus import corpus_root, document
 from fairplace.observatory.terms.text.topics import TOPICS, tag_clause
 
+ROOT = corpus_root(settings.FAIRPLACE_OTA_CORPUS)
 pytestmark = pytest.mark.skipif(
-    corpus_root() is None,
+    ROOT is None,
     reason="OTA corpus absent: expected ../shared/data/ota-p2b beside the project or $FAIRPLACE_OTA_CORPUS",
 )
 
@@ -56,7 +58,7 @@ def _labelled() -> list[dict]:
 def _clauses_by_id(service: str, terms_type: str, version: str, cache: dict) -> dict:
     key = (service, terms_type, version)
     if key not in cache:
-        doc = document(service, terms_type)
+        doc = document(service, terms_type, ROOT)
         assert doc is not None, f"{service} / {terms_type} missing from the corpus manifest"
         found = [item for item in doc.versions if item.fetch_date.strftime("%Y-%m-%dT%H:%M:%SZ") == version]
         assert found, f"{service} / {terms_type}: no version fetched at {version}"

@@ -5,10 +5,8 @@ worker in tests/core/test_worker_faults.py."""
 import shlex
 import subprocess
 import sys
-import time
 import threading
-
-import pytest
+import time
 
 from fairplace.core.jobs.runs import JOBS, run_now
 from fairplace.core.models import JobRun, PeriodicJob

@@ -6,12 +6,10 @@ type>/<fetch date>.md``. Nothing here copies or modifies it.
 """
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-ENV_VARIABLE = "FAIRPLACE_OTA_CORPUS"
 # fairplace/observatory/terms/text/corpus.py → the repository root is parents[4]; the corpus sits beside it.
 DEFAULT_ROOT = Path(__file__).resolve().parents[4].parent / "shared" / "data" / "ota-p2b"
 
@@ -40,9 +38,10 @@ class CorpusDocument:
         return self.collection, self.service, self.terms_type
 
 
-def corpus_root() -> Path | None:
-    """The corpus folder (``$FAIRPLACE_OTA_CORPUS`` or the default beside the project), None if absent."""
-    root = Path(os.environ[ENV_VARIABLE]) if os.environ.get(ENV_VARIABLE) else DEFAULT_ROOT
+def corpus_root(root: Path | str | None = None) -> Path | None:
+    """The corpus folder: ``root`` (Django callers pass the ``FAIRPLACE_OTA_CORPUS`` setting), else
+    ``DEFAULT_ROOT`` beside the project; None if it holds no ``manifest.json``."""
+    root = Path(root) if root else DEFAULT_ROOT
     return root if (root / "manifest.json").is_file() else None
 
 
@@ -52,7 +51,7 @@ def _parse_date(value: str) -> datetime:
 
 def documents(root: Path | None = None) -> list[CorpusDocument]:
     """Every document of the manifest with its versions in fetch order ([] when there is no corpus)."""
-    root = root or corpus_root()
+    root = Path(root) if root else corpus_root()
     if root is None:
         return []
     manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))

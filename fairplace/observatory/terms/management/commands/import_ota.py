@@ -1,5 +1,6 @@
 """Import Open Terms Archive declarations (documents to track) and/or version histories (the corpus)."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from fairplace.core.errors import DomainError
@@ -32,21 +33,22 @@ class Command(BaseCommand):
             if inactive:
                 self.stdout.write(f"{len(inactive)} document(s) importé(s) sans suivi actif (à compléter).")
             self._problems(problems)
-        if history and if_available and corpus.corpus_root() is None:
+        if history and if_available and corpus.corpus_root(settings.FAIRPLACE_OTA_CORPUS) is None:
             self.stdout.write("Corpus OTA absent : aucun historique de conditions chargé.")
         elif history:
             self._history(service)
 
     def _history(self, service):
-        if corpus.corpus_root() is None:
+        root = corpus.corpus_root(settings.FAIRPLACE_OTA_CORPUS)
+        if root is None:
             raise CommandError("Corpus OTA introuvable : attendu dans ../shared/data/ota-p2b ou $FAIRPLACE_OTA_CORPUS.")
-        selected = [doc for doc in corpus.documents() if service is None or doc.service.lower() == service.lower()]
+        selected = [doc for doc in corpus.documents(root) if service is None or doc.service.lower() == service.lower()]
         if not selected:
             raise CommandError(f"Aucun document du service « {service} » dans le corpus OTA.")
         totals = {"snapshots": 0, "skipped": 0, "versions": 0}
         for doc in selected:
             try:
-                counts = ota.import_history(doc.collection, doc.service, doc.terms_type)
+                counts = ota.import_history(doc.collection, doc.service, doc.terms_type, root=root)
             except DomainError as exc:
                 raise CommandError(exc.message) from exc
             for key in totals:
