@@ -30,9 +30,9 @@ db: install
 	$(BIN)/python manage.py import_ota --history --if-available
 	$(BIN)/python manage.py load_barometer_demo
 
+# The web server and a worker (e-mails, exports, scans, periodic jobs), together: Ctrl+C stops both.
 run: db pdf-libs
-	@echo "Fairplace : http://127.0.0.1:$(PORT)/  (Ctrl+C pour arrêter)"
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	@bash scripts/run.sh $(PORT)
 
 e2e-browser:
 	@bash scripts/ensure_chromium.sh

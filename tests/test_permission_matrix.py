@@ -136,6 +136,8 @@ def routes(world) -> list[Route]:
         observatory("terms_backoffice:version_notices", world["terms_version"].pk),
         observatory("terms_backoffice:version_notices", world["terms_version"].pk, method="POST"),
         observatory("terms_backoffice:withdraw_seller_notice", world["seller_notice"].pk, method="POST"),
+        observatory("jobs_backoffice:overview", allowed={"administrator"}),
+        observatory("jobs_backoffice:resend", 1, method="POST", allowed={"administrator"}),
         platform("barometer_platform:editions", scoped=False),
         platform("barometer_platform:edition", world["edition"].code, scoped=False),
         platform("barometer_platform:reply", world["edition"].code, method="POST", scoped=False),
@@ -147,7 +149,7 @@ SELLER_ROUTES = {"reports:tracking", "reports:tracking_detail", "reports:trackin
                  "reports:tracking_action", "reports:tracking_message", "reports:tracking_withdraw"}
 # Namespaces whose every route must be in the matrix.
 GUARDED_NAMESPACES = {"backoffice", "platform_space", "mediation", "barometer_backoffice", "barometer_platform",
-                      "fees_backoffice", "terms_backoffice"}
+                      "fees_backoffice", "terms_backoffice", "jobs_backoffice"}
 
 
 @pytest.fixture

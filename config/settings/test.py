@@ -47,3 +47,9 @@ HUEY["immediate"] = _env_bool("FAIRPLACE_HUEY_IMMEDIATE", True)  # noqa: F405
 if "filename" in HUEY:  # noqa: F405
     HUEY["filename"] = _env_str("FAIRPLACE_HUEY_FILE",  # noqa: F405
                                 _os.path.join(_tempfile.gettempdir(), f"fairplace-huey-{_os.getpid()}.sqlite3"))
+
+# The suite keeps its cache in the database, where each test's writes roll back, whatever REDIS_URL says:
+# REDIS_URL (CI's PostgreSQL pass) moves the task queue to Redis (HUEY above); the Redis cache and the Redis
+# rate-limit path have tests of their own (tests/core/test_ratelimit.py).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "fairplace_cache"}}
+REDIS_URL = ""
