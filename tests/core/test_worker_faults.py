@@ -189,3 +189,38 @@ def test_a_large_export_is_built_by_the_worker(settings, tmp_path, smtp, make_re
     assert job.row_count == 3
     with job.file.open("rb") as built:
         assert built.read(2) == b"PK"  # an XLSX file (a zip), written by the worker where the app reads it
+
+
+class _SlowCollector(_Collector):
+    """Takes 20 ms per message, so that a worker killed at a random moment is caught in the middle of sends."""
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+
+        await asyncio.sleep(0.02)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_killed_worker_loses_nothing_its_successor_finishes(tmp_path):
+    server = SmtpServer(free_port())
+    server.handler = _SlowCollector()
+    server.start()
+    try:
+        with live_queue(tmp_path) as queue:
+            _enqueue(200, "killed")
+            env = _env(queue, server.port)
+            with workers(env, tmp_path) as [first]:
+                wait_until(lambda: len(server.handler.messages) >= 40, timeout=60, message="sending to be under way")
+                first.kill()  # SIGKILL: no clean-up, tasks in flight are lost from the queue
+            in_flight = OutboxMessage.objects.filter(status=OutboxMessage.Status.SENDING).count()
+            assert _sent() < 200
+            with workers(env, tmp_path) as [second]:
+                wait_until(lambda: _sent() == 200, timeout=150, interval=0.5, message="the successor to finish")
+                assert second.alive
+        ids = server.ids()
+        rows = OutboxMessage.objects.values_list("pk", flat=True)
+        assert set(ids) == {f"<outbox-{pk}@fairplace.example>" for pk in rows}  # none lost
+        # Exactly once, except a message the SMTP server accepted in the instant of the kill (same Message-ID).
+        assert len(ids) - len(set(ids)) <= in_flight
+    finally:
+        server.stop()
