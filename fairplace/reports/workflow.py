@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fairplace.core.errors import DomainError
+from fairplace.core.models import Role
 from fairplace.core.outbox import enqueue_email
 
 from . import deadlines
@@ -62,12 +63,23 @@ class Transition:
     actors: frozenset[str] = frozenset({AGENT})
     # The guard reads the report only (no payload): a step it refuses is not offered at all.
     guard_reads_report_only: bool = False
+    # Which people may take it, beyond their actor kind (None: anyone of the kind). Code acting for no one
+    # (actor=None: imports, the system) is not a person and is not refused by this rule.
+    person_may: Callable | None = None
+
+    def allows(self, actor) -> bool:
+        return actor is None or self.person_may is None or self.person_may(actor)
 
 
 def _needs_reason(report, payload):
     if not (payload.get("reason") or "").strip():
         return _("Indiquez le motif.")
     return None
+
+
+def _supervises(user) -> bool:
+    """Reopening undoes a decision: supervisors and administrators only, never a plain agent."""
+    return user.is_superuser or user.role != Role.AGENT
 
 
 def _duplicate_guard(report, payload):
@@ -187,15 +199,17 @@ TRANSITIONS = {t.name: t for t in [
     _t("withdraw", gettext_lazy("Retirer le signalement"), OPEN_STATES, S.CLOSED, "report.withdrawn",
        notify_seller=True, payload_keys=("reason",), actors=frozenset({SELLER, AGENT})),
     _t("reopen", gettext_lazy("Rouvrir"), [S.CLOSED, S.NOT_ADMISSIBLE, S.DUPLICATE], S.QUALIFIED,
-       "report.reopened", guard=_needs_reason, notify_seller=True, payload_keys=("reason",)),
+       "report.reopened", guard=_needs_reason, notify_seller=True, payload_keys=("reason",),
+       person_may=_supervises),
 ]}
 
 
-def available_transitions(report: Report, actor_kind: str = AGENT) -> list[Transition]:
-    """The steps ``actor_kind`` may offer on ``report`` now. Steps whose guard reads only the
-    report and refuses (forwarding a "baromètre seulement" report, overdue before the
+def available_transitions(report: Report, actor_kind: str = AGENT, actor=None) -> list[Transition]:
+    """The steps ``actor_kind`` (and the person ``actor``) may offer on ``report`` now. Steps whose guard
+    reads only the report and refuses (forwarding a "baromètre seulement" report, overdue before the
     deadline) are left out; the others are offered and their guard answers on submit."""
     return [t for t in TRANSITIONS.values() if report.state in t.sources and actor_kind in t.actors
+            and t.allows(actor)
             and not (t.guard_reads_report_only and t.guard(report, {"_actor_kind": actor_kind}))]
 
 
@@ -206,6 +220,9 @@ def apply_transition(report: Report, name: str, *, actor=None, actor_kind: str =
         raise TransitionError(_("Action inconnue."))
     if actor_kind not in transition.actors:
         raise TransitionError(_("Vous ne pouvez pas effectuer l'action « %(action)s ».") % {"action": transition.label})
+    if not transition.allows(actor):
+        raise TransitionError(_("« %(action)s » est réservé aux superviseurs et aux administrateurs.")
+                              % {"action": transition.label})
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
         if locked.state not in transition.sources:

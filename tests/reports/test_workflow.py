@@ -284,3 +284,13 @@ def test_steps_the_report_itself_rules_out_are_not_offered(make_report):
     assert "mark_overdue" not in names(make_report(S.FORWARDED, answer_due_at=timezone.now() + timedelta(days=3)))
     assert "mark_overdue" in names(make_report(S.FORWARDED, answer_due_at=timezone.now() - timedelta(days=1)))
     assert {t.name for t in available_transitions(make_report(S.FORWARDED), "platform")} == {"record_answer"}
+
+
+def test_only_a_supervisor_or_an_administrator_reopens(make_report, personas):
+    closed = make_report(S.CLOSED)
+    with pytest.raises(TransitionError, match="réservé aux superviseurs"):
+        apply_transition(closed, "reopen", actor=personas["agent"], reason="Nouvel élément")
+    assert "reopen" not in {t.name for t in available_transitions(closed, "agent", actor=personas["agent"])}
+    assert "reopen" in {t.name for t in available_transitions(closed, "agent", actor=personas["supervisor"])}
+    reopened = apply_transition(closed, "reopen", actor=personas["administrator"], reason="Nouvel élément")
+    assert reopened.state == S.QUALIFIED

@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from fairplace.core.auth.guards import observatory_required
-from fairplace.core.models import Role
 
 from .. import casework, messaging
 from ..access import get_report_for_user
@@ -54,13 +53,8 @@ CONSENT_LABELS = {
 AWAITING_ANSWER_STATES = (S.FORWARDED, S.OVERDUE)
 
 
-def _may_reopen(user) -> bool:
-    """Reopening undoes a decision: supervisors and administrators only."""
-    return user.role != Role.AGENT or user.is_superuser
-
-
 def _agent_transitions(report, user):
-    return [t for t in available_transitions(report, "agent") if t.name != "reopen" or _may_reopen(user)]
+    return available_transitions(report, "agent", actor=user)
 
 
 def _choice_label(value: str, choices) -> str:
@@ -166,7 +160,7 @@ def case_transition(request, reference):
     if not choice.is_valid():
         return _render_case(request, report, {"transition:": choice}, status=422)
     transition = TRANSITIONS[choice.cleaned_data["transition"]]
-    if transition.name == "reopen" and not _may_reopen(request.user):
+    if not transition.allows(request.user):
         raise PermissionDenied
     form = transition_form(report, transition, data=request.POST)
     if not form.is_valid():
