@@ -28,7 +28,7 @@ from fairplace.reports.models import (
     SellerFeedback,
 )
 from fairplace.reports.states import ReportState
-from fairplace.reports.workflow import apply_transition
+from fairplace.reports.workflow import TRANSITIONS, apply_transition
 
 S = ReportState
 COUNT = 600
@@ -121,6 +121,27 @@ def test_histories_are_coherent_and_their_chains_verify(generated):
         forwarded = report.events.filter(code="report.forwarded").first()
         if forwarded:
             assert forwarded.payload["answer_due_at"] == report.answer_due_at.isoformat()
+
+
+@pytest.mark.django_db
+def test_every_state_change_the_generator_writes_is_a_step_the_workflow_allows(generated):
+    """Each event that moves a report (payload "from"/"to" between states) is a transition of
+    ``workflow.TRANSITIONS``: its event code, a source it accepts, its target, an actor kind it allows."""
+    steps = {}
+    for transition in TRANSITIONS.values():
+        steps.setdefault(transition.event, []).append(transition)
+    moves = ReportEvent.objects.exclude(code__in=["report.submitted", "report.assigned"]).filter(
+        payload__has_key="to")
+    seen = Counter()
+    for event in moves.iterator():
+        source, target = event.payload["from"], event.payload["to"]
+        if source not in S.values or target not in S.values:
+            continue
+        allowed = [t for t in steps.get(event.code, []) if source in t.sources and t.target == target
+                   and event.actor_kind in t.actors]
+        assert allowed, f"{event.code} {source} → {target} by {event.actor_kind} is not a workflow step"
+        seen[event.code] += 1
+    assert {"report.qualified", "report.forwarded", "report.answered", "report.closed"} <= set(seen)
 
 
 @pytest.mark.django_db
