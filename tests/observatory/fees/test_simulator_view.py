@@ -385,3 +385,21 @@ def test_a_long_mix_is_summed_up_above_the_results_and_can_be_edited_again(clien
     assert ranked_slugs(edited) == ranked_slugs(response)
     # Ten lines or fewer: the fields stay above the results.
     assert 'id="mix"' not in text(client.get(f"{PAGE}?{mix_query(*[TOYS] * 10)}"))
+
+
+PAYLOADS = ['"><script>alert(1)</script>', "' onmouseover='alert(1)", "</textarea><img src=x onerror=alert(1)>"]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_what_a_visitor_types_is_escaped_everywhere_the_hand_built_html_shows_it(client, fee_seed, payload):
+    """The simulator's lines are written in Python (simulator_html.py), outside Django's autoescape: every
+    typed value, in valid and invalid lines, short and long mixes (the summary table), stays text."""
+    short = client.get(f"{PAGE}?{mix_query(TOYS, (payload, payload, payload, payload))}")
+    long_mix = [TOYS] * 11 + [("jouets", "20", "0", payload), (payload, "20", "0", "1")]
+    long = client.get(f"{PAGE}?{mix_query(*long_mix, extra=[('detail', payload)])}")
+    for response in (short, long):
+        assert response.status_code in (200, 422)
+        body = response.content.decode()
+        assert payload not in body  # never the raw text
+        assert "<script>alert" not in body and "<img src=x" not in body and "onmouseover='" not in body
+        assert html.escape(payload, quote=True) in body or html.escape(payload) in body  # kept, as text
