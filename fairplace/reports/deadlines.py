@@ -85,3 +85,22 @@ def reminder_at(due: datetime) -> datetime:
         if not rule.business_days or is_business_day(day):
             remaining -= 1
     return timezone.make_aware(datetime.combine(day, time(8, 0)))
+
+
+# "Late" (en retard), the one rule: marked overdue, or forwarded and past the platform's deadline (the worker
+# may not have moved it yet). In SQL for querysets, in Python for a report already loaded.
+def late_condition(now=None):
+    from django.db.models import Q
+
+    from .states import ReportState
+
+    now = now or timezone.now()
+    return Q(state=ReportState.OVERDUE) | Q(state=ReportState.FORWARDED, answer_due_at__lt=now)
+
+
+def is_late(report, now=None) -> bool:
+    from .states import ReportState
+
+    now = now or timezone.now()
+    return report.state == ReportState.OVERDUE or (
+        report.state == ReportState.FORWARDED and report.answer_due_at is not None and report.answer_due_at < now)

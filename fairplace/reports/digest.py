@@ -15,8 +15,8 @@ from django.utils import timezone
 from fairplace.core.models import OutboxMessage, Role
 from fairplace.core.outbox import enqueue_email
 
+from .deadlines import late_condition
 from .models import Message, Party, Report
-from .queue import late_condition
 from .workflow import OPEN_STATES
 
 # Paris time after which the worker sends the day's digest.

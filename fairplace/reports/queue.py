@@ -25,6 +25,7 @@ from stdnum.fr import siren as stdnum_siren
 from fairplace.core.models import OBSERVATORY_ROLES
 from fairplace.platforms.queries import active_marketplaces, marketplace_by_slug
 
+from .deadlines import late_condition
 from .models import Attachment, Consent, Report, SavedFilter, active_families
 from .states import ReportState
 
@@ -149,12 +150,6 @@ def selection_query(params: QueryDict) -> str:
             kept.setlist(name, values)
     return kept.urlencode()
 
-
-def late_condition(now=None) -> Q:
-    """Late: marked overdue, or forwarded and past the platform's deadline (the worker may not
-    have moved it yet)."""
-    now = now or timezone.now()
-    return Q(state=ReportState.OVERDUE) | Q(state=ReportState.FORWARDED, answer_due_at__lt=now)
 
 
 def annotated_reports(user) -> QuerySet:

@@ -10,7 +10,7 @@ identity only when the seller chose "with my identity"); every report is reached
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,6 +23,7 @@ from fairplace.core.auth.guards import platform_required
 
 from ..access import IDENTITY_FIELDS, get_report_for_user, platform_view
 from ..answers import ANSWERABLE_STATES, AnswerError, code_labels, mark_read_by_platform, record_platform_answer
+from ..deadlines import is_late, late_condition
 from ..exports import csv_lines
 from ..messaging import MessagingError, display_messages, party_label, send_message
 from ..models import (
@@ -127,8 +128,7 @@ def _latest_answer_at():
 
 def _deadline(report, now) -> dict:
     """Days left before the answer is due, or "late"."""
-    late = report.state == ReportState.OVERDUE or (
-        report.state == ReportState.FORWARDED and report.answer_due_at is not None and report.answer_due_at < now)
+    late = is_late(report, now)
     days_left = None
     if report.state == ReportState.FORWARDED and report.answer_due_at and not late:
         days_left = (timezone.localdate(report.answer_due_at) - timezone.localdate(now)).days
@@ -148,8 +148,7 @@ def _filtered(request, form: ReportFilterForm, now):
         if form.cleaned_data["etat"]:
             queryset = queryset.filter(state=form.cleaned_data["etat"])
         if form.cleaned_data["retard"]:
-            queryset = queryset.filter(Q(state=ReportState.OVERDUE)
-                                       | Q(state=ReportState.FORWARDED, answer_due_at__lt=now))
+            queryset = queryset.filter(late_condition(now))
     return queryset
 
 
