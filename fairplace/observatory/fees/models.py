@@ -227,26 +227,6 @@ class FeeChange(ValueChange, models.Model):
     def __str__(self):
         return f"{self.marketplace_id} {self.kind} {self.measure}: {self.old_value} → {self.new_value}"
 
-    @property
-    def abs_change(self):
-        """New − old (percentage points for a rate, euros for an amount); None if either is missing."""
-        if self.old_value is None or self.new_value is None:
-            return None
-        return self.new_value - self.old_value
-
-    @property
-    def rel_change(self):
-        """(new − old) / old, as a fraction; None when there is no old value or it is 0."""
-        if self.old_value in (None, 0) or self.new_value is None:
-            return None
-        return (self.new_value - self.old_value) / self.old_value
-
-    @property
-    def multiplier(self):
-        if self.old_value in (None, 0) or self.new_value is None:
-            return None
-        return self.new_value / self.old_value
-
 
 class FeeChangeReport(models.Model):
     """A seller's report of the "fees" family that matches a recorded change."""
