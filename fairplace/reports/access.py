@@ -29,3 +29,35 @@ def platform_view(report: Report) -> dict:
     if view["identified"]:
         view.update({field: getattr(report, field) for field in IDENTITY_FIELDS})
     return view
+
+
+# What the platform sees of a report's history: its own steps, never the agents' work; of the messages, those
+# it sent or received once released (a held message of an anonymous seller is not shown, not even its date).
+PLATFORM_EVENTS = {"report.forwarded", "report.read_by_platform", "report.answer_reminder_sent", "report.overdue",
+                   "report.answered", "report.withdrawn", "report.closed"}
+MESSAGE_EVENT = "report.message_sent"
+
+
+def platform_timeline(report: Report) -> list[tuple]:
+    """(when, French label) of what the platform may see of the history."""
+    from django.utils.translation import gettext as _
+
+    from .messaging import party_label
+    from .models import Party
+    from .timeline import event_label
+
+    events = report.events.filter(code__in=PLATFORM_EVENTS | {MESSAGE_EVENT}).order_by("id").only(
+        "code", "created_at", "payload")
+    rows = []
+    for event in events:
+        if event.code == MESSAGE_EVENT:
+            sender, recipient = event.payload.get("from"), event.payload.get("to")
+            if event.payload.get("held") or Party.PLATFORM not in (sender, recipient):
+                continue
+            label = _("Message : %(sender)s → %(recipient)s") % {
+                "sender": party_label(sender, viewer=Party.PLATFORM, report=report),
+                "recipient": party_label(recipient, viewer=Party.PLATFORM, report=report)}
+        else:
+            label = event_label(event)
+        rows.append((event.created_at, label))
+    return rows

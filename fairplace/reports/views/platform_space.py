@@ -21,11 +21,11 @@ from dsfr.forms import DsfrBaseForm
 
 from fairplace.core.auth.guards import platform_required
 
-from ..access import IDENTITY_FIELDS, get_report_for_user, platform_view
+from ..access import IDENTITY_FIELDS, get_report_for_user, platform_timeline, platform_view
 from ..answers import ANSWERABLE_STATES, AnswerError, code_labels, mark_read_by_platform, record_platform_answer
 from ..deadlines import is_late, late_condition
 from ..exports import csv_lines
-from ..messaging import MessagingError, display_messages, party_label, send_message
+from ..messaging import MessagingError, display_messages, send_message
 from ..models import (
     AnswerKind,
     Attachment,
@@ -39,13 +39,8 @@ from ..models import (
 )
 from ..questions import display_answers
 from ..states import ReportState
-from ..timeline import event_label
 
 PAGE_SIZE = 25
-# What the platform sees of a report's history: its own steps, never the agents' work.
-PLATFORM_EVENTS = {"report.forwarded", "report.read_by_platform", "report.answer_reminder_sent", "report.overdue",
-                   "report.answered", "report.withdrawn", "report.closed"}
-MESSAGE_EVENT = "report.message_sent"
 
 
 # Forms ---------------------------------------------------------------------------------
@@ -172,25 +167,6 @@ def reports(request):
         "filtered": bool(request.GET.get("etat") or request.GET.get("retard")),
         "export_query": _filters_query(request),
     })
-
-
-def platform_timeline(report: Report) -> list[tuple]:
-    """(when, French label) of what the platform may see of the history."""
-    events = report.events.filter(code__in=PLATFORM_EVENTS | {MESSAGE_EVENT}).order_by("id").only(
-        "code", "created_at", "payload")
-    rows = []
-    for event in events:
-        if event.code == MESSAGE_EVENT:
-            sender, recipient = event.payload.get("from"), event.payload.get("to")
-            if event.payload.get("held") or Party.PLATFORM not in (sender, recipient):
-                continue
-            label = _("Message : %(sender)s → %(recipient)s") % {
-                "sender": party_label(sender, viewer=Party.PLATFORM, report=report),
-                "recipient": party_label(recipient, viewer=Party.PLATFORM, report=report)}
-        else:
-            label = event_label(event)
-        rows.append((event.created_at, label))
-    return rows
 
 
 def _render_report(request, report, *, message_form=None, status=200):
