@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fairplace.core import ratelimit
+from fairplace.core.adapters.company_search import CompanyLookupError, get_company_search_client
 from fairplace.core.errors import DomainError
 from fairplace.core.identifiers import siren_of
 from fairplace.core.outbox import enqueue_email
@@ -109,6 +110,26 @@ def bound_form(draft: ReportDraft, step: str, family: ProblemFamily | None = Non
     cls = form_class(draft, step, family)
     values = draft.steps.get(storage_key(draft, step, family))
     return cls(data=values) if cls is not None and values is not None else None
+
+
+def fill_company(draft: ReportDraft, siret: str) -> tuple[bool, str]:
+    """Merge what the company-search API knows of ``siret`` into the company step (what the seller typed
+    elsewhere on the step is kept). Returns (found and active, the French message for the seller); when the
+    API fails, the seller types the company by hand."""
+    values = dict(draft.steps.get("entreprise") or {}, siret=siret)
+    try:
+        company = get_company_search_client().lookup_siret(siret)
+    except CompanyLookupError as exc:
+        values["company_source"] = "manual"
+        outcome = (False, exc.message)
+    else:
+        values.update(company_name=company.name, naf_code=company.naf_code, company_size=company.size_band,
+                      company_source="api")
+        outcome = ((True, _("Entreprise trouvée : vérifiez les informations ci-dessous.")) if company.is_active
+                   else (False, _("Cet établissement est indiqué comme fermé. Vérifiez le numéro SIRET.")))
+    draft.steps["entreprise"] = values
+    draft.save(update_fields=["steps", "updated_at"])
+    return outcome
 
 
 def first_incomplete_step(draft: ReportDraft | None) -> str:

@@ -9,7 +9,6 @@ import pytest
 from fairplace.core.adapters.company_search import CompanySearchClient
 from fairplace.reports import intake
 from fairplace.reports.models import ReportDraft
-from fairplace.reports.views import intake as intake_views
 from tests.reports.wizard import STEP_URL, attach_draft
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +26,7 @@ def _lookup(client, siret="732 829 320 00074"):
 
 def test_lookup_fills_name_size_and_naf_from_the_recorded_payload(client, complete_draft, monkeypatch):
     payload = json.loads((FIXTURES / "siret_found.json").read_text())
-    monkeypatch.setattr(intake_views, "get_company_search_client",
+    monkeypatch.setattr(intake, "get_company_search_client",
                         _client_serving(lambda request: httpx.Response(200, json=payload)))
     draft = attach_draft(client, complete_draft())
     response = _lookup(client)
@@ -48,7 +47,7 @@ def test_lookup_fills_name_size_and_naf_from_the_recorded_payload(client, comple
     lambda request: (_ for _ in ()).throw(httpx.ReadTimeout("slow", request=request)),
 ])
 def test_when_the_api_fails_the_seller_types_the_company_by_hand(client, complete_draft, monkeypatch, failure):
-    monkeypatch.setattr(intake_views, "get_company_search_client", _client_serving(failure))
+    monkeypatch.setattr(intake, "get_company_search_client", _client_serving(failure))
     draft = attach_draft(client, complete_draft())
     _lookup(client)
     page = client.get(STEP_URL.format("entreprise")).content.decode()
@@ -63,7 +62,7 @@ def test_when_the_api_fails_the_seller_types_the_company_by_hand(client, complet
 
 def test_lookup_with_an_invalid_siret_never_calls_the_api(client, complete_draft, monkeypatch):
     calls = []
-    monkeypatch.setattr(intake_views, "get_company_search_client",
+    monkeypatch.setattr(intake, "get_company_search_client",
                         _client_serving(lambda request: calls.append(request) or httpx.Response(500)))
     attach_draft(client, complete_draft())
     response = _lookup(client, siret="12345")

@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from fairplace.core.adapters.company_search import CompanyLookupError, get_company_search_client
 from fairplace.core.ratelimit import RateLimited, client_ip, hit
 from fairplace.core.views import rate_limited
 
@@ -103,21 +102,8 @@ def _lookup_company(request, draft):
     if not form.is_valid():
         return _render_step(request, "entreprise", draft, form=form, status=422)
     hit("lookup_ip", client_ip(request))
-    values = dict(draft.steps["entreprise"], siret=form.cleaned_data["siret"])
-    try:
-        company = get_company_search_client().lookup_siret(form.cleaned_data["siret"])
-    except CompanyLookupError as exc:
-        messages.warning(request, exc.message)
-        values["company_source"] = "manual"
-    else:
-        values.update(company_name=company.name, naf_code=company.naf_code, company_size=company.size_band,
-                      company_source="api")
-        if not company.is_active:
-            messages.warning(request, _("Cet établissement est indiqué comme fermé. Vérifiez le numéro SIRET."))
-        else:
-            messages.success(request, _("Entreprise trouvée : vérifiez les informations ci-dessous."))
-    draft.steps["entreprise"] = values
-    draft.save(update_fields=["steps", "updated_at"])
+    found, message = intake.fill_company(draft, form.cleaned_data["siret"])
+    (messages.success if found else messages.warning)(request, message)
     return redirect("reports:step", "entreprise")
 
 
