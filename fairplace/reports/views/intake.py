@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 from fairplace.core.ratelimit import RateLimited, client_ip, hit
 from fairplace.core.views import rate_limited
 
-from .. import intake
+from .. import attachments, intake
 from ..attachments import add_attachments, remove_attachment
 from ..forms import CodeForm, CompanyForm, ConfirmForm
 from ..models import Report, ReportDraft
@@ -119,7 +119,7 @@ def _render_step(request, key, draft, *, form, status=200):
         "next_step": intake.STEPS[index + 1] if index + 1 < len(intake.STEPS) else None,
         "draft": draft, "family": intake.chosen_family(draft) if draft else None,
         "attachments": list(draft.attachments.all()) if draft and key == "description" else [],
-        "max_files": 5,
+        "max_files": attachments.MAX_FILES, "max_megabytes": attachments.MAX_BYTES // (1024 * 1024),
     }
     return render(request, f"reports/intake/{key}.html", context, status=status)
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from fairplace.core.auth.guards import platform_required
 
+from .. import answers
 from ..access import IDENTITY_FIELDS, get_report_for_user, platform_timeline, platform_view
 from ..answers import ANSWERABLE_STATES, AnswerError, code_labels, mark_read_by_platform, record_platform_answer
 from ..deadlines import is_late, late_condition
@@ -140,7 +141,8 @@ def answer(request, reference):
             messages.success(request, _("Votre réponse a été enregistrée et transmise au vendeur."))
             return redirect("platform_space:report", report.reference)
     return render(request, "reports/platform/answer.html", {
-        "form": form, "view": platform_view(report), "max_files": 3, "marketplace": request.marketplace,
+        "form": form, "view": platform_view(report), "marketplace": request.marketplace,
+        "max_files": answers.MAX_FILES, "max_megabytes": answers.MAX_BYTES // (1024 * 1024),
         "files_sent": request.method == "POST" and bool(request.FILES),
     }, status=422 if form.errors else 200)
 
