@@ -74,6 +74,10 @@ class ReportQuerySet(models.QuerySet):
         return self.none()
 
 
+# The DSFR badge colour of each state, on the agents' case page.
+STATE_BADGES = {ReportState.CLOSED: "success", ReportState.OVERDUE: "error"}
+
+
 class Report(models.Model):
     """A seller's report (signalement). Its state changes only through ``workflow``."""
 
@@ -132,6 +136,11 @@ class Report(models.Model):
 
     def __str__(self):
         return self.reference
+
+    @property
+    def state_badge(self) -> str:
+        """The DSFR badge colour of the state (success, error, info…)."""
+        return STATE_BADGES.get(self.state, "info")
 
     @property
     def marketplace_label(self) -> str:
@@ -193,6 +202,10 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.original_name
+
+    @property
+    def scan_badge(self) -> str:
+        return {self.ScanStatus.CLEAN: "success", self.ScanStatus.PENDING: "info"}.get(self.scan_status, "error")
 
 
 class ReportEvent(models.Model):
@@ -296,6 +309,10 @@ class PlatformAnswer(models.Model):
 
     def __str__(self):
         return f"{self.report} : {self.get_kind_display()}"
+
+    @property
+    def kind_badge(self) -> str:
+        return {AnswerKind.ACCEPTED: "success", AnswerKind.REJECTED: "error"}.get(self.kind, "info")
 
 
 class SellerFeedback(models.Model):
