@@ -87,6 +87,13 @@ def reminder_at(due: datetime) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(8, 0)))
 
 
+def reminder_horizon(now: datetime) -> datetime:
+    """A bound on the deadlines whose reminder may be due at ``now``: N business days never span more than
+    2N + 10 calendar days (weekends and the longest run of French public holidays). The scan reads only the
+    reports due before it, then checks ``reminder_at`` exactly."""
+    return now + timedelta(days=2 * rules()["answer_reminder_before"].days + 10)
+
+
 # "Late" (en retard), the one rule: marked overdue, or forwarded and past the platform's deadline (the worker
 # may not have moved it yet). In SQL for querysets, in Python for a report already loaded.
 def late_condition(now=None):

@@ -22,7 +22,8 @@ REMINDER_EVENT = "report.answer_reminder_sent"
 
 def mark_overdue_reports() -> int:
     done = 0
-    due = Report.objects.filter(state=ReportState.FORWARDED, answer_due_at__lt=timezone.now())
+    # order_by(): no sort of the due rows; (state, answer_due_at) is indexed (report_state_due_idx).
+    due = Report.objects.filter(state=ReportState.FORWARDED, answer_due_at__lt=timezone.now()).order_by()
     for report in due.only("pk", "state", "answer_due_at").iterator():
         try:
             apply_transition(report, "mark_overdue", actor_kind="system")
@@ -35,8 +36,10 @@ def mark_overdue_reports() -> int:
 def send_answer_reminders() -> int:
     done = 0
     now = timezone.now()
-    waiting = Report.objects.filter(state=ReportState.FORWARDED, answer_due_at__gte=now).exclude(
-        events__code=REMINDER_EVENT)
+    # Only the deadlines close enough for a reminder (the index range), then reminder_at exactly.
+    waiting = Report.objects.filter(state=ReportState.FORWARDED, answer_due_at__gte=now,
+                                    answer_due_at__lt=deadlines.reminder_horizon(now)).exclude(
+        events__code=REMINDER_EVENT).order_by()
     for report in waiting.only("pk", "answer_due_at").iterator():
         if deadlines.reminder_at(report.answer_due_at) > now:
             continue
