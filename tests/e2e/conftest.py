@@ -16,10 +16,6 @@ from fairplace.observatory.terms.rendering import launch_args
 from fairplace.platforms.reference import load_marketplaces
 from fairplace.reports.families import load_families
 
-# Playwright's sync API runs an event loop in the test thread: Django would otherwise refuse
-# the ORM calls the tests make between two browser actions.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 PHONE = {"width": 390, "height": 844}
@@ -33,8 +29,12 @@ def _no_browser(reason: str):
     pytest.skip(f"Chromium absent ({reason}) : parcours navigateur ignoré")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium per test module. Playwright's sync API leaves an event loop running in the test thread
+    while it is started, so Django's async-safety check is switched off for exactly that time (the ORM calls
+    of the journeys between two browser actions), and back on for every other test of the process: the
+    suite runs with --dist loadfile, so a module's tests run together."""
     executable = os.environ.get("FAIRPLACE_CHROMIUM") or DEFAULT_CHROMIUM
     if not Path(executable).is_file() or not os.access(executable, os.X_OK):
         _no_browser(f"{executable} introuvable ou non exécutable ; lancez scripts/ensure_chromium.sh")
@@ -53,9 +53,11 @@ def browser():
         playwright.stop()
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
         _no_browser(f"{executable} ne démarre pas : {first_line}")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         yield chromium
     finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         chromium.close()
         playwright.stop()
 
