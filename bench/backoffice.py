@@ -54,31 +54,43 @@ AGENT_EMAIL = "agent.mesure@bench.fairplace.test"
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--reports", type=int, default=1_000_000, help="reports in the database (default 1000000)")
-    parser.add_argument("--reuse", action="store_true",
-                        help="keep the database if it exists and generate only the missing reports")
-    parser.add_argument("--clients", default="1,2,8",
-                        help="concurrent HTTP clients; several comma-separated values run one after the other, "
-                             "e.g. 1,8 (default 1,2,8)")
-    parser.add_argument("--requests", type=int, default=200,
-                        help="timed requests per combination (default 200)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the database if it exists and generate only the missing reports"
+    )
+    parser.add_argument(
+        "--clients",
+        default="1,2,8",
+        help="concurrent HTTP clients; several comma-separated values run one after the other, "
+        "e.g. 1,8 (default 1,2,8)",
+    )
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per combination (default 200)")
     parser.add_argument("--warmup", type=int, default=20, help="untimed requests per combination first (default 20)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes (default 3, sync)")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker; above 1: gthread (default 1)")
-    parser.add_argument("--per-page", type=int, default=20, choices=PAGE_SIZES,
-                        help="rows on the page under load (default 20, the queue's default)")
-    parser.add_argument("--explain", action="store_true",
-                        help="print EXPLAIN (ANALYZE, BUFFERS) of the queue's SQL for each combination")
-    parser.add_argument("--gen-workers", type=int, default=None,
-                        help="processes generating the data (default: one per CPU, at most 4)")
+    parser.add_argument(
+        "--per-page",
+        type=int,
+        default=20,
+        choices=PAGE_SIZES,
+        help="rows on the page under load (default 20, the queue's default)",
+    )
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="print EXPLAIN (ANALYZE, BUFFERS) of the queue's SQL for each combination",
+    )
+    parser.add_argument(
+        "--gen-workers", type=int, default=None, help="processes generating the data (default: one per CPU, at most 4)"
+    )
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated data (default 1)")
     parser.add_argument("--http-client", choices=list(CLIENTS), default="raw")
     parser.add_argument("--wsgi-app", default=server.APP)
     parser.add_argument("--settings", default=server.SETTINGS)
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_BACKOFFICE_DATABASE_URL",
-                                                                  DEFAULT_DATABASE_URL))
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_BACKOFFICE_DATABASE_URL", DEFAULT_DATABASE_URL))
     parser.add_argument("--timeout", type=float, default=60.0, help="per-request timeout in seconds")
     args = parser.parse_args(argv)
     try:
@@ -94,14 +106,22 @@ def parse_args(argv=None):
 
 # Database ------------------------------------------------------------------------------------
 
+
 def database_exists(url: str) -> bool:
     import psycopg
 
     parts = urlsplit(url)
-    with psycopg.connect(host=parts.hostname or "127.0.0.1", port=parts.port or 5432,
-                         user=parts.username or "postgres", password=parts.password, dbname="postgres") as conn:
-        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                            [server.database_name(url)]).fetchone() is not None
+    with psycopg.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password,
+        dbname="postgres",
+    ) as conn:
+        return (
+            conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [server.database_name(url)]).fetchone()
+            is not None
+        )
 
 
 def prepare_database(args) -> dict:
@@ -122,10 +142,19 @@ def prepare_database(args) -> dict:
     if existing < args.reports:
         missing = args.reports - existing
         print(f"data: generating {missing} reports (seed {args.seed}) …", flush=True)
-        result = generate(missing, seed=args.seed + existing, workers=args.gen_workers,
-                          progress=lambda line: print(f"  {line}", flush=True))
-        info.update(generated=result.reports, generation_s=result.seconds, generation_rows=result.rows,
-                    generation_workers=result.workers, index_s=result.index_seconds)
+        result = generate(
+            missing,
+            seed=args.seed + existing,
+            workers=args.gen_workers,
+            progress=lambda line: print(f"  {line}", flush=True),
+        )
+        info.update(
+            generated=result.reports,
+            generation_s=result.seconds,
+            generation_rows=result.rows,
+            generation_workers=result.workers,
+            index_s=result.index_seconds,
+        )
     else:
         print(f"data: reusing {existing} reports", flush=True)
     started = time.perf_counter()
@@ -145,11 +174,17 @@ def table_sizes() -> dict:
     from fairplace.reports.models import Report, ReportEvent
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_size_pretty(pg_total_relation_size(%s)), pg_size_pretty(pg_total_relation_size(%s))",
-                       [Report._meta.db_table, ReportEvent._meta.db_table])
+        cursor.execute(
+            "SELECT pg_size_pretty(pg_total_relation_size(%s)), pg_size_pretty(pg_total_relation_size(%s))",
+            [Report._meta.db_table, ReportEvent._meta.db_table],
+        )
         report_size, event_size = cursor.fetchone()
-    return {"reports": Report.objects.count(), "events": ReportEvent.objects.count(), "report_size": report_size,
-            "event_size": event_size}
+    return {
+        "reports": Report.objects.count(),
+        "events": ReportEvent.objects.count(),
+        "report_size": report_size,
+        "event_size": event_size,
+    }
 
 
 def agent_cookie() -> str:
@@ -165,7 +200,8 @@ def agent_cookie() -> str:
 
     user, _ = get_user_model().objects.get_or_create(email=AGENT_EMAIL, defaults={"role": Role.AGENT})
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
-        user=user, name="bench", confirmed=True)
+        user=user, name="bench", confirmed=True
+    )
     client = Client()
     client.force_login(user)
     session = client.session
@@ -221,8 +257,8 @@ def combinations() -> list[Combination]:
 
 # Load ----------------------------------------------------------------------------------------
 
-async def run_combination(base_url: str, combination: Combination, cookie: str, args, clients: int,
-                          timed: bool) -> Run:
+
+async def run_combination(base_url: str, combination: Combination, cookie: str, args, clients: int, timed: bool) -> Run:
     count = args.requests if timed else args.warmup
     remaining = iter(range(count))
     path = combination.path(args.per_page)
@@ -253,6 +289,7 @@ async def run_combination(base_url: str, combination: Combination, cookie: str, 
 
 
 # Queries -------------------------------------------------------------------------------------
+
 
 def count_queries(combination: Combination, cookie: str) -> dict:
     """One page in-process (Django test client, same middleware, settings and database), warm,
@@ -293,12 +330,15 @@ def explain(combination: Combination, cookie: str, per_page: int) -> list[str]:
 
 # Report --------------------------------------------------------------------------------------
 
+
 def latency_cells(latencies: list[float], wall: float) -> str:
     ms = [value * 1000 for value in latencies]
     if not ms:
         return "no request"
-    return (f"p50 {statistics.median(ms):6.1f}  p95 {percentile(ms, 0.95):6.1f}  p99 {percentile(ms, 0.99):6.1f}  "
-            f"max {max(ms):6.1f} ms  {len(ms) / wall if wall else 0:6.1f} req/s")
+    return (
+        f"p50 {statistics.median(ms):6.1f}  p95 {percentile(ms, 0.95):6.1f}  p99 {percentile(ms, 0.99):6.1f}  "
+        f"max {max(ms):6.1f} ms  {len(ms) / wall if wall else 0:6.1f} req/s"
+    )
 
 
 def p95_ms(latencies: list[float]) -> float:
@@ -307,19 +347,26 @@ def p95_ms(latencies: list[float]) -> float:
 
 def render_table(args, command, info, combos, query_counts, cpu, walls, versions) -> tuple[str, bool]:
     counts = {per_page: len(measured[0]) for per_page, measured in query_counts.items()}
-    data = (f"{info['reports']:,} reports, {info['events']:,} events (tables {info['report_size']} and "
-            f"{info['event_size']} with indexes)")
+    data = (
+        f"{info['reports']:,} reports, {info['events']:,} events (tables {info['report_size']} and "
+        f"{info['event_size']} with indexes)"
+    )
     if info["generated"]:
-        data += (f"; {info['generated']:,} generated in {info['generation_s']:.0f} s "
-                 f"({info['generation_rows'] / info['generation_s']:,.0f} rows/s, {info['generation_workers']} "
-                 f"processes, indexes rebuilt in {info['index_s']:.0f} s)")
+        data += (
+            f"; {info['generated']:,} generated in {info['generation_s']:.0f} s "
+            f"({info['generation_rows'] / info['generation_s']:,.0f} rows/s, {info['generation_workers']} "
+            f"processes, indexes rebuilt in {info['index_s']:.0f} s)"
+        )
     else:
         data += " (reused)"
     rows = [
         *server.server_rows(versions, args.workers, args.threads, args.wsgi_app, args.settings),
         ("data", data + f"; VACUUM (ANALYZE) {info['vacuum_s']:.0f} s"),
-        ("load", f"{CLIENTS[args.http_client]}; {args.requests} timed GETs per combination and client count, "
-                 f"after {args.warmup} warm-up GETs; first page of {args.per_page} rows, newest first"),
+        (
+            "load",
+            f"{CLIENTS[args.http_client]}; {args.requests} timed GETs per combination and client count, "
+            f"after {args.warmup} warm-up GETs; first page of {args.per_page} rows, newest first",
+        ),
     ]
     width = max(len(combo.name) for combo in combos)
     lines = [f"$ {command}", ""] + aligned(rows)
@@ -327,34 +374,45 @@ def render_table(args, command, info, combos, query_counts, cpu, walls, versions
     for clients in args.clients:
         runs = [combo.runs[clients] for combo in combos]
         every = [latency for run in runs for latency in run.latencies]
-        lines += ["", f"{clients} concurrent client{'s' if clients > 1 else ''}",
-                  f"{'combination'.ljust(width)}  {'matches':>8}  latency (queueing in gunicorn included)"]
+        lines += [
+            "",
+            f"{clients} concurrent client{'s' if clients > 1 else ''}",
+            f"{'combination'.ljust(width)}  {'matches':>8}  latency (queueing in gunicorn included)",
+        ]
         for combo, run in zip(combos, runs, strict=True):
-            lines.append(f"{combo.name.ljust(width)}  {combo.matches:>8,}  {latency_cells(run.latencies, run.wall)}"
-                         + (f"  errors {run.errors}" if run.errors else ""))
+            lines.append(
+                f"{combo.name.ljust(width)}  {combo.matches:>8,}  {latency_cells(run.latencies, run.wall)}"
+                + (f"  errors {run.errors}" if run.errors else "")
+            )
         lines.append(f"{'overall'.ljust(width)}  {'':>8}  {latency_cells(every, walls[clients])}")
         lines.append("CPU: " + server.describe_cpu(cpu[clients], walls[clients]))
         worst = max(p95_ms(run.latencies) for run in runs)
-        criteria[f"{clients} client{'s' if clients > 1 else ''}: p95 < {TARGET_P95_MS:.0f} ms in every combination "
-                 f"(worst {worst:.1f} ms, overall {p95_ms(every):.1f} ms)"] = worst < TARGET_P95_MS
+        criteria[
+            f"{clients} client{'s' if clients > 1 else ''}: p95 < {TARGET_P95_MS:.0f} ms in every combination "
+            f"(worst {worst:.1f} ms, overall {p95_ms(every):.1f} ms)"
+        ] = worst < TARGET_P95_MS
         criteria[f"{clients} client{'s' if clients > 1 else ''}: errors = 0"] = not any(run.errors for run in runs)
         samples += [sample for run in runs for sample in run.samples]
     sample = next(iter(query_counts.values()))
     lines += ["", "queries of one page (in-process, warm, " + combos[0].name + "):"]
     for per_page, (queries, elapsed, db_time, rendered) in query_counts.items():
-        lines.append(f"  per_page {per_page:>3}: {len(queries)} queries, {rendered} rows shown, "
-                     f"{elapsed * 1000:.1f} ms in-process ({db_time * 1000:.1f} ms waiting for the database)")
+        lines.append(
+            f"  per_page {per_page:>3}: {len(queries)} queries, {rendered} rows shown, "
+            f"{elapsed * 1000:.1f} ms in-process ({db_time * 1000:.1f} ms waiting for the database)"
+        )
     lines.extend("  " + line for line in describe("per_page 20", *sample[:3])[1:])
     if samples:
         lines += ["", "error samples:"] + [f"  {sample}" for sample in samples[:5]]
     criteria["query count constant for 20/50/100 rows (" + "/".join(str(n) for n in counts.values()) + ")"] = (
-        len(set(counts.values())) == 1)
+        len(set(counts.values())) == 1
+    )
     closing, passed = verdict(criteria)
     lines += ["", closing]
     return "\n".join(lines), passed
 
 
 # Main ----------------------------------------------------------------------------------------
+
 
 def main(argv=None) -> int:
     args = parse_args(argv)

@@ -56,35 +56,48 @@ PAGES = (
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--reports", type=int, default=1_000_000, help="reports in the database (default 1000000)")
-    parser.add_argument("--reuse", action="store_true",
-                        help="keep the database if it exists and generate only the missing reports")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the database if it exists and generate only the missing reports"
+    )
     parser.add_argument("--recompute-runs", type=int, default=3, help="timed full recomputes (default 3; 0: none)")
-    parser.add_argument("--stale", type=int, default=1000,
-                        help="reports of the timed incremental refresh (default 1000; 0: none)")
-    parser.add_argument("--today", type=date.fromisoformat, default=None,
-                        help="the day whose two previous quarters are published (default: the machine's date)")
+    parser.add_argument(
+        "--stale", type=int, default=1000, help="reports of the timed incremental refresh (default 1000; 0: none)"
+    )
+    parser.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        default=None,
+        help="the day whose two previous quarters are published (default: the machine's date)",
+    )
     parser.add_argument("--clients", type=int, default=32, help="concurrent HTTP clients (default 32)")
     parser.add_argument("--requests", type=int, default=3000, help="timed GETs per page and round (default 3000)")
     parser.add_argument("--warmup", type=int, default=300, help="untimed GETs per page first (default 300)")
-    parser.add_argument("--rounds", type=int, default=5,
-                        help="every page (trivial view first) is loaded this many times in turn (default 5)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="every page (trivial view first) is loaded this many times in turn (default 5)",
+    )
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes (default 3, sync)")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker; above 1: gthread (default 1)")
-    parser.add_argument("--gen-workers", type=int, default=None,
-                        help="processes generating the data (default: one per CPU, at most 4)")
+    parser.add_argument(
+        "--gen-workers", type=int, default=None, help="processes generating the data (default: one per CPU, at most 4)"
+    )
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated data (default 1)")
     parser.add_argument("--http-client", choices=list(CLIENTS), default="raw")
     parser.add_argument("--wsgi-app", default=server.APP)
     parser.add_argument("--settings", default=server.SETTINGS)
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_BAROMETER_DATABASE_URL",
-                                                                  DEFAULT_DATABASE_URL))
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_BAROMETER_DATABASE_URL", DEFAULT_DATABASE_URL))
     parser.add_argument("--timeout", type=float, default=60.0, help="per-request timeout in seconds")
     args = parser.parse_args(argv)
-    if min(args.reports, args.clients, args.requests, args.rounds, args.workers, args.threads) < 1 or min(
-            args.warmup, args.recompute_runs, args.stale) < 0:
+    if (
+        min(args.reports, args.clients, args.requests, args.rounds, args.workers, args.threads) < 1
+        or min(args.warmup, args.recompute_runs, args.stale) < 0
+    ):
         parser.error("--reports, --clients, --requests, --rounds, --workers and --threads must be at least 1")
     if not server.is_bench_database(args.database_url):
         parser.error("the database is dropped and recreated: its name must contain 'bench'")
@@ -92,6 +105,7 @@ def parse_args(argv=None):
 
 
 # Database ------------------------------------------------------------------------------------
+
 
 def prepare_database(args) -> dict:
     from django.core.management import call_command
@@ -110,19 +124,25 @@ def prepare_database(args) -> dict:
     info = {"generated": 0}
     if existing < args.reports:
         print(f"data: generating {args.reports - existing} reports (seed {args.seed}) …", flush=True)
-        result = generate(args.reports - existing, seed=args.seed + existing, workers=args.gen_workers,
-                          progress=lambda line: print(f"  {line}", flush=True))
+        result = generate(
+            args.reports - existing,
+            seed=args.seed + existing,
+            workers=args.gen_workers,
+            progress=lambda line: print(f"  {line}", flush=True),
+        )
         info.update(generated=result.reports, generation_s=result.seconds)
     started = time.perf_counter()
     print("database: VACUUM (ANALYZE) …", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM (ANALYZE)")
-    info.update(vacuum_s=time.perf_counter() - started, reports=Report.objects.count(),
-                events=ReportEvent.objects.count())
+    info.update(
+        vacuum_s=time.perf_counter() - started, reports=Report.objects.count(), events=ReportEvent.objects.count()
+    )
     return info
 
 
 # Aggregates ----------------------------------------------------------------------------------
+
 
 def time_recomputes(runs: int) -> list[dict]:
     """``runs`` full recomputes in this process (what ``manage.py compute_barometer --full`` runs):
@@ -148,8 +168,11 @@ def time_recomputes(runs: int) -> list[dict]:
         after = server.cpu_snapshot(os.getpid())
         used = server.cpu_used(before, after)  # its "gunicorn" is this process, as is "bench"
         busy = after["machine"][0] - before["machine"][0]
-        result["cpu"] = {"python": used["bench"], "postgres": used["postgres"],
-                         "others": max(0.0, busy - used["bench"] - used["postgres"])}
+        result["cpu"] = {
+            "python": used["bench"],
+            "postgres": used["postgres"],
+            "others": max(0.0, busy - used["bench"] - used["postgres"]),
+        }
         print(f"recompute {number}/{runs}: {result['wall']:.1f} s", flush=True)
         results.append(result)
     return results
@@ -208,6 +231,7 @@ def publish_editions(today: date) -> list[str]:
 
 # Pages ---------------------------------------------------------------------------------------
 
+
 def page_checks() -> dict:
     """What each page's body must contain (beyond a 200): its heading, the edition, the names."""
     from fairplace.barometer.published import latest_edition
@@ -263,42 +287,74 @@ def in_process_costs() -> dict:
 
 # Report --------------------------------------------------------------------------------------
 
-def render_table(args, command, info, today, recomputes, incremental, editions, costs, targets, runs, walls, loads,
-                 versions) -> tuple[str, bool]:
+
+def render_table(
+    args, command, info, today, recomputes, incremental, editions, costs, targets, runs, walls, loads, versions
+) -> tuple[str, bool]:
     data = f"{info['reports']:,} reports, {info['events']:,} events"
-    data += (f"; {info['generated']:,} generated in {info['generation_s']:.0f} s" if info["generated"]
-             else " (reused)") + f"; VACUUM (ANALYZE) {info['vacuum_s']:.0f} s"
+    data += (
+        f"; {info['generated']:,} generated in {info['generation_s']:.0f} s" if info["generated"] else " (reused)"
+    ) + f"; VACUUM (ANALYZE) {info['vacuum_s']:.0f} s"
     from django.conf import settings
 
     cache = settings.CACHES["default"]
-    rows = [*server.server_rows(versions, args.workers, args.threads, args.wsgi_app, args.settings), ("data", data),
-            ("cache", f"{cache['BACKEND'].rsplit('.', 1)[-1]} {cache.get('LOCATION', '')} "
-                      + ("(REDIS_URL)" if settings.REDIS_URL else "(no REDIS_URL: the database's cache table)")),
-            ("load average", f"{loads[0]} before the run, {loads[1]} before the load, {loads[2]} after (1/5/15 min)")]
+    rows = [
+        *server.server_rows(versions, args.workers, args.threads, args.wsgi_app, args.settings),
+        ("data", data),
+        (
+            "cache",
+            f"{cache['BACKEND'].rsplit('.', 1)[-1]} {cache.get('LOCATION', '')} "
+            + ("(REDIS_URL)" if settings.REDIS_URL else "(no REDIS_URL: the database's cache table)"),
+        ),
+        ("load average", f"{loads[0]} before the run, {loads[1]} before the load, {loads[2]} after (1/5/15 min)"),
+    ]
     criteria = {}
     if recomputes:
         walls_s = [result["wall"] for result in recomputes]
         phases = [name for name in recomputes[0] if name not in ("reports", "cells", "seconds", "wall", "cpu")]
         median = statistics.median(walls_s)
-        rows += [("full recompute", f"median {median:.1f} s of {len(walls_s)} ("
-                                    + ", ".join(f"{s:.1f}" for s in walls_s) + f" s); {recomputes[0]['reports']:,} "
-                                    f"reports, {recomputes[0]['cells']:,} cells; peak RSS "
-                                    f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB"),
-                 ("  phases (median)", ", ".join(f"{name} {statistics.median(r[name] for r in recomputes):.1f} s"
-                                                 for name in phases)),
-                 ("  CPU (median)", ", ".join(f"{name} {statistics.median(r['cpu'][name] for r in recomputes):.1f} s"
-                                              for name in ("python", "postgres", "others")))]
+        rows += [
+            (
+                "full recompute",
+                f"median {median:.1f} s of {len(walls_s)} ("
+                + ", ".join(f"{s:.1f}" for s in walls_s)
+                + f" s); {recomputes[0]['reports']:,} "
+                f"reports, {recomputes[0]['cells']:,} cells; peak RSS "
+                f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB",
+            ),
+            (
+                "  phases (median)",
+                ", ".join(f"{name} {statistics.median(r[name] for r in recomputes):.1f} s" for name in phases),
+            ),
+            (
+                "  CPU (median)",
+                ", ".join(
+                    f"{name} {statistics.median(r['cpu'][name] for r in recomputes):.1f} s"
+                    for name in ("python", "postgres", "others")
+                ),
+            ),
+        ]
         criteria[f"full recompute < {TARGET_RECOMPUTE_S:.0f} s (median {median:.1f} s)"] = median < TARGET_RECOMPUTE_S
     if incremental:
-        rows.append(("incremental", f"{incremental['reports']:,} stale reports put back in {incremental['seconds']:.2f}"
-                                    f" s ({incremental['reports'] / incremental['seconds']:,.0f} reports/s); "
-                                    f"{incremental['differing']} of {incremental['cells']:,} cells differ from the "
-                                    f"full recompute"))
+        rows.append(
+            (
+                "incremental",
+                f"{incremental['reports']:,} stale reports put back in {incremental['seconds']:.2f}"
+                f" s ({incremental['reports'] / incremental['seconds']:,.0f} reports/s); "
+                f"{incremental['differing']} of {incremental['cells']:,} cells differ from the "
+                f"full recompute",
+            )
+        )
         criteria["incremental == full"] = incremental["differing"] == 0
-    rows += [("editions", f"today {today:%Y-%m-%d}: " + "; ".join(editions)),
-             ("load", f"{CLIENTS[args.http_client].replace('POST', 'request')}; {args.clients} clients; "
-                      f"{args.rounds} round(s) of {args.requests} GETs per page, pages in turn, after "
-                      f"{args.warmup} warm-up GETs each")]
+    rows += [
+        ("editions", f"today {today:%Y-%m-%d}: " + "; ".join(editions)),
+        (
+            "load",
+            f"{CLIENTS[args.http_client].replace('POST', 'request')}; {args.clients} clients; "
+            f"{args.rounds} round(s) of {args.requests} GETs per page, pages in turn, after "
+            f"{args.warmup} warm-up GETs each",
+        ),
+    ]
     lines = [f"$ {command}", "", *aligned(rows), ""]
     table, summary = rounds_table(targets, runs, TRIVIAL[1])
     lines += table
@@ -309,17 +365,24 @@ def render_table(args, command, info, today, recomputes, incremental, editions, 
             criteria[f"{label}: p95 < {TARGET_P95_MS:.0f} ms ({p95:.1f})"] = p95 < TARGET_P95_MS
         criteria[f"{label}: errors = 0"] = summary[path]["errors"] == 0
     samples = [sample for found in summary.values() for sample in found["samples"]]
-    cpu = {key: sum(run.cpu[key] for page_runs in runs.values() for run in page_runs) for key in
-           ("gunicorn", "postgres", "bench", "others", "steal")}
-    lines += [f"(baseline: the trivial view; the second line is the trivial view answering as many bytes as the "
-              f"{PAGES[0][0]} page; latencies in ms over every timed GET of every round, queueing in gunicorn's "
-              "backlog included; CPU per timed GET; others: CPU seconds of other processes and steal)",
-              "CPU during the load: " + server.describe_cpu(cpu, sum(walls)), "",
-              "one page in-process (test client, warm): page cache stale (rendered) / page cache hit"]
+    cpu = {
+        key: sum(run.cpu[key] for page_runs in runs.values() for run in page_runs)
+        for key in ("gunicorn", "postgres", "bench", "others", "steal")
+    }
+    lines += [
+        f"(baseline: the trivial view; the second line is the trivial view answering as many bytes as the "
+        f"{PAGES[0][0]} page; latencies in ms over every timed GET of every round, queueing in gunicorn's "
+        "backlog included; CPU per timed GET; others: CPU seconds of other processes and steal)",
+        "CPU during the load: " + server.describe_cpu(cpu, sum(walls)),
+        "",
+        "one page in-process (test client, warm): page cache stale (rendered) / page cache hit",
+    ]
     for label, path in (TRIVIAL, *PAGES):
         (_, queries, elapsed, db), (_, hit_queries, hit_elapsed, hit_db) = costs[path]
-        lines.append(f"  {label:<27} {elapsed * 1000:6.1f} ms, {len(queries):2} queries ({db * 1000:5.1f} ms db)  /  "
-                     f"{hit_elapsed * 1000:5.1f} ms, {len(hit_queries)} queries ({hit_db * 1000:4.1f} ms db)")
+        lines.append(
+            f"  {label:<27} {elapsed * 1000:6.1f} ms, {len(queries):2} queries ({db * 1000:5.1f} ms db)  /  "
+            f"{hit_elapsed * 1000:5.1f} ms, {len(hit_queries)} queries ({hit_db * 1000:4.1f} ms db)"
+        )
     lines += ["  " + line for line in describe(f"{PAGES[2][0]}, rendered", *costs[PAGES[2][1]][0][1:])]
     if samples:
         lines += ["", "error samples:"] + [f"  {sample}" for sample in samples[:5]]
@@ -328,6 +391,7 @@ def render_table(args, command, info, today, recomputes, incremental, editions, 
 
 
 # Main ----------------------------------------------------------------------------------------
+
 
 def main(argv=None) -> int:
     args = parse_args(argv)
@@ -357,13 +421,25 @@ def main(argv=None) -> int:
     print(f"server: {' '.join(gunicorn_cmd[1:])}", flush=True)
     loads.append(server.load_average())
     with server.running_gunicorn(gunicorn_cmd, args.database_url, base_url, log_path) as proc:
-        runs = asyncio.run(load_rounds(args.http_client, base_url, targets, checks, clients=args.clients,
-                                       count=args.requests, warmup=args.warmup, rounds=args.rounds,
-                                       timeout=args.timeout, gunicorn_pid=proc.pid))
+        runs = asyncio.run(
+            load_rounds(
+                args.http_client,
+                base_url,
+                targets,
+                checks,
+                clients=args.clients,
+                count=args.requests,
+                warmup=args.warmup,
+                rounds=args.rounds,
+                timeout=args.timeout,
+                gunicorn_pid=proc.pid,
+            )
+        )
     loads.append(server.load_average())
     walls = [run.wall for page_runs in runs.values() for run in page_runs]
-    table, passed = render_table(args, command, info, today, recomputes, incremental, editions, costs, targets, runs,
-                                 walls, loads, versions)
+    table, passed = render_table(
+        args, command, info, today, recomputes, incremental, editions, costs, targets, runs, walls, loads, versions
+    )
     publish(table, "barometer", stamp, log_path)
     return 0 if passed else 1
 

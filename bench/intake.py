@@ -44,29 +44,56 @@ CSRF_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--clients", type=int, default=16, help="concurrent HTTP clients (default 16)")
     parser.add_argument("--requests", type=int, default=2000, help="distinct drafts submitted (default 2000)")
-    parser.add_argument("--workers", type=int, default=3,
-                        help="gunicorn worker processes (default 3: the best of 2-6 on 2 cores)")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="threads per worker; above 1 the gthread worker is used (default 1: sync)")
-    parser.add_argument("--retry-share", type=float, default=0.2,
-                        help="share of drafts POSTed twice, half concurrently, half back-to-back (default 0.2)")
-    parser.add_argument("--warmup", type=int, default=64,
-                        help="drafts submitted before the timed phase (checked, not timed; default 64)")
-    parser.add_argument("--http-client", choices=list(CLIENTS), default="raw",
-                        help="load generator: raw asyncio HTTP/1.1 (light, default) or httpx.AsyncClient")
-    parser.add_argument("--wsgi-app", default=server.APP,
-                        help="WSGI application for gunicorn (to A/B a patched app; default config.wsgi:application)")
-    parser.add_argument("--settings", default=server.SETTINGS,
-                        help=f"Django settings of the server and of the data preparation (default {server.SETTINGS})")
+    parser.add_argument(
+        "--workers", type=int, default=3, help="gunicorn worker processes (default 3: the best of 2-6 on 2 cores)"
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per worker; above 1 the gthread worker is used (default 1: sync)",
+    )
+    parser.add_argument(
+        "--retry-share",
+        type=float,
+        default=0.2,
+        help="share of drafts POSTed twice, half concurrently, half back-to-back (default 0.2)",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=64,
+        help="drafts submitted before the timed phase (checked, not timed; default 64)",
+    )
+    parser.add_argument(
+        "--http-client",
+        choices=list(CLIENTS),
+        default="raw",
+        help="load generator: raw asyncio HTTP/1.1 (light, default) or httpx.AsyncClient",
+    )
+    parser.add_argument(
+        "--wsgi-app",
+        default=server.APP,
+        help="WSGI application for gunicorn (to A/B a patched app; default config.wsgi:application)",
+    )
+    parser.add_argument(
+        "--settings",
+        default=server.SETTINGS,
+        help=f"Django settings of the server and of the data preparation (default {server.SETTINGS})",
+    )
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", server.DEFAULT_DATABASE_URL))
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated data (default 1)")
     parser.add_argument("--timeout", type=float, default=60.0, help="per-request timeout in seconds")
-    parser.add_argument("--count-queries", action="store_true",
-                        help="after the run, count the SQL queries of one final step (in-process)")
+    parser.add_argument(
+        "--count-queries",
+        action="store_true",
+        help="after the run, count the SQL queries of one final step (in-process)",
+    )
     args = parser.parse_args(argv)
     if args.clients < 1 or args.requests < 1 or args.workers < 1 or args.threads < 1:
         parser.error("--clients, --requests, --workers and --threads must be at least 1")
@@ -78,6 +105,7 @@ def parse_args(argv=None):
 
 
 # Data ------------------------------------------------------------------------------------
+
 
 def make_siret(rng: random.Random) -> str:
     """A random SIRET that passes python-stdnum: SIREN (8 digits + Luhn), NIC, Luhn."""
@@ -102,23 +130,38 @@ COMPANIES = ["Atelier Martin", "Boutique du Port", "Céramiques Roux", "Librairi
 SIZES = ["micro", "small", "medium", "large", "unknown"]
 
 
-def complete_steps(family, marketplace: str, siret: str, email: str, consent: str, rng: random.Random,
-                   occurred_on: str) -> dict:
+def complete_steps(
+    family, marketplace: str, siret: str, email: str, consent: str, rng: random.Random, occurred_on: str
+) -> dict:
     """The stored steps of a finished wizard, shaped like tests/conftest.py::complete_steps."""
     from fairplace.reports.demo import example_answers
 
     other = marketplace == "autre"
     return {
-        "plateforme": {"marketplace": marketplace, "other_name": "Boutique Exemple" if other else "",
-                       "other_url": "https://www.boutique-exemple.fr" if other else ""},
+        "plateforme": {
+            "marketplace": marketplace,
+            "other_name": "Boutique Exemple" if other else "",
+            "other_url": "https://www.boutique-exemple.fr" if other else "",
+        },
         "probleme": {"family": family.code},
         f"details.{family.code}": example_answers(family.questions, occurred_on),
-        "description": {"description": "Mon compte a été suspendu du jour au lendemain sans aucune explication, "
-                                       f"alors que mes ventes étaient régulières (dossier {rng.randrange(10**6)})."},
-        "entreprise": {"siret": siret, "company_name": rng.choice(COMPANIES), "company_size": rng.choice(SIZES),
-                       "naf_code": rng.choice(["47.91B", "47.91A", ""]), "company_source": "manual"},
-        "contact": {"first_name": rng.choice(FIRST_NAMES), "last_name": rng.choice(LAST_NAMES), "email": email,
-                    "phone": rng.choice(["", "06 12 34 56 78"])},
+        "description": {
+            "description": "Mon compte a été suspendu du jour au lendemain sans aucune explication, "
+            f"alors que mes ventes étaient régulières (dossier {rng.randrange(10**6)})."
+        },
+        "entreprise": {
+            "siret": siret,
+            "company_name": rng.choice(COMPANIES),
+            "company_size": rng.choice(SIZES),
+            "naf_code": rng.choice(["47.91B", "47.91A", ""]),
+            "company_source": "manual",
+        },
+        "contact": {
+            "first_name": rng.choice(FIRST_NAMES),
+            "last_name": rng.choice(LAST_NAMES),
+            "email": email,
+            "phone": rng.choice(["", "06 12 34 56 78"]),
+        },
         "choix": {"consent": consent},
     }
 
@@ -158,8 +201,15 @@ def prepare(count: int, warmup: int, retry_share: float, seed: int) -> tuple[lis
     drafts = []
     for i in range(total):
         email = rng.choice(regulars) if rng.random() < 0.1 else f"vendeur{i}.{seed}@exemple.fr"
-        steps = complete_steps(families[i % len(families)], marketplaces[i % len(marketplaces)], make_siret(rng),
-                               email, consents[i % len(consents)], rng, occurred_on)
+        steps = complete_steps(
+            families[i % len(families)],
+            marketplaces[i % len(marketplaces)],
+            make_siret(rng),
+            email,
+            consents[i % len(consents)],
+            rng,
+            occurred_on,
+        )
         drafts.append(ReportDraft(id=uuid.uuid4(), submit_key=uuid.uuid4(), steps=steps, email_verified=email))
     ReportDraft.objects.bulk_create(drafts, batch_size=500)
 
@@ -181,13 +231,15 @@ def prepare(count: int, warmup: int, retry_share: float, seed: int) -> tuple[lis
         retry = None
         if i in retry_indexes:
             retry, flip = ("concurrent", "sequential")[flip], 1 - flip
-        jobs.append(Job(str(draft.pk), str(draft.submit_key), get_random_string(32, CSRF_CHARS), retry,
-                        timed=i >= warmup))
+        jobs.append(
+            Job(str(draft.pk), str(draft.submit_key), get_random_string(32, CSRF_CHARS), retry, timed=i >= warmup)
+        )
     rng.shuffle(jobs)
     return [job for job in jobs if not job.timed], [job for job in jobs if job.timed]
 
 
 # Load --------------------------------------------------------------------------------------
+
 
 class Outcome:
     def __init__(self):
@@ -235,8 +287,9 @@ async def _submit(client, job: Job, outcome: Outcome) -> None:
     (outcome.succeeded if all(results) else outcome.failed).append(job.submit_key)
 
 
-async def run_load(base_url: str, jobs: list[Job], clients: int, timeout: float,
-                   http_client: str = "raw") -> tuple[Outcome, float]:
+async def run_load(
+    base_url: str, jobs: list[Job], clients: int, timeout: float, http_client: str = "raw"
+) -> tuple[Outcome, float]:
     outcome = Outcome()
     queue = iter(jobs)
 
@@ -251,6 +304,7 @@ async def run_load(base_url: str, jobs: list[Job], clients: int, timeout: float,
 
 
 # Checks ------------------------------------------------------------------------------------
+
 
 def check_database(jobs: list[Job], succeeded: set[str]) -> dict:
     from django.db import connections
@@ -299,6 +353,7 @@ def count_queries(database_url: str, seed: int) -> list[str]:
 
 # Report ------------------------------------------------------------------------------------
 
+
 def render_table(args, command, outcome, wall, checks, cpu, warm, versions) -> tuple[str, bool]:
     unique = len(outcome.succeeded)
     rate = unique / wall if wall else 0.0
@@ -313,8 +368,11 @@ def render_table(args, command, outcome, wall, checks, cpu, warm, versions) -> t
     rows = [
         *server.server_rows(versions, args.workers, args.threads, args.wsgi_app, args.settings),
         ("clients", f"{args.clients} concurrent ({CLIENTS[args.http_client]}, one process)"),
-        ("requests", f"{len(outcome.succeeded) + len(outcome.failed)} drafts timed "
-                     f"(+{warm['drafts']} warm-up drafts, not timed)"),
+        (
+            "requests",
+            f"{len(outcome.succeeded) + len(outcome.failed)} drafts timed "
+            f"(+{warm['drafts']} warm-up drafts, not timed)",
+        ),
         ("retry share", f"{args.retry_share:.0%} of drafts POSTed twice (half concurrent, half back-to-back)"),
         ("wall time", f"{wall:.2f} s"),
         ("submissions/s", f"{rate:.1f}  (successful unique submissions / wall time)"),
@@ -323,12 +381,16 @@ def render_table(args, command, outcome, wall, checks, cpu, warm, versions) -> t
         ("successes", f"{len(outcome.succeeded)} drafts (every POST answered 302 -> {RECEIPT})"),
         ("errors", f"{errors}" + (f"  {dict(outcome.errors)}" if errors else "")),
         ("retries sent", f"{outcome.retries}"),
-        ("reports in DB", f"{checks['reports']}  (vs {len(outcome.succeeded) + warm['succeeded']} successful "
-                          f"drafts incl. warm-up)"),
+        (
+            "reports in DB",
+            f"{checks['reports']}  (vs {len(outcome.succeeded) + warm['succeeded']} successful drafts incl. warm-up)",
+        ),
         ("distinct keys in DB", f"{checks['distinct_keys']}"),
         ("duplicates", f"{checks['duplicates']}"),
-        ("lost", f"{checks['lost']}  (successful drafts without a report; {checks['unlinked']} not linked "
-                 f"to their draft)"),
+        (
+            "lost",
+            f"{checks['lost']}  (successful drafts without a report; {checks['unlinked']} not linked to their draft)",
+        ),
         ("reports w/o success", f"{checks['without_success']}  (created although a response failed)"),
         ("events / receipts", f"{checks['events']} report.submitted events, {checks['receipts']} receipts queued"),
         ("CPU during run", server.describe_cpu(cpu, wall)),
@@ -343,6 +405,7 @@ def render_table(args, command, outcome, wall, checks, cpu, warm, versions) -> t
 
 # Main --------------------------------------------------------------------------------------
 
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     command = " ".join([".venv/bin/python bench/intake.py", *(sys.argv[1:] if argv is None else argv)])
@@ -355,8 +418,7 @@ def main(argv=None) -> int:
     server.migrate()
     started = time.perf_counter()
     warm_jobs, jobs = prepare(args.requests, args.warmup, args.retry_share, args.seed)
-    print(f"data: {len(jobs) + len(warm_jobs)} complete drafts in "
-          f"{time.perf_counter() - started:.1f} s", flush=True)
+    print(f"data: {len(jobs) + len(warm_jobs)} complete drafts in {time.perf_counter() - started:.1f} s", flush=True)
     versions = server.versions_of(args.database_url)
     from django.db import connections
 
@@ -369,20 +431,26 @@ def main(argv=None) -> int:
     print(f"server: {' '.join(gunicorn_cmd[1:])}", flush=True)
     with server.running_gunicorn(gunicorn_cmd, args.database_url, base_url, log_path) as proc:
         warm_outcome, _ = asyncio.run(run_load(base_url, warm_jobs, args.clients, args.timeout, args.http_client))
-        print(f"warm-up: {len(warm_outcome.succeeded)}/{len(warm_jobs)} drafts ok; timing "
-              f"{len(jobs)} drafts …", flush=True)
+        print(
+            f"warm-up: {len(warm_outcome.succeeded)}/{len(warm_jobs)} drafts ok; timing {len(jobs)} drafts …",
+            flush=True,
+        )
         before = server.cpu_snapshot(proc.pid)
         outcome, wall = asyncio.run(run_load(base_url, jobs, args.clients, args.timeout, args.http_client))
         cpu = server.cpu_used(before, server.cpu_snapshot(proc.pid))
 
     succeeded = set(outcome.succeeded) | set(warm_outcome.succeeded)
     checks = check_database(jobs + warm_jobs, succeeded)
-    warm = {"drafts": len(warm_jobs), "succeeded": len(warm_outcome.succeeded),
-            "errors": sum(warm_outcome.errors.values())}
+    warm = {
+        "drafts": len(warm_jobs),
+        "succeeded": len(warm_outcome.succeeded),
+        "errors": sum(warm_outcome.errors.values()),
+    }
     table, passed = render_table(args, command, outcome, wall, checks, cpu, warm, versions)
     if args.count_queries:
         table += "\n\nqueries of one final step (in-process, warm):\n" + "\n".join(
-            "  " + line for line in count_queries(args.database_url, args.seed))
+            "  " + line for line in count_queries(args.database_url, args.seed)
+        )
     publish(table, "intake", stamp, log_path)
     return 0 if passed else 1
 

@@ -48,8 +48,11 @@ from bench.lib.stats import aligned, percentile, publish, verdict
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/fairplace_bench_simulator"
 TARGET_MEDIAN_MS = 20.0
-PAGE, CSV_PAGE, TRIVIAL = "/observatoire/frais/simulateur/", "/observatoire/frais/simulateur/export.csv", \
-    "/bench/trivial/"
+PAGE, CSV_PAGE, TRIVIAL = (
+    "/observatoire/frais/simulateur/",
+    "/observatoire/frais/simulateur/export.csv",
+    "/bench/trivial/",
+)
 COLD_COOKIE = "bench_cold=1"
 WSGI_APP = "bench.simulator:application"
 SYNTHETIC_DOCUMENT = "GRILLE SYNTHÉTIQUE du banc d'essai bench/simulator.py : pas une donnée réelle"
@@ -78,20 +81,26 @@ def application(environ, start_response):
 
 # Arguments ---------------------------------------------------------------------------------------
 
+
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--lines", type=int, default=50, help="lines of the product mix (default 50, at most 100)")
-    parser.add_argument("--requests", type=int, default=300,
-                        help="timed requests per measure, one at a time (default 300)")
+    parser.add_argument(
+        "--requests", type=int, default=300, help="timed requests per measure, one at a time (default 300)"
+    )
     parser.add_argument("--warmup", type=int, default=30, help="untimed requests per measure first (default 30)")
     parser.add_argument("--workers", type=int, default=1, help="gunicorn sync workers (default 1)")
-    parser.add_argument("--no-synthetic", dest="synthetic", action="store_false",
-                        help="only the seed grids (6 marketplaces), no synthetic schedules")
+    parser.add_argument(
+        "--no-synthetic",
+        dest="synthetic",
+        action="store_false",
+        help="only the seed grids (6 marketplaces), no synthetic schedules",
+    )
     parser.add_argument("--seed", type=int, default=1, help="seed of the mix and of the synthetic schedules")
     parser.add_argument("--settings", default=server.SETTINGS)
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_SIMULATOR_DATABASE_URL",
-                                                                  DEFAULT_DATABASE_URL))
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_SIMULATOR_DATABASE_URL", DEFAULT_DATABASE_URL))
     parser.add_argument("--timeout", type=float, default=30.0, help="per-request timeout in seconds")
     args = parser.parse_args(argv)
     if not 1 <= args.lines <= 100 or min(args.requests, args.workers) < 1 or args.warmup < 0:
@@ -102,6 +111,7 @@ def parse_args(argv=None):
 
 
 # Data --------------------------------------------------------------------------------------------
+
 
 def prepare_database(args) -> dict:
     print(f"database: recreating {server.database_name(args.database_url)} …", flush=True)
@@ -131,35 +141,67 @@ def synthetic_schedules(rng: random.Random) -> list[str]:
     names, components = [], []
     for marketplace in Marketplace.objects.active().exclude(id__in=covered).order_by("name"):
         schedule = FeeSchedule.objects.create(
-            marketplace=marketplace, effective_on=SYNTHETIC_EFFECTIVE, observed_on=SYNTHETIC_EFFECTIVE,
-            reliability="to_verify", source_document=SYNTHETIC_DOCUMENT, notes=SYNTHETIC_DOCUMENT)
+            marketplace=marketplace,
+            effective_on=SYNTHETIC_EFFECTIVE,
+            observed_on=SYNTHETIC_EFFECTIVE,
+            reliability="to_verify",
+            source_document=SYNTHETIC_DOCUMENT,
+            notes=SYNTHETIC_DOCUMENT,
+        )
         names.append(marketplace.name)
 
         def add(kind, schedule=schedule, **fields):
             components.append(FeeComponent(schedule=schedule, kind=kind, **fields))
 
-        plans = ["Standard", "Pro", "Premium"][:rng.randint(1, 3)]
+        plans = ["Standard", "Pro", "Premium"][: rng.randint(1, 3)]
         for index, plan in enumerate(plans):
             add("subscription", plan=plan, amount=Decimal(index * 20) + Decimal("19.99") * (index > 0))
-        add("commission", platform_category="Autres catégories", rate=Decimal(rng.randint(80, 200)) / 10,
-            min_per_item=rng.choice([None, Decimal("0.30"), Decimal("0.50")]))
+        add(
+            "commission",
+            platform_category="Autres catégories",
+            rate=Decimal(rng.randint(80, 200)) / 10,
+            min_per_item=rng.choice([None, Decimal("0.30"), Decimal("0.50")]),
+        )
         for category in rng.sample(categories, rng.randint(6, 14)):
             roll = rng.random()
             if roll < 0.1:
-                add("commission", category=category, platform_category=category.label,
-                    notes="taux non relevé (synthétique)")
+                add(
+                    "commission",
+                    category=category,
+                    platform_category=category.label,
+                    notes="taux non relevé (synthétique)",
+                )
             elif roll < 0.35:
                 cut = Decimal(rng.choice([15, 20, 50, 100]))
                 low, high = sorted([Decimal(rng.randint(50, 150)) / 10, Decimal(rng.randint(50, 200)) / 10])
                 mode = rng.choice(["band", "marginal"])
-                add("commission", category=category, platform_category=category.label, rate=low,
-                    price_from=Decimal(0), price_to=cut, tier_mode=mode)
-                add("commission", category=category, platform_category=category.label, rate=high,
-                    price_from=cut, tier_mode=mode)
+                add(
+                    "commission",
+                    category=category,
+                    platform_category=category.label,
+                    rate=low,
+                    price_from=Decimal(0),
+                    price_to=cut,
+                    tier_mode=mode,
+                )
+                add(
+                    "commission",
+                    category=category,
+                    platform_category=category.label,
+                    rate=high,
+                    price_from=cut,
+                    tier_mode=mode,
+                )
             else:
-                add("commission", category=category, platform_category=category.label,
-                    rate=Decimal(rng.randint(50, 250)) / 10, base=rng.choice(["incl_vat", "excl_vat"]),
-                    includes_shipping=rng.random() < 0.8, max_per_item=rng.choice([None, Decimal(50)]))
+                add(
+                    "commission",
+                    category=category,
+                    platform_category=category.label,
+                    rate=Decimal(rng.randint(50, 250)) / 10,
+                    base=rng.choice(["incl_vat", "excl_vat"]),
+                    includes_shipping=rng.random() < 0.8,
+                    max_per_item=rng.choice([None, Decimal(50)]),
+                )
         if rng.random() < 0.5:
             add("per_item", plan=plans[0], amount=Decimal("0.99"))
         if rng.random() < 0.4:
@@ -179,12 +221,17 @@ def mix_query(rng: random.Random, count: int) -> str:
     for _ in range(count):
         price = Decimal(rng.randint(100, 50_000)) / 100
         shipping = rng.choice(["", "0", "2,99", "4,99", "6,90", "12"])
-        pairs += [("categorie", rng.choice(codes)), ("prix", f"{price:.2f}".replace(".", ",")), ("port", shipping),
-                  ("quantite", str(rng.randint(1, 200)))]
+        pairs += [
+            ("categorie", rng.choice(codes)),
+            ("prix", f"{price:.2f}".replace(".", ",")),
+            ("port", shipping),
+            ("quantite", str(rng.randint(1, 200))),
+        ]
     return urlencode(pairs)
 
 
 # In-process measures -------------------------------------------------------------------------------
+
 
 def in_process(query: str, one_line: str, requests: int, warmup: int) -> dict:
     from django.db import connection
@@ -197,8 +244,12 @@ def in_process(query: str, one_line: str, requests: int, warmup: int) -> dict:
 
     client = Client(HTTP_HOST="127.0.0.1")
     found = {}
-    for label, path, cold in (("page, warm", f"{PAGE}?{query}", False), ("page, cold", f"{PAGE}?{query}", True),
-                              ("CSV, warm", f"{CSV_PAGE}?{query}", False), ("CSV, cold", f"{CSV_PAGE}?{query}", True)):
+    for label, path, cold in (
+        ("page, warm", f"{PAGE}?{query}", False),
+        ("page, cold", f"{PAGE}?{query}", True),
+        ("CSV, warm", f"{CSV_PAGE}?{query}", False),
+        ("CSV, cold", f"{CSV_PAGE}?{query}", True),
+    ):
         for _ in range(warmup):
             assert client.get(path).status_code == 200, path
         ms = []
@@ -236,15 +287,20 @@ def in_process(query: str, one_line: str, requests: int, warmup: int) -> dict:
     found["engine only (simulate)"] = engine
     found["load + compile schedules"] = compile_ms
     simulation = simulator.simulate(form.lines, schedules=compiled)
-    return {"times": found, "queries": queries, "marketplaces": len(compiled),
-            "complete": sum(1 for result in simulation.results if result.complete),
-            "components": sum(len(rules) for item in compiled for rules in item.rules.values())
-            + sum(len(item.plans) for item in compiled),
-            "page_kb": len(client.get(f"{PAGE}?{query}").content) / 1024,
-            "csv_kb": len(client.get(f"{CSV_PAGE}?{query}").content) / 1024}
+    return {
+        "times": found,
+        "queries": queries,
+        "marketplaces": len(compiled),
+        "complete": sum(1 for result in simulation.results if result.complete),
+        "components": sum(len(rules) for item in compiled for rules in item.rules.values())
+        + sum(len(item.plans) for item in compiled),
+        "page_kb": len(client.get(f"{PAGE}?{query}").content) / 1024,
+        "csv_kb": len(client.get(f"{CSV_PAGE}?{query}").content) / 1024,
+    }
 
 
 # Through gunicorn -------------------------------------------------------------------------------
+
 
 def checks(names: list[str]) -> dict:
     def page(body: bytes) -> bool:
@@ -258,49 +314,77 @@ def checks(names: list[str]) -> dict:
 
 async def through_gunicorn(base_url: str, query: str, names: list[str], args) -> dict:
     check = checks(names)
-    measures = (("trivial view (HTTP alone)", TRIVIAL, "", check["trivial"]),
-                ("page, warm", f"{PAGE}?{query}", "", check["page"]),
-                ("page, cold", f"{PAGE}?{query}", COLD_COOKIE, check["page"]),
-                ("CSV, warm", f"{CSV_PAGE}?{query}", "", check["csv"]),
-                ("CSV, cold", f"{CSV_PAGE}?{query}", COLD_COOKIE, check["csv"]))
+    measures = (
+        ("trivial view (HTTP alone)", TRIVIAL, "", check["trivial"]),
+        ("page, warm", f"{PAGE}?{query}", "", check["page"]),
+        ("page, cold", f"{PAGE}?{query}", COLD_COOKIE, check["page"]),
+        ("CSV, warm", f"{CSV_PAGE}?{query}", "", check["csv"]),
+        ("CSV, cold", f"{CSV_PAGE}?{query}", COLD_COOKIE, check["csv"]),
+    )
     runs = {}
     for label, path, cookie, test in measures:
-        warm = await load_get("raw", base_url, path, clients=1, count=max(1, args.warmup), timeout=args.timeout,
-                              check=test, cookie=cookie)
+        warm = await load_get(
+            "raw", base_url, path, clients=1, count=max(1, args.warmup), timeout=args.timeout, check=test, cookie=cookie
+        )
         if warm.errors:
             raise RuntimeError(f"{label} fails before timing: {warm.errors} {warm.samples}")
-        runs[label] = await load_get("raw", base_url, path, clients=1, count=args.requests, timeout=args.timeout,
-                                     check=test, cookie=cookie)
+        runs[label] = await load_get(
+            "raw", base_url, path, clients=1, count=args.requests, timeout=args.timeout, check=test, cookie=cookie
+        )
         print(f"{label}: median {statistics.median(runs[label].latencies) * 1000:.1f} ms", flush=True)
     return runs
 
 
 # Table -------------------------------------------------------------------------------------------
 
+
 def timing_line(label: str, ms: list[float], errors: int | str = "", size: str = "") -> str:
-    return (f"  {label:<28} {len(ms):>5} {statistics.median(ms):8.2f} {percentile(ms, 0.95):8.2f} "
-            f"{max(ms):8.2f} {errors!s:>6} {size:>7}")
+    return (
+        f"  {label:<28} {len(ms):>5} {statistics.median(ms):8.2f} {percentile(ms, 0.95):8.2f} "
+        f"{max(ms):8.2f} {errors!s:>6} {size:>7}"
+    )
 
 
 def render_table(command, args, info, local, runs, versions, loads, cpu, wall) -> tuple[str, bool]:
     synthetic = info["synthetic"]
-    rows = [*server.server_rows(versions, args.workers, 1, WSGI_APP, args.settings),
-            ("data", f"{local['marketplaces']} marketplaces with a grid in force: "
-                     f"{info['seed']['created']} seed schedules (data/seed_schedules.csv) for 6 marketplaces"
-                     + (f" + {len(synthetic)} SYNTHETIC schedules generated by this script (seed {args.seed}) for "
-                        + ", ".join(synthetic) if synthetic else " (no synthetic schedules)")
-                     + f"; {local['components']} components in all"),
-            ("mix", f"{args.lines} lines drawn with seed {args.seed} (random categories, prices 1–500 €, shipping, "
-                    f"1–200 units/month); {local['complete']} complete results of {local['marketplaces']}; "
-                    f"page {local['page_kb']:.0f} kB, CSV {local['csv_kb']:.1f} kB"),
-            ("load", f"one request at a time (raw asyncio HTTP/1.1, a connection per request); {args.warmup} "
-                     f"warm-up + {args.requests} timed requests per measure; cold = reference cache emptied "
-                     f"before each request"),
-            ("load average", f"{loads[0]} before the run, {loads[1]} before the load, {loads[2]} after"),
-            ("CPU during load", server.describe_cpu(cpu, wall))]
+    rows = [
+        *server.server_rows(versions, args.workers, 1, WSGI_APP, args.settings),
+        (
+            "data",
+            f"{local['marketplaces']} marketplaces with a grid in force: "
+            f"{info['seed']['created']} seed schedules (data/seed_schedules.csv) for 6 marketplaces"
+            + (
+                f" + {len(synthetic)} SYNTHETIC schedules generated by this script (seed {args.seed}) for "
+                + ", ".join(synthetic)
+                if synthetic
+                else " (no synthetic schedules)"
+            )
+            + f"; {local['components']} components in all",
+        ),
+        (
+            "mix",
+            f"{args.lines} lines drawn with seed {args.seed} (random categories, prices 1–500 €, shipping, "
+            f"1–200 units/month); {local['complete']} complete results of {local['marketplaces']}; "
+            f"page {local['page_kb']:.0f} kB, CSV {local['csv_kb']:.1f} kB",
+        ),
+        (
+            "load",
+            f"one request at a time (raw asyncio HTTP/1.1, a connection per request); {args.warmup} "
+            f"warm-up + {args.requests} timed requests per measure; cold = reference cache emptied "
+            f"before each request",
+        ),
+        ("load average", f"{loads[0]} before the run, {loads[1]} before the load, {loads[2]} after"),
+        ("CPU during load", server.describe_cpu(cpu, wall)),
+    ]
     header = f"  {'':<28} {'n':>5} {'median':>8} {'p95':>8} {'max':>8} {'errors':>6} {'size':>7}   (ms)"
-    lines = [f"$ {command}", "", *aligned(rows), "",
-             "through gunicorn (end to end: HTTP, middleware, view, template)", header]
+    lines = [
+        f"$ {command}",
+        "",
+        *aligned(rows),
+        "",
+        "through gunicorn (end to end: HTTP, middleware, view, template)",
+        header,
+    ]
     for label, run in runs.items():
         ms = [latency * 1000 for latency in run.latencies]
         lines.append(timing_line(label, ms, sum(run.errors.values()), f"{run.body_bytes / 1024:.0f} kB"))
@@ -308,9 +392,12 @@ def render_table(command, args, info, local, runs, versions, loads, cpu, wall) -
     for label, ms in local["times"].items():
         lines.append(timing_line(label, ms))
     q = local["queries"]
-    lines += ["", f"SQL queries of a cold page: {q['1 line'][0]} with 1 line, {q['50 lines'][0]} with "
-                  f"{args.lines} lines ({q['50 lines'][2] * 1000:.1f} ms waiting for PostgreSQL); warm page: "
-                  f"{q['warm'][0]}"]
+    lines += [
+        "",
+        f"SQL queries of a cold page: {q['1 line'][0]} with 1 line, {q['50 lines'][0]} with "
+        f"{args.lines} lines ({q['50 lines'][2] * 1000:.1f} ms waiting for PostgreSQL); warm page: "
+        f"{q['warm'][0]}",
+    ]
     criteria = {}
     for label in ("page, warm", "CSV, warm"):
         median = statistics.median(runs[label].latencies) * 1000
@@ -320,13 +407,16 @@ def render_table(command, args, info, local, runs, versions, loads, cpu, wall) -
     if any(run.samples for run in runs.values()):
         lines += ["", "error samples:", *(f"  {s}" for run in runs.values() for s in run.samples)]
     cold = {label: statistics.median(runs[label].latencies) * 1000 for label in ("page, cold", "CSV, cold")}
-    lines.append(f"(cold requests, for information: page median {cold['page, cold']:.1f} ms, CSV median "
-                 f"{cold['CSV, cold']:.1f} ms; a worker pays this once a minute)")
+    lines.append(
+        f"(cold requests, for information: page median {cold['page, cold']:.1f} ms, CSV median "
+        f"{cold['CSV, cold']:.1f} ms; a worker pays this once a minute)"
+    )
     closing, passed = verdict(criteria)
     return "\n".join([*lines, "", closing]), passed
 
 
 # Main --------------------------------------------------------------------------------------------
+
 
 def main(argv=None) -> int:
     args = parse_args(argv)

@@ -55,7 +55,9 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="timings per pair, best kept (default 3)")
     parser.add_argument(
-        "--corpus", type=Path, default=os.environ.get("FAIRPLACE_OTA_CORPUS") or None,
+        "--corpus",
+        type=Path,
+        default=os.environ.get("FAIRPLACE_OTA_CORPUS") or None,
         help="corpus folder (default $FAIRPLACE_OTA_CORPUS or ../shared/data/ota-p2b)",
     )
     parser.add_argument("--part", choices=["a", "b", "both"], default="both", help="which part to run (default both)")
@@ -63,8 +65,11 @@ def parse_args(argv=None):
     parser.add_argument("--workers", type=int, default=4, help="(b) tracking threads (default 4)")
     parser.add_argument("--seed", type=int, default=1, help="(b) seed of the generated pages")
     parser.add_argument("--target", type=float, default=TARGET_DOCS_PER_S, help="(b) documents/s to reach")
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_TERMS_DATABASE_URL", DEFAULT_DATABASE_URL),
-                        help="(b) PostgreSQL database, dropped and recreated: its name must contain 'bench'")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_TERMS_DATABASE_URL", DEFAULT_DATABASE_URL),
+        help="(b) PostgreSQL database, dropped and recreated: its name must contain 'bench'",
+    )
     args = parser.parse_args(argv)
     if args.part != "a" and "bench" not in args.database_url.rsplit("/", 1)[-1]:
         parser.error("the database is dropped and recreated: its name must contain 'bench'")
@@ -139,8 +144,10 @@ def main(argv=None) -> int:
 def part_a(args) -> tuple[str, bool]:
     root = corpus_root(args.corpus)
     if root is None:
-        return ("(a) OTA corpus not found: set --corpus or $FAIRPLACE_OTA_CORPUS (expected ../shared/data/ota-p2b)",
-                False)
+        return (
+            "(a) OTA corpus not found: set --corpus or $FAIRPLACE_OTA_CORPUS (expected ../shared/data/ota-p2b)",
+            False,
+        )
     load = " ".join(f"{value:.2f}" for value in os.getloadavg())
     intro = [
         "(a) clause diff of every consecutive pair of the corpus (diff_versions: normalise, parse, align, word diffs)",
@@ -155,10 +162,12 @@ def part_a(args) -> tuple[str, bool]:
 
 # (b) tracking run through a local HTTP server ----------------------------------------------------------------
 
-_VOCABULARY = ("vendeur place marché commande produit client livraison délai paiement commission frais compte "
-         "suspension résiliation classement réclamation médiation données conditions obligation responsabilité "
-         "préavis modification notification service opérateur remboursement litige tribunal droit facture taux "
-         "catégorie offre annonce stock retour garantie conformité transporteur catalogue évaluation")
+_VOCABULARY = (
+    "vendeur place marché commande produit client livraison délai paiement commission frais compte "
+    "suspension résiliation classement réclamation médiation données conditions obligation responsabilité "
+    "préavis modification notification service opérateur remboursement litige tribunal droit facture taux "
+    "catégorie offre annonce stock retour garantie conformité transporteur catalogue évaluation"
+)
 WORDS = _VOCABULARY.split()
 
 
@@ -171,8 +180,10 @@ def generate_page(rng: random.Random, number: int, version: int = 0, noise: int 
     """A seller-terms-like page of roughly 20–60 kB; ``version`` changes a clause, ``noise`` only a script."""
     local = random.Random(f"{number}")  # the same page for the same number, whatever the run
     size = local.randint(20_000, 60_000)
-    parts = [f"<h1>Conditions générales de vente aux vendeurs n° {number}</h1>",
-             "<p>Dernière mise à jour : 1er juillet 2024.</p>"]
+    parts = [
+        f"<h1>Conditions générales de vente aux vendeurs n° {number}</h1>",
+        "<p>Dernière mise à jour : 1er juillet 2024.</p>",
+    ]
     article, length = 0, 0
     while length < size - 4_000:
         article += 1
@@ -183,22 +194,32 @@ def generate_page(rng: random.Random, number: int, version: int = 0, noise: int 
                 text += f" La commission est de {12 + version} % du prix de vente."
             block.append(f"<p>{article}.{clause} {text} <a href='/aide?ref={article}'>En savoir plus</a>.</p>")
         if article % 4 == 0:
-            block.append("<ul>" + "".join(f"<li><strong>{local.choice(WORDS)}</strong> : {_sentence(local)}</li>"
-                                          for _ in range(local.randint(3, 6))) + "</ul>")
+            block.append(
+                "<ul>"
+                + "".join(
+                    f"<li><strong>{local.choice(WORDS)}</strong> : {_sentence(local)}</li>"
+                    for _ in range(local.randint(3, 6))
+                )
+                + "</ul>"
+            )
         if article == 5:
-            block.append("<table><tr><th>Catégorie</th><th>Commission</th></tr>" + "".join(
-                f"<tr><td>{local.choice(WORDS)}</td><td>{local.randint(5, 20)} %</td></tr>" for _ in range(8))
-                + "</table>")
+            block.append(
+                "<table><tr><th>Catégorie</th><th>Commission</th></tr>"
+                + "".join(f"<tr><td>{local.choice(WORDS)}</td><td>{local.randint(5, 20)} %</td></tr>" for _ in range(8))
+                + "</table>"
+            )
         html = "\n".join(block)
         parts.append(html)
         length += len(html.encode("utf-8"))
     if version:
         parts.append(f"<h2>Article {article + 1}. Nouvelle clause</h2><p>{article + 1}.1 {_sentence(local)}</p>")
     nav = "<nav><ul>" + "".join(f"<li><a href='/r{i}'>Rubrique {i}</a></li>" for i in range(12)) + "</ul></nav>"
-    return ("<!doctype html><html lang='fr'><head><meta charset='utf-8'><title>CGV</title>"
-            f"<script>window.build = {noise};</script><style>body {{ font: 1rem sans-serif; }}</style></head>"
-            f"<body>{nav}<div class='cookie-banner'>Nous utilisons des cookies.</div>"
-            f"<main id='cgv'>{''.join(parts)}</main><footer>© Place de marché {number}</footer></body></html>")
+    return (
+        "<!doctype html><html lang='fr'><head><meta charset='utf-8'><title>CGV</title>"
+        f"<script>window.build = {noise};</script><style>body {{ font: 1rem sans-serif; }}</style></head>"
+        f"<body>{nav}<div class='cookie-banner'>Nous utilisons des cookies.</div>"
+        f"<main id='cgv'>{''.join(parts)}</main><footer>© Place de marché {number}</footer></body></html>"
+    )
 
 
 def _write(folder: Path, number: int, html: str, mtime: float) -> None:
@@ -211,8 +232,11 @@ def _serve(folder: Path) -> tuple[subprocess.Popen, int]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-                             "--directory", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
@@ -252,10 +276,16 @@ def part_b(args) -> tuple[str, bool]:
     proc, port = _serve(folder)
     try:
         documents = TrackedDocument.objects.bulk_create(
-            TrackedDocument(service_name=f"Place {number}", doc_type="seller_terms", title="Conditions des vendeurs",
-                            urls=[f"http://127.0.0.1:{port}/cgv-{number}.html"], select=["#cgv"],
-                            remove=[".cookie-banner"])
-            for number in range(count))
+            TrackedDocument(
+                service_name=f"Place {number}",
+                doc_type="seller_terms",
+                title="Conditions des vendeurs",
+                urls=[f"http://127.0.0.1:{port}/cgv-{number}.html"],
+                select=["#cgv"],
+                remove=[".cookie-banner"],
+            )
+            for number in range(count)
+        )
         documents = list(TrackedDocument.objects.order_by("pk"))
         loads = [os.getloadavg()]
         cpu0 = time.process_time()
@@ -283,11 +313,15 @@ def part_b(args) -> tuple[str, bool]:
 
     def row(label, report, cpu):
         failures = dict(report.failures) or 0
-        return (f"{label:<34} {report.documents:>5} {report.seconds:>8.1f} {report.per_second:>8.1f} "
-                f"{report.new_versions:>8} {report.unchanged:>9} {str(failures):>9} {cpu:>8.1f}")
+        return (
+            f"{label:<34} {report.documents:>5} {report.seconds:>8.1f} {report.per_second:>8.1f} "
+            f"{report.new_versions:>8} {report.unchanged:>9} {str(failures):>9} {cpu:>8.1f}"
+        )
 
-    header = (f"{'run':<34} {'docs':>5} {'seconds':>8} {'docs/s':>8} {'versions':>8} {'unchanged':>9} "
-              f"{'failures':>9} {'CPU s':>8}")
+    header = (
+        f"{'run':<34} {'docs':>5} {'seconds':>8} {'docs/s':>8} {'versions':>8} {'unchanged':>9} "
+        f"{'failures':>9} {'CPU s':>8}"
+    )
     lines = [
         "(b) tracking run through a local HTTP server (tracking.track: fetch, extract, record_snapshot)",
         f"pages            {count} generated seller-terms pages, {min(sizes) / 1024:.0f}–{max(sizes) / 1024:.0f} kB "
@@ -308,15 +342,18 @@ def part_b(args) -> tuple[str, bool]:
         "server not included)",
         "",
     ]
-    expected_first = (first.new_versions == count and not first.failures)
-    expected_second = (second.new_versions == len(changed) and second.unchanged == count - len(changed)
-                       and not second.failures)
-    line, passed = verdict({
-        f"run 1 >= {args.target:.0f} docs/s ({first.per_second:.1f})": first.per_second >= args.target,
-        f"run 2 >= {args.target:.0f} docs/s ({second.per_second:.1f})": second.per_second >= args.target,
-        f"run 1 counts ({first.new_versions} versions of {count})": expected_first,
-        f"run 2 counts ({second.new_versions} versions for {len(changed)} changed)": expected_second,
-    })
+    expected_first = first.new_versions == count and not first.failures
+    expected_second = (
+        second.new_versions == len(changed) and second.unchanged == count - len(changed) and not second.failures
+    )
+    line, passed = verdict(
+        {
+            f"run 1 >= {args.target:.0f} docs/s ({first.per_second:.1f})": first.per_second >= args.target,
+            f"run 2 >= {args.target:.0f} docs/s ({second.per_second:.1f})": second.per_second >= args.target,
+            f"run 1 counts ({first.new_versions} versions of {count})": expected_first,
+            f"run 2 counts ({second.new_versions} versions for {len(changed)} changed)": expected_second,
+        }
+    )
     return "\n".join(lines + [line]), passed
 
 

@@ -37,9 +37,13 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     """Uploaded files go to a temporary folder, never to the developer's var/."""
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None},
+        },
+    }
 
 
 @pytest.fixture
@@ -81,16 +85,27 @@ def details_for(family: ProblemFamily, occurred_on: str = "2026-03-02") -> dict:
     return example_answers(family.questions, occurred_on)
 
 
-def complete_steps(family_code: str = "SUSP", *, siret: str = VALID_SIRET, email: str = "vendeuse@exemple.fr",
-                   consent: str = "anonymous", marketplace: str = "cdiscount") -> dict:
+def complete_steps(
+    family_code: str = "SUSP",
+    *,
+    siret: str = VALID_SIRET,
+    email: str = "vendeuse@exemple.fr",
+    consent: str = "anonymous",
+    marketplace: str = "cdiscount",
+) -> dict:
     family = ProblemFamily.objects.get(code=family_code)
     return {
         "plateforme": {"marketplace": marketplace, "other_name": "", "other_url": ""},
         "probleme": {"family": family_code},
         f"details.{family_code}": details_for(family),
         "description": {"description": "Mon compte a été suspendu du jour au lendemain sans aucune explication."},
-        "entreprise": {"siret": siret, "company_name": "Atelier Martin", "company_size": "micro",
-                       "naf_code": "47.91B", "company_source": "manual"},
+        "entreprise": {
+            "siret": siret,
+            "company_name": "Atelier Martin",
+            "company_size": "micro",
+            "naf_code": "47.91B",
+            "company_source": "manual",
+        },
         "contact": {"first_name": "Camille", "last_name": "Martin", "email": email, "phone": ""},
         "choix": {"consent": consent},
     }
@@ -102,8 +117,9 @@ def complete_draft(reference_data):
 
     def make(**kwargs) -> ReportDraft:
         steps = complete_steps(**kwargs)
-        return ReportDraft.objects.create(steps=steps, email_verified=steps["contact"]["email"],
-                                          submit_key=uuid.uuid4())
+        return ReportDraft.objects.create(
+            steps=steps, email_verified=steps["contact"]["email"], submit_key=uuid.uuid4()
+        )
 
     return make
 
@@ -166,8 +182,9 @@ def make_report(complete_draft):
     from fairplace.reports.models import Report
 
     def make(state="submitted", **fields) -> Report:
-        draft_fields = {k: fields.pop(k) for k in ("consent", "marketplace", "siret", "email", "family_code")
-                        if k in fields}
+        draft_fields = {
+            k: fields.pop(k) for k in ("consent", "marketplace", "siret", "email", "family_code") if k in fields
+        }
         draft = complete_draft(**draft_fields)
         report = intake.submit_draft(draft.pk, draft.submit_key, ip="192.0.2.1")
         Report.objects.filter(pk=report.pk).update(state=state, **fields)

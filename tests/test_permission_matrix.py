@@ -36,8 +36,17 @@ from .conftest import LA_POSTE_SIRET, login_as
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ["anonymous", "no_role", "agent", "supervisor", "administrator", "platform_a", "platform_b", "mediator",
-            "other_mediator"]
+PERSONAS = [
+    "anonymous",
+    "no_role",
+    "agent",
+    "supervisor",
+    "administrator",
+    "platform_a",
+    "platform_b",
+    "mediator",
+    "other_mediator",
+]
 OBSERVATORY = {"agent", "supervisor", "administrator"}
 PLATFORMS = {"platform_a", "platform_b"}
 MEDIATORS = {"mediator", "other_mediator"}
@@ -71,13 +80,23 @@ def observatory(name, *args, method="GET", allowed=OBSERVATORY, out_of_scope=fro
 
 def platform(name, *args, method="GET", scoped=True):
     # Platform A's report: platform B has the right role but not the scope.
-    return Route(name, args, method, frozenset({"platform_a"} if scoped else PLATFORMS),
-                 frozenset({"platform_b"} if scoped else ()))
+    return Route(
+        name,
+        args,
+        method,
+        frozenset({"platform_a"} if scoped else PLATFORMS),
+        frozenset({"platform_b"} if scoped else ()),
+    )
 
 
 def mediation(name, *args, method="GET", scoped=True):
-    return Route(name, args, method, frozenset({"mediator"} if scoped else MEDIATORS),
-                 frozenset({"other_mediator"} if scoped else ()))
+    return Route(
+        name,
+        args,
+        method,
+        frozenset({"mediator"} if scoped else MEDIATORS),
+        frozenset({"other_mediator"} if scoped else ()),
+    )
 
 
 def routes(world) -> list[Route]:
@@ -90,10 +109,19 @@ def routes(world) -> list[Route]:
         observatory("backoffice:exports"),
         observatory("backoffice:export_create", method="POST"),
         # Own saved filters and exports only.
-        observatory("backoffice:export_download", world["export"].pk, allowed=agent_only,
-                    out_of_scope={"supervisor", "administrator"}),
-        observatory("backoffice:delete_filter", world["saved_filter"].pk, method="POST", allowed=agent_only,
-                    out_of_scope={"supervisor", "administrator"}),
+        observatory(
+            "backoffice:export_download",
+            world["export"].pk,
+            allowed=agent_only,
+            out_of_scope={"supervisor", "administrator"},
+        ),
+        observatory(
+            "backoffice:delete_filter",
+            world["saved_filter"].pk,
+            method="POST",
+            allowed=agent_only,
+            out_of_scope={"supervisor", "administrator"},
+        ),
         observatory("backoffice:case", ref),
         observatory("backoffice:case_transition", ref, method="POST"),
         observatory("backoffice:case_assign", ref, method="POST"),
@@ -145,11 +173,26 @@ def routes(world) -> list[Route]:
 
 
 # The seller's routes: the signed link is the credential, tested in test_seller_links_are_scoped.
-SELLER_ROUTES = {"reports:tracking", "reports:tracking_detail", "reports:tracking_attachment", "reports:tracking_rate",
-                 "reports:tracking_action", "reports:tracking_message", "reports:tracking_withdraw"}
+SELLER_ROUTES = {
+    "reports:tracking",
+    "reports:tracking_detail",
+    "reports:tracking_attachment",
+    "reports:tracking_rate",
+    "reports:tracking_action",
+    "reports:tracking_message",
+    "reports:tracking_withdraw",
+}
 # Namespaces whose every route must be in the matrix.
-GUARDED_NAMESPACES = {"backoffice", "platform_space", "mediation", "barometer_backoffice", "barometer_platform",
-                      "fees_backoffice", "terms_backoffice", "jobs_backoffice"}
+GUARDED_NAMESPACES = {
+    "backoffice",
+    "platform_space",
+    "mediation",
+    "barometer_backoffice",
+    "barometer_platform",
+    "fees_backoffice",
+    "terms_backoffice",
+    "jobs_backoffice",
+}
 
 
 @pytest.fixture
@@ -158,8 +201,9 @@ def world(personas, make_report):
     forwarded = make_report("submitted", consent="anonymous", marketplace="cdiscount")
     apply_transition(forwarded, "qualify", actor=agent)
     forwarded = apply_transition(forwarded, "forward", actor=agent)
-    referred = make_report("submitted", consent="mediation", marketplace="cdiscount", siret=LA_POSTE_SIRET,
-                           email="mediation@exemple.fr")
+    referred = make_report(
+        "submitted", consent="mediation", marketplace="cdiscount", siret=LA_POSTE_SIRET, email="mediation@exemple.fr"
+    )
     apply_transition(referred, "qualify", actor=agent)
     referred = apply_transition(referred, "refer_to_mediation", actor=agent, mediator=personas["mediator"])
     held = messaging.send_message(forwarded, sender="seller", recipient="platform", body="Pouvez-vous me rappeler ?")
@@ -168,48 +212,98 @@ def world(personas, make_report):
     answered = make_report("submitted", consent="anonymous", marketplace="cdiscount", email="autre@exemple.fr")
     apply_transition(answered, "qualify", actor=agent)
     apply_transition(answered, "forward", actor=agent)
-    apply_transition(answered, "record_answer", actor=personas["platform_a"], actor_kind="platform", kind="accepted",
-                     actions=["reinstatement"], message_for_seller="Compte rétabli.")
+    apply_transition(
+        answered,
+        "record_answer",
+        actor=personas["platform_a"],
+        actor_kind="platform",
+        kind="accepted",
+        actions=["reinstatement"],
+        message_for_seller="Compte rétabli.",
+    )
     answer_file = _file(forwarded, "reponse.pdf", answer=answered.platform_answers.get())
     Attachment.objects.filter(pk=answer_file.pk).update(report=forwarded)  # a file of platform A's answer
-    job = ExportJob.objects.create(requested_by=agent, format="csv", status=ExportJob.Status.DONE,
-                                   created_at=timezone.now(), row_count=0)
+    job = ExportJob.objects.create(
+        requested_by=agent, format="csv", status=ExportJob.Status.DONE, created_at=timezone.now(), row_count=0
+    )
     job.file.save("export.csv", ContentFile(b"reference\n"))
-    edition = Edition.objects.create(code="2026-T2", period_start=date(2026, 4, 1), period_end=date(2026, 6, 30),
-                                     frozen_at=timezone.now(), publication_date=date(2099, 1, 1),
-                                     methodology_version="test")
-    old_fees = FeeSchedule.objects.create(marketplace=forwarded.marketplace, effective_on=date(2026, 1, 1),
-                                          observed_on=date(2026, 1, 1), reliability="primary")
-    new_fees = FeeSchedule.objects.create(marketplace=forwarded.marketplace, effective_on=date(2026, 4, 1),
-                                          observed_on=date(2026, 4, 1), reliability="primary")
-    fee_change = FeeChange.objects.create(marketplace=forwarded.marketplace, previous=old_fees, schedule=new_fees,
-                                          kind="commission", measure="rate", old_value=15, new_value=17,
-                                          severity="high")
+    edition = Edition.objects.create(
+        code="2026-T2",
+        period_start=date(2026, 4, 1),
+        period_end=date(2026, 6, 30),
+        frozen_at=timezone.now(),
+        publication_date=date(2099, 1, 1),
+        methodology_version="test",
+    )
+    old_fees = FeeSchedule.objects.create(
+        marketplace=forwarded.marketplace,
+        effective_on=date(2026, 1, 1),
+        observed_on=date(2026, 1, 1),
+        reliability="primary",
+    )
+    new_fees = FeeSchedule.objects.create(
+        marketplace=forwarded.marketplace,
+        effective_on=date(2026, 4, 1),
+        observed_on=date(2026, 4, 1),
+        reliability="primary",
+    )
+    fee_change = FeeChange.objects.create(
+        marketplace=forwarded.marketplace,
+        previous=old_fees,
+        schedule=new_fees,
+        kind="commission",
+        measure="rate",
+        old_value=15,
+        new_value=17,
+        severity="high",
+    )
     terms = _terms_world(forwarded.marketplace, make_report("submitted", marketplace="cdiscount", family_code="TCCHG"))
-    return {**terms, "edition": edition, "forwarded": forwarded, "fee_schedule": new_fees, "fee_change": fee_change,
-            "mediation": referred, "held_message": held,
-            "evidence": evidence,
-            "answer_file": answer_file, "export": job,
-            "saved_filter": SavedFilter.objects.create(user=agent, name="Nouveaux", query="state=submitted")}
+    return {
+        **terms,
+        "edition": edition,
+        "forwarded": forwarded,
+        "fee_schedule": new_fees,
+        "fee_change": fee_change,
+        "mediation": referred,
+        "held_message": held,
+        "evidence": evidence,
+        "answer_file": answer_file,
+        "export": job,
+        "saved_filter": SavedFilter.objects.create(user=agent, name="Nouveaux", query="state=submitted"),
+    }
 
 
 def _terms_world(marketplace, terms_report) -> dict:
-    document = TrackedDocument.objects.create(marketplace=marketplace, service_name=marketplace.name,
-                                              doc_type="seller_terms", title="Conditions des vendeurs")
-    snapshot = Snapshot.objects.create(document=document, fetched_at=timezone.now(), source="fetch",
-                                       markdown="# Conditions", fingerprint="0" * 64, verdict="first")
+    document = TrackedDocument.objects.create(
+        marketplace=marketplace, service_name=marketplace.name, doc_type="seller_terms", title="Conditions des vendeurs"
+    )
+    snapshot = Snapshot.objects.create(
+        document=document,
+        fetched_at=timezone.now(),
+        source="fetch",
+        markdown="# Conditions",
+        fingerprint="0" * 64,
+        verdict="first",
+    )
     version = TermsVersion.objects.create(document=document, snapshot=snapshot, first_seen_at=snapshot.fetched_at)
     notice = NoticeCheck.objects.create(version=version, status="short", gap_days=5, needs_review=True)
     failure = FetchFailure.objects.create(document=document, occurred_at=timezone.now(), kind="blocked")
-    seller_notice = SellerNotice.objects.create(version=version, report=terms_report, notified_on=date(2026, 1, 5),
-                                                linked_at=timezone.now())
-    return {"fetch_failure": failure, "notice_check": notice, "terms_version": version,
-            "seller_notice": seller_notice}
+    seller_notice = SellerNotice.objects.create(
+        version=version, report=terms_report, notified_on=date(2026, 1, 5), linked_at=timezone.now()
+    )
+    return {"fetch_failure": failure, "notice_check": notice, "terms_version": version, "seller_notice": seller_notice}
 
 
 def _file(report, name, **fields) -> Attachment:
-    attachment = Attachment(report=report, original_name=name, kind=name.rsplit(".", 1)[1], size=9, sha256="0" * 64,
-                            uploaded_at=timezone.now(), **fields)
+    attachment = Attachment(
+        report=report,
+        original_name=name,
+        kind=name.rsplit(".", 1)[1],
+        size=9,
+        sha256="0" * 64,
+        uploaded_at=timezone.now(),
+        **fields,
+    )
     attachment.file.save(attachment.id.hex, ContentFile(b"contenu !"), save=False)
     attachment.save()
     return attachment
@@ -258,8 +352,9 @@ def test_permission_matrix(personas, world):
         observed = _matrix_row(Client, personas, route)
         expected = {persona: route.expected(persona) for persona in PERSONAS}
         if observed != expected:
-            failures[f"{route.method} {route.name}"] = {p: (observed[p], expected[p]) for p in PERSONAS
-                                                        if observed[p] != expected[p]}
+            failures[f"{route.method} {route.name}"] = {
+                p: (observed[p], expected[p]) for p in PERSONAS if observed[p] != expected[p]
+            }
     assert failures == {}, "persona: (observed, expected)"
 
 
@@ -282,9 +377,20 @@ def _body(response) -> bytes:
 
 
 def identity_strings(report) -> list[str]:
-    return [value for value in (report.siret, report.siren, report.company_name, report.contact_first_name,
-                                report.contact_last_name, report.contact_email, report.contact_phone,
-                                f"{report.siren[:3]} {report.siren[3:6]} {report.siren[6:]}") if value]
+    return [
+        value
+        for value in (
+            report.siret,
+            report.siren,
+            report.company_name,
+            report.contact_first_name,
+            report.contact_last_name,
+            report.contact_email,
+            report.contact_phone,
+            f"{report.siren[:3]} {report.siren[3:6]} {report.siren[6:]}",
+        )
+        if value
+    ]
 
 
 @pytest.mark.parametrize("consent, leaks", [("anonymous", False), ("identified", True)])
@@ -293,15 +399,25 @@ def test_no_identity_reaches_a_platform_page_or_export_without_consent(client, p
     report = make_report("submitted", consent=consent, marketplace="cdiscount", email="camille@atelier-martin.fr")
     apply_transition(report, "qualify", actor=agent)
     apply_transition(report, "forward", actor=agent)
-    messaging.send_message(report, sender="observatory", recipient="platform", body="Merci de répondre.",
-                           author=agent)
+    messaging.send_message(report, sender="observatory", recipient="platform", body="Merci de répondre.", author=agent)
     login_as(client, personas, "platform_a")
-    pages = [client.get(reverse(name, args=args)) for name, args in [
-        ("platform_space:reports", ()), ("platform_space:export", ()),
-        ("platform_space:report", (report.reference,)), ("platform_space:answer", (report.reference,))]]
-    answered = client.post(reverse("platform_space:answer", args=[report.reference]), {
-        "kind": "rejected", "rejection_reasons": ["terms_breach"],
-        "message_for_seller": "Nous maintenons la décision."})
+    pages = [
+        client.get(reverse(name, args=args))
+        for name, args in [
+            ("platform_space:reports", ()),
+            ("platform_space:export", ()),
+            ("platform_space:report", (report.reference,)),
+            ("platform_space:answer", (report.reference,)),
+        ]
+    ]
+    answered = client.post(
+        reverse("platform_space:answer", args=[report.reference]),
+        {
+            "kind": "rejected",
+            "rejection_reasons": ["terms_breach"],
+            "message_for_seller": "Nous maintenons la décision.",
+        },
+    )
     assert answered.status_code == 302
     pages.append(client.get(reverse("platform_space:report", args=[report.reference])))
     assert all(page.status_code == 200 for page in pages)
@@ -322,10 +438,15 @@ def test_seller_links_are_scoped(client, make_report):
     for name in ("reports:tracking_detail",):
         assert client.get(reverse(name, args=[token, theirs.reference])).status_code == 404
         assert client.get(reverse(name, args=["faux-jeton", mine.reference])).status_code == 404
-    for name in ("reports:tracking_rate", "reports:tracking_action", "reports:tracking_message",
-                 "reports:tracking_withdraw"):
-        response = client.post(reverse(name, args=[token, theirs.reference]), {"value": "satisfied", "body": "x",
-                                                                               "confirm": "on"})
+    for name in (
+        "reports:tracking_rate",
+        "reports:tracking_action",
+        "reports:tracking_message",
+        "reports:tracking_withdraw",
+    ):
+        response = client.post(
+            reverse(name, args=[token, theirs.reference]), {"value": "satisfied", "body": "x", "confirm": "on"}
+        )
         assert response.status_code == 404, name
     theirs.refresh_from_db()
     assert theirs.state == "answered" and not theirs.messages.exists() and not theirs.feedback.exists()

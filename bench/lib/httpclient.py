@@ -52,12 +52,17 @@ class RawClient:
     async def _request(self, method: str, path: str, body: bytes | None, cookie: str) -> tuple[int, str, bytes]:
         reader, writer = await asyncio.open_connection(self.host, self.port)
         try:
-            form = (f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n"
-                    if body is not None else "")
+            form = (
+                f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n"
+                if body is not None
+                else ""
+            )
             encoding = f"Accept-Encoding: {self.accept_encoding}\r\n" if self.accept_encoding else ""
             writer.write(
                 f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nConnection: close\r\n"
-                f"{form}{encoding}Cookie: {cookie}\r\n\r\n".encode("latin-1") + (body or b""))
+                f"{form}{encoding}Cookie: {cookie}\r\n\r\n".encode("latin-1")
+                + (body or b"")
+            )
             head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
             status = int(head[0].split(" ", 2)[1])
             headers = {}
@@ -74,8 +79,10 @@ class RawClient:
 # What a POST may raise (besides bugs): a transport error of either client.
 ERRORS = (httpx.HTTPError, RawClient.Error)
 
-CLIENTS = {"raw": "raw asyncio HTTP/1.1, one connection per POST",
-           "httpx": "httpx.AsyncClient, keep-alive when the server allows it"}
+CLIENTS = {
+    "raw": "raw asyncio HTTP/1.1, one connection per POST",
+    "httpx": "httpx.AsyncClient, keep-alive when the server allows it",
+}
 
 
 @asynccontextmanager
@@ -86,8 +93,9 @@ async def client_session(kind: str, base_url: str, timeout: float):
         yield RawClient(base_url, timeout)
         return
     limits = httpx.Limits(max_connections=2, max_keepalive_connections=2)
-    async with httpx.AsyncClient(base_url=base_url, timeout=timeout, limits=limits,
-                                 cookies=CookieJar(policy=NoCookies())) as client:
+    async with httpx.AsyncClient(
+        base_url=base_url, timeout=timeout, limits=limits, cookies=CookieJar(policy=NoCookies())
+    ) as client:
         yield client
 
 
@@ -121,8 +129,9 @@ class LoadRun:
         return len(self.latencies) / self.wall if self.wall else 0.0
 
 
-async def load_get(kind: str, base_url: str, path: str, *, clients: int, count: int, timeout: float,
-                   check=None, cookie: str = "") -> LoadRun:
+async def load_get(
+    kind: str, base_url: str, path: str, *, clients: int, count: int, timeout: float, check=None, cookie: str = ""
+) -> LoadRun:
     """``count`` GETs of ``path`` from ``clients`` concurrent clients (each request sent once, by
     whichever client is free). A request succeeds with a 200 whose body passes ``check(body)``
     (when given); anything else is counted in ``errors``."""
@@ -152,24 +161,37 @@ async def load_get(kind: str, base_url: str, path: str, *, clients: int, count: 
     return run
 
 
-async def load_rounds(kind: str, base_url: str, targets: list[tuple[str, str]], checks: dict, *, clients: int,
-                      count: int, warmup: int, rounds: int, timeout: float, gunicorn_pid: int) -> dict:
+async def load_rounds(
+    kind: str,
+    base_url: str,
+    targets: list[tuple[str, str]],
+    checks: dict,
+    *,
+    clients: int,
+    count: int,
+    warmup: int,
+    rounds: int,
+    timeout: float,
+    gunicorn_pid: int,
+) -> dict:
     """Warm every ``(label, path)`` target (untimed; any error stops the run), then ``rounds``
     rounds of ``count`` GETs per target, targets in turn, so that a drift of the machine touches
     every target alike: {path: [LoadRun of each round, with ``cpu`` (server.cpu_used) set]}."""
     from bench.lib import server
 
     for label, path in targets:
-        warm = await load_get(kind, base_url, path, clients=clients, count=warmup or 1, timeout=timeout,
-                              check=checks.get(path))
+        warm = await load_get(
+            kind, base_url, path, clients=clients, count=warmup or 1, timeout=timeout, check=checks.get(path)
+        )
         if warm.errors:
             raise RuntimeError(f"{label} ({path}) fails before timing: {warm.errors} {warm.samples}")
     runs = {path: [] for _label, path in targets}
     for number in range(1, rounds + 1):
         for label, path in targets:
             before = server.cpu_snapshot(gunicorn_pid)
-            run = await load_get(kind, base_url, path, clients=clients, count=count, timeout=timeout,
-                                 check=checks.get(path))
+            run = await load_get(
+                kind, base_url, path, clients=clients, count=count, timeout=timeout, check=checks.get(path)
+            )
             run.cpu = server.cpu_used(before, server.cpu_snapshot(gunicorn_pid))
             runs[path].append(run)
             print(f"round {number}/{rounds} {label}: {run.rate:.0f} req/s", flush=True)

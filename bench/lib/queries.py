@@ -40,8 +40,10 @@ def measure(connection, call):
 def describe(label: str, queries: list[dict], elapsed: float, db_time: float) -> list[str]:
     """A summary line and one line per kind of query, the most frequent first."""
     kinds = Counter(query_kind(q["sql"]) for q in queries)
-    lines = [f"{label}: {len(queries)} queries, {elapsed * 1000:.1f} ms in-process "
-             f"({db_time * 1000:.1f} ms waiting for the database)"]
+    lines = [
+        f"{label}: {len(queries)} queries, {elapsed * 1000:.1f} ms in-process "
+        f"({db_time * 1000:.1f} ms waiting for the database)"
+    ]
     lines.extend(f"    {n:2d} x {kind}" for kind, n in kinds.most_common())
     return lines
 
@@ -57,7 +59,7 @@ def query_kind(sql: str) -> str:
             break
     if verb == "UPDATE" and len(words) > 1:
         table = words[1]
-    if "FOR" in words and "UPDATE" in words[words.index("FOR"):]:
+    if "FOR" in words and "UPDATE" in words[words.index("FOR") :]:
         verb += " … FOR UPDATE"
     return f"{verb} {table}".strip()
 

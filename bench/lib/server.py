@@ -20,6 +20,7 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/fairplace_bench"
 
 # Database and Django -----------------------------------------------------------------------
 
+
 def database_name(url: str) -> str:
     return urlsplit(url).path.lstrip("/")
 
@@ -35,8 +36,13 @@ def recreate_database(url: str) -> None:
 
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
-    params = {"host": parts.hostname or "127.0.0.1", "port": parts.port or 5432,
-              "user": parts.username or "postgres", "dbname": "postgres", "autocommit": True}
+    params = {
+        "host": parts.hostname or "127.0.0.1",
+        "port": parts.port or 5432,
+        "user": parts.username or "postgres",
+        "dbname": "postgres",
+        "autocommit": True,
+    }
     if parts.password:
         params["password"] = parts.password
     with psycopg.connect(**params) as conn:
@@ -69,6 +75,7 @@ def migrate() -> None:
 
 # gunicorn ----------------------------------------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -79,21 +86,42 @@ def gunicorn_command(port: int, workers: int, threads: int, app: str) -> list[st
     executable = Path(sys.executable).parent / "gunicorn"
     if not executable.exists():
         executable = Path(shutil.which("gunicorn") or "gunicorn")
-    return [str(executable), app, "--bind", f"127.0.0.1:{port}",
-            "--workers", str(workers), "--worker-class", "gthread" if threads > 1 else "sync",
-            "--threads", str(threads), "--timeout", "120", "--graceful-timeout", "20",
-            "--backlog", "2048", "--log-level", "warning"]
+    return [
+        str(executable),
+        app,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread" if threads > 1 else "sync",
+        "--threads",
+        str(threads),
+        "--timeout",
+        "120",
+        "--graceful-timeout",
+        "20",
+        "--backlog",
+        "2048",
+        "--log-level",
+        "warning",
+    ]
 
 
 def start_gunicorn(command: list[str], url: str, log_path: Path) -> subprocess.Popen:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ["DJANGO_SETTINGS_MODULE"], "DATABASE_URL": url,
-           "PYTHONUNBUFFERED": "1",
-           # WhiteNoise warns once per worker that there is no collectstatic output: not a finding.
-           "PYTHONWARNINGS": "ignore:No directory at:UserWarning"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": os.environ["DJANGO_SETTINGS_MODULE"],
+        "DATABASE_URL": url,
+        "PYTHONUNBUFFERED": "1",
+        # WhiteNoise warns once per worker that there is no collectstatic output: not a finding.
+        "PYTHONWARNINGS": "ignore:No directory at:UserWarning",
+    }
     log = log_path.open("wb")
     try:
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        return subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     finally:
         log.close()
 
@@ -203,12 +231,15 @@ def cpu_used(before: dict, after: dict) -> dict:
 
 def describe_cpu(cpu: dict, wall: float) -> str:
     """The "CPU during run" line of a table: ``cpu`` from cpu_used over ``wall`` seconds."""
-    return (f"gunicorn {cpu['gunicorn']:.1f} s, postgres {cpu['postgres']:.1f} s, "
-            f"load generator {cpu['bench']:.1f} s, other processes {cpu['others']:.1f} s, "
-            f"stolen {cpu['steal']:.1f} s  (of {wall * (os.cpu_count() or 1):.1f} core-seconds)")
+    return (
+        f"gunicorn {cpu['gunicorn']:.1f} s, postgres {cpu['postgres']:.1f} s, "
+        f"load generator {cpu['bench']:.1f} s, other processes {cpu['others']:.1f} s, "
+        f"stolen {cpu['steal']:.1f} s  (of {wall * (os.cpu_count() or 1):.1f} core-seconds)"
+    )
 
 
 # Versions ----------------------------------------------------------------------------------
+
 
 def code_fingerprint() -> str:
     """Hash of the application's code and templates, and when they last changed: the tree may
@@ -246,18 +277,27 @@ def versions_of(url: str) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         pg = cursor.fetchone()[0].split()[0]
-    return {"python": sys.version.split()[0], "django": django.get_version(), "gunicorn": gunicorn.__version__,
-            "pg": pg, "code": code_fingerprint()}
+    return {
+        "python": sys.version.split()[0],
+        "django": django.get_version(),
+        "gunicorn": gunicorn.__version__,
+        "pg": pg,
+        "code": code_fingerprint(),
+    }
 
 
 def database_exists(url: str) -> bool:
     import psycopg
 
     parts = urlsplit(url)
-    with psycopg.connect(host=parts.hostname or "127.0.0.1", port=parts.port or 5432,
-                         user=parts.username or "postgres", password=parts.password, dbname="postgres") as conn:
-        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                            [database_name(url)]).fetchone() is not None
+    with psycopg.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password,
+        dbname="postgres",
+    ) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database_name(url)]).fetchone() is not None
 
 
 def load_average() -> str:

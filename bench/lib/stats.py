@@ -54,24 +54,34 @@ def rounds_table(targets: list[tuple[str, str]], runs: dict, baseline: str) -> t
     Returns the lines and, by path, {rate, ratio, p95, errors, samples}."""
     base_rate = statistics.median(run.rate for run in runs[baseline])
     width = max(len(label) for label, _ in targets)
-    lines = [f"{'page'.ljust(width)} {'KB':>5} {'req/s (median; each round)':<30} {'p50':>6} {'p95':>6} {'p99':>6} "
-             f"{'max':>6} {'errors':>6} {'vs baseline':>11}  CPU ms/req: server    pg  client  others s"]
+    lines = [
+        f"{'page'.ljust(width)} {'KB':>5} {'req/s (median; each round)':<30} {'p50':>6} {'p95':>6} {'p99':>6} "
+        f"{'max':>6} {'errors':>6} {'vs baseline':>11}  CPU ms/req: server    pg  client  others s"
+    ]
     summary = {}
     for label, path in targets:
         page_runs = runs[path]
         ms = [latency * 1000 for run in page_runs for latency in run.latencies]
         count = len(ms) or 1
         rate = statistics.median(run.rate for run in page_runs)
-        cpu = {key: sum(run.cpu[key] for run in page_runs) for key in ("gunicorn", "postgres", "bench", "others",
-                                                                         "steal")}
+        cpu = {
+            key: sum(run.cpu[key] for run in page_runs) for key in ("gunicorn", "postgres", "bench", "others", "steal")
+        }
         errors = sum(sum(run.errors.values()) for run in page_runs)
         ratio = rate / base_rate if base_rate else 0.0
         rates = f"{rate:7.0f} (" + " ".join(f"{run.rate:.0f}" for run in page_runs) + ")"
-        lines.append(f"{label.ljust(width)} {page_runs[0].body_bytes / 1024:5.0f} {rates:<30} "
-                     f"{statistics.median(ms) if ms else 0:6.1f} {percentile(ms, 0.95):6.1f} "
-                     f"{percentile(ms, 0.99):6.1f} {max(ms) if ms else 0:6.1f} {errors:>6} {ratio:>11.1%}  "
-                     f"{cpu['gunicorn'] * 1000 / count:18.2f} {cpu['postgres'] * 1000 / count:5.2f} "
-                     f"{cpu['bench'] * 1000 / count:7.2f} {cpu['others'] + cpu['steal']:9.1f}")
-        summary[path] = {"rate": rate, "ratio": ratio, "p95": percentile(ms, 0.95), "errors": errors,
-                         "samples": [sample for run in page_runs for sample in run.samples]}
+        lines.append(
+            f"{label.ljust(width)} {page_runs[0].body_bytes / 1024:5.0f} {rates:<30} "
+            f"{statistics.median(ms) if ms else 0:6.1f} {percentile(ms, 0.95):6.1f} "
+            f"{percentile(ms, 0.99):6.1f} {max(ms) if ms else 0:6.1f} {errors:>6} {ratio:>11.1%}  "
+            f"{cpu['gunicorn'] * 1000 / count:18.2f} {cpu['postgres'] * 1000 / count:5.2f} "
+            f"{cpu['bench'] * 1000 / count:7.2f} {cpu['others'] + cpu['steal']:9.1f}"
+        )
+        summary[path] = {
+            "rate": rate,
+            "ratio": ratio,
+            "p95": percentile(ms, 0.95),
+            "errors": errors,
+            "samples": [sample for run in page_runs for sample in run.samples],
+        }
     return lines, summary

@@ -297,9 +297,7 @@ FAIRPLACE_PUBLIC_URL = env_str("FAIRPLACE_PUBLIC_URL", "http://127.0.0.1:8000").
 FAIRPLACE_EXPORT_SYNC_MAX_ROWS = env_int("FAIRPLACE_EXPORT_SYNC_MAX_ROWS", 5000)
 
 # Company search (API Recherche d'entreprises) adapter.
-FAIRPLACE_COMPANY_SEARCH_URL = env_str(
-    "FAIRPLACE_COMPANY_SEARCH_URL", "https://recherche-entreprises.api.gouv.fr"
-)
+FAIRPLACE_COMPANY_SEARCH_URL = env_str("FAIRPLACE_COMPANY_SEARCH_URL", "https://recherche-entreprises.api.gouv.fr")
 FAIRPLACE_COMPANY_SEARCH_TIMEOUT = env_float("FAIRPLACE_COMPANY_SEARCH_TIMEOUT", 3.0)
 FAIRPLACE_COMPANY_SEARCH_ENABLED = env_bool("FAIRPLACE_COMPANY_SEARCH_ENABLED", True)
 
@@ -435,8 +433,10 @@ SPECTACULAR_SETTINGS = {
         "never 0."
     ),
     "VERSION": "1.0.0",
-    "LICENSE": {"name": "Licence Ouverte / Open Licence 2.0",
-                "url": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"},
+    "LICENSE": {
+        "name": "Licence Ouverte / Open Licence 2.0",
+        "url": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
+    },
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
@@ -448,7 +448,9 @@ SPECTACULAR_SETTINGS = {
     },
     "TAGS": [
         {"name": "editions", "description": "Éditions publiées et leurs chiffres — Published editions and figures"},
-        {"name": "reference", "description": "Indicateurs, places de marché, chartes — Indicators, marketplaces, "
-                                             "charters"},
+        {
+            "name": "reference",
+            "description": "Indicateurs, places de marché, chartes — Indicators, marketplaces, charters",
+        },
     ],
 }

@@ -45,8 +45,10 @@ from config.env import env_str as _env_str  # noqa: E402
 HUEY["name"] = _env_str("FAIRPLACE_HUEY_NAME", f"fairplace-test-{_os.getpid()}")  # noqa: F405
 HUEY["immediate"] = _env_bool("FAIRPLACE_HUEY_IMMEDIATE", True)  # noqa: F405
 if "filename" in HUEY:  # noqa: F405
-    HUEY["filename"] = _env_str("FAIRPLACE_HUEY_FILE",  # noqa: F405
-                                _os.path.join(_tempfile.gettempdir(), f"fairplace-huey-{_os.getpid()}.sqlite3"))
+    HUEY["filename"] = _env_str(  # noqa: F405
+        "FAIRPLACE_HUEY_FILE",
+        _os.path.join(_tempfile.gettempdir(), f"fairplace-huey-{_os.getpid()}.sqlite3"),
+    )
 
 # The suite keeps its cache in the database, where each test's writes roll back, whatever REDIS_URL says:
 # REDIS_URL (CI's PostgreSQL pass) moves the task queue to Redis (HUEY above); the Redis cache and the Redis

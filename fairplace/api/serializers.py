@@ -18,10 +18,22 @@ def _absolute(request, name: str, **kwargs) -> str:
 
 
 def _field(column: opendata.Column) -> serializers.Field:
-    required = column.name in {"edition", "period_start", "period_end", "marketplace", "marketplace_name",
-                               "indicator", "indicator_label", "status", "unit"}
-    options = {"help_text": f"{column.description} — {column.description_en}", "read_only": True,
-               "allow_null": not required}
+    required = column.name in {
+        "edition",
+        "period_start",
+        "period_end",
+        "marketplace",
+        "marketplace_name",
+        "indicator",
+        "indicator_label",
+        "status",
+        "unit",
+    }
+    options = {
+        "help_text": f"{column.description} — {column.description_en}",
+        "read_only": True,
+        "allow_null": not required,
+    }
     if column.allowed:
         return serializers.ChoiceField(choices=list(column.allowed), **options)
     if column.type == "integer":
@@ -36,22 +48,28 @@ def _field(column: opendata.Column) -> serializers.Field:
 
 
 # One field per column of the data dictionary, in its order.
-FigureSerializer = type("FigureSerializer", (serializers.Serializer,), {
-    **{column.name: _field(column) for column in opendata.COLUMNS},
-    "__doc__": "Un chiffre publié d'une édition (une ligne des données ouvertes). — One published figure.",
-    "__module__": __name__,
-})
+FigureSerializer = type(
+    "FigureSerializer",
+    (serializers.Serializer,),
+    {
+        **{column.name: _field(column) for column in opendata.COLUMNS},
+        "__doc__": "Un chiffre publié d'une édition (une ligne des données ouvertes). — One published figure.",
+        "__module__": __name__,
+    },
+)
 
 
 class ThresholdsSerializer(serializers.Serializer):
     MIN_SAMPLE_RANK = serializers.IntegerField(help_text="Cas nécessaires pour être classé. — Cases needed to rank.")
     MIN_SAMPLE_PUBLISH = serializers.IntegerField(
-        help_text="Cas nécessaires pour publier un taux ou un délai. — Cases needed to publish a rate or a time.")
+        help_text="Cas nécessaires pour publier un taux ou un délai. — Cases needed to publish a rate or a time."
+    )
     SUPPRESS_BELOW = serializers.IntegerField(
-        help_text="Un nombre de cas inférieur est publié « moins de … ». — Fewer cases are published as \"fewer "
-                  "than …\".")
+        help_text='Un nombre de cas inférieur est publié « moins de … ». — Fewer cases are published as "fewer than …".'
+    )
     PREVIEW_DAYS = serializers.IntegerField(
-        help_text="Jours de relecture par les plateformes. — Days of review by the platforms.")
+        help_text="Jours de relecture par les plateformes. — Days of review by the platforms."
+    )
 
 
 class EditionLinksSerializer(serializers.Serializer):
@@ -71,7 +89,8 @@ class EditionSerializer(serializers.Serializer):
     published_at = serializers.DateTimeField(read_only=True)
     methodology_version = serializers.CharField(read_only=True)
     thresholds = serializers.SerializerMethodField(
-        help_text="Règles de publication appliquées à l'édition. — Publication rules applied to the edition.")
+        help_text="Règles de publication appliquées à l'édition. — Publication rules applied to the edition."
+    )
     links = serializers.SerializerMethodField()
 
     @extend_schema_field(ThresholdsSerializer)
@@ -82,9 +101,11 @@ class EditionSerializer(serializers.Serializer):
     def get_links(self, edition) -> dict:
         request = self.context.get("request")
         code = edition.code
-        links = {"self": _absolute(request, "api:edition", code=code),
-                 "figures": _absolute(request, "api:edition_figures", code=code),
-                 "pdf": _absolute(request, "barometer:edition_pdf", code=code)}
+        links = {
+            "self": _absolute(request, "api:edition", code=code),
+            "figures": _absolute(request, "api:edition_figures", code=code),
+            "pdf": _absolute(request, "barometer:edition_pdf", code=code),
+        }
         for fmt in opendata.FORMATS:
             links[fmt] = _absolute(request, "barometer:edition_data", code=code, fmt=fmt)
         return links
@@ -100,8 +121,10 @@ class IndicatorSerializer(serializers.Serializer):
     formula = serializers.CharField()
     unit = serializers.CharField(help_text="Unité affichée. — Displayed unit.")
     unit_en = serializers.CharField()
-    higher_is_better = serializers.BooleanField(allow_null=True, help_text="Sens du classement (null : pas de "
-                                                "classement). — Ranking direction (null: not ranked).")
+    higher_is_better = serializers.BooleanField(
+        allow_null=True,
+        help_text="Sens du classement (null : pas de classement). — Ranking direction (null: not ranked).",
+    )
     basis = serializers.CharField(help_text="Fondement (charte, règlement). — Basis (charter, regulation).")
 
 
@@ -127,8 +150,14 @@ class MarketplaceSerializer(serializers.Serializer):
     def get_charter_status(self, marketplace) -> dict:
         status = self.context.get("charter_statuses", {}).get(marketplace.pk)
         if status is None:
-            status = {"status": "not_signatory", "label": "Non signataire", "label_en": "Not a signatory",
-                      "charter": None, "date": None, "note": ""}
+            status = {
+                "status": "not_signatory",
+                "label": "Non signataire",
+                "label_en": "Not a signatory",
+                "charter": None,
+                "date": None,
+                "note": "",
+            }
         return CharterStatusSerializer(status).data
 
 
@@ -179,4 +208,3 @@ class IndexSerializer(serializers.Serializer):
     schema = serializers.URLField()
     licence = serializers.DictField()
     endpoints = serializers.DictField(child=serializers.URLField())
-

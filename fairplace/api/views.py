@@ -44,24 +44,31 @@ class IndexView(PublicMixin, APIView):
             with translation.override("fr"):
                 return request.build_absolute_uri(reverse(name, kwargs=kwargs))
 
-        return Response({
-            "name": "Fairplace — API du baromètre des places de marché (marketplace barometer API)",
-            "version": "v1",
-            "schema": url("api:schema"),
-            "licence": opendata.LICENCE,
-            "endpoints": {"editions": url("api:editions"), "indicators": url("api:indicators"),
-                          "marketplaces": url("api:marketplaces"), "charters": url("api:charters"),
-                          "open_data": url("barometer:open_data"),
-                          "dictionary": url("barometer:dictionary", fmt="json")},
-        })
+        return Response(
+            {
+                "name": "Fairplace — API du baromètre des places de marché (marketplace barometer API)",
+                "version": "v1",
+                "schema": url("api:schema"),
+                "licence": opendata.LICENCE,
+                "endpoints": {
+                    "editions": url("api:editions"),
+                    "indicators": url("api:indicators"),
+                    "marketplaces": url("api:marketplaces"),
+                    "charters": url("api:charters"),
+                    "open_data": url("barometer:open_data"),
+                    "dictionary": url("barometer:dictionary", fmt="json"),
+                },
+            }
+        )
 
 
 @extend_schema(
     tags=["editions"],
     summary="Éditions publiées — Published editions",
     description="Les éditions trimestrielles publiées, la plus récente d'abord, avec les seuils de publication "
-                "appliqués et les liens vers leurs fichiers.\n\nPublished quarterly editions, newest first, with "
-                "the publication thresholds applied and links to their files.")
+    "appliqués et les liens vers leurs fichiers.\n\nPublished quarterly editions, newest first, with "
+    "the publication thresholds applied and links to their files.",
+)
 class EditionListView(PublicListView):
     serializer_class = serializers.EditionSerializer
 
@@ -73,8 +80,9 @@ class EditionListView(PublicListView):
     tags=["editions"],
     summary="Une édition publiée — One published edition",
     description="Une édition publiée, par son code (par exemple 2026-T3). Une édition en relecture ou retirée "
-                "n'existe pas pour l'API (404).\n\nOne published edition, by code (e.g. 2026-T3). An edition under "
-                "review or withdrawn does not exist for the API (404).")
+    "n'existe pas pour l'API (404).\n\nOne published edition, by code (e.g. 2026-T3). An edition under "
+    "review or withdrawn does not exist for the API (404).",
+)
 class EditionDetailView(PublicMixin, generics.RetrieveAPIView):
     serializer_class = serializers.EditionSerializer
     lookup_field = "code"
@@ -87,17 +95,22 @@ class EditionDetailView(PublicMixin, generics.RetrieveAPIView):
     tags=["editions"],
     summary="Chiffres d'une édition — Figures of an edition",
     description="Les chiffres publiés d'une édition, une entrée par place de marché, indicateur et famille de "
-                "problèmes : les colonnes du dictionnaire des données. Une valeur non publiée (moins de 5 cas, "
-                "échantillon insuffisant…) vaut null, jamais 0 ; le champ status dit pourquoi.\n\n"
-                "Published figures of an edition, one per marketplace, indicator and problem family: the columns "
-                "of the data dictionary. A value not published (fewer than 5 cases, sample too small…) is null, "
-                "never 0; the status field says why.",
+    "problèmes : les colonnes du dictionnaire des données. Une valeur non publiée (moins de 5 cas, "
+    "échantillon insuffisant…) vaut null, jamais 0 ; le champ status dit pourquoi.\n\n"
+    "Published figures of an edition, one per marketplace, indicator and problem family: the columns "
+    "of the data dictionary. A value not published (fewer than 5 cases, sample too small…) is null, "
+    "never 0; the status field says why.",
     parameters=[
-        OpenApiParameter("marketplace", OpenApiTypes.STR, description="Identifiant de la place de marché "
-                         "(par exemple cdiscount). — Marketplace slug."),
-        OpenApiParameter("indicator", OpenApiTypes.STR, enum=list(registry()),
-                         description="Code de l'indicateur. — Indicator code."),
-    ])
+        OpenApiParameter(
+            "marketplace",
+            OpenApiTypes.STR,
+            description="Identifiant de la place de marché (par exemple cdiscount). — Marketplace slug.",
+        ),
+        OpenApiParameter(
+            "indicator", OpenApiTypes.STR, enum=list(registry()), description="Code de l'indicateur. — Indicator code."
+        ),
+    ],
+)
 class EditionFiguresView(PublicListView):
     serializer_class = serializers.FigureSerializer
 
@@ -107,8 +120,13 @@ class EditionFiguresView(PublicListView):
             raise Http404
         indicator = self.request.query_params.get("indicator") or None
         if indicator is not None and indicator not in registry():
-            raise ValidationError({"indicator": [f"Indicateur inconnu : « {indicator} ». Codes possibles : "
-                                                 + ", ".join(registry()) + "."]})
+            raise ValidationError(
+                {
+                    "indicator": [
+                        f"Indicateur inconnu : « {indicator} ». Codes possibles : " + ", ".join(registry()) + "."
+                    ]
+                }
+            )
         marketplace = self.request.query_params.get("marketplace") or None
         return opendata.edition_rows(edition, marketplace=marketplace, indicator=indicator)
 
@@ -117,7 +135,8 @@ class EditionFiguresView(PublicListView):
     tags=["reference"],
     summary="Indicateurs — Indicators",
     description="Le registre des indicateurs : définition, calcul, unité, sens du classement.\n\n"
-                "The indicator registry: definition, formula, unit, ranking direction.")
+    "The indicator registry: definition, formula, unit, ranking direction.",
+)
 class IndicatorListView(PublicListView):
     serializer_class = serializers.IndicatorSerializer
 
@@ -129,8 +148,9 @@ class IndicatorListView(PublicListView):
     tags=["reference"],
     summary="Places de marché — Marketplaces",
     description="Les places de marché suivies par le baromètre et leur situation au regard des chartes "
-                "(dernier événement : signataire, refus, retrait).\n\nThe marketplaces the barometer follows and "
-                "their charter status (latest event: signed, refused, withdrew).")
+    "(dernier événement : signataire, refus, retrait).\n\nThe marketplaces the barometer follows and "
+    "their charter status (latest event: signed, refused, withdrew).",
+)
 class MarketplaceListView(PublicListView):
     serializer_class = serializers.MarketplaceSerializer
 
@@ -145,8 +165,9 @@ class MarketplaceListView(PublicListView):
     tags=["reference"],
     summary="Chartes — Charters",
     description="Les chartes de bonnes pratiques, leurs engagements (avec les indicateurs qui en donnent la "
-                "preuve) et leurs signataires, avec leurs sources.\n\nThe charters of good practice, their "
-                "commitments (with the indicators that give evidence on them) and their signatories, with sources.")
+    "preuve) et leurs signataires, avec leurs sources.\n\nThe charters of good practice, their "
+    "commitments (with the indicators that give evidence on them) and their signatories, with sources.",
+)
 class CharterListView(PublicListView):
     serializer_class = serializers.CharterSerializer
 

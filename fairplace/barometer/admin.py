@@ -153,18 +153,32 @@ class CommitmentForm(_SourcesForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Aucun indicateur coché : la page affiche « pas encore d'indicateur »."),
-        error_messages={"invalid_choice": _("L'indicateur « %(value)s » n'existe pas dans le registre des "
-                                            "indicateurs (indicators.yaml).")},
+        error_messages={
+            "invalid_choice": _(
+                "L'indicateur « %(value)s » n'existe pas dans le registre des indicateurs (indicators.yaml)."
+            )
+        },
     )
 
     class Meta:
         model = Commitment
-        fields = ["charter", "number", "code", "axis_number", "axis_title", "axis_title_en", "text", "text_en",
-                  "indicator_codes", "sources"]
+        fields = [
+            "charter",
+            "number",
+            "code",
+            "axis_number",
+            "axis_title",
+            "axis_title_en",
+            "text",
+            "text_en",
+            "indicator_codes",
+            "sources",
+        ]
 
     def clean_indicator_codes(self):
-        codes, errors = charters.validate_indicator_codes(list(self.cleaned_data.get("indicator_codes") or []),
-                                                          "Indicateurs")
+        codes, errors = charters.validate_indicator_codes(
+            list(self.cleaned_data.get("indicator_codes") or []), "Indicateurs"
+        )
         if errors:
             raise ValidationError(errors)
         return codes
@@ -249,8 +263,16 @@ class RegistryRevisionAdmin(_ReadOnlyPermissions, admin.ModelAdmin):
     list_display = ("changed_at", "action", "object_type", "object_repr", "fields_display", "changed_by_display")
     list_filter = ("action", "object_type")
     search_fields = ("object_repr",)
-    readonly_fields = ("changed_at", "action", "object_type", "object_id", "object_repr", "changed_fields",
-                       "changed_by", "snapshot")
+    readonly_fields = (
+        "changed_at",
+        "action",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "changed_fields",
+        "changed_by",
+        "snapshot",
+    )
     fields = readonly_fields
     actions = None
 

@@ -12,10 +12,20 @@ class BarometerConfig(AppConfig):
         from fairplace.core import navigation
 
         navigation.register("barometer:compare", _("Baromètre"), "fr-icon-line-chart-line", navigation.everyone, 10)
-        navigation.register("barometer_backoffice:overview", _("Éditions du baromètre"), "fr-icon-calendar-line",
-                            navigation.supervisors, 130)
-        navigation.register("barometer_platform:editions", _("Relecture du baromètre"), "fr-icon-calendar-line",
-                            navigation.platforms, 210)
+        navigation.register(
+            "barometer_backoffice:overview",
+            _("Éditions du baromètre"),
+            "fr-icon-calendar-line",
+            navigation.supervisors,
+            130,
+        )
+        navigation.register(
+            "barometer_platform:editions",
+            _("Relecture du baromètre"),
+            "fr-icon-calendar-line",
+            navigation.platforms,
+            210,
+        )
         from . import (
             receivers,  # noqa: F401  (marks reports whose aggregates are stale)
             tasks,  # noqa: F401  (declares the app's periodic jobs)

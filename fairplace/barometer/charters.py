@@ -34,8 +34,17 @@ SOURCE_KEYS = {"label", "url", "reliability", "date"}
 SOURCE_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 
-CHARTER_KEYS = {"code", "title", "title_en", "adopted_on", "summary", "summary_en", "sources", "commitments",
-                "signatures"}
+CHARTER_KEYS = {
+    "code",
+    "title",
+    "title_en",
+    "adopted_on",
+    "summary",
+    "summary_en",
+    "sources",
+    "commitments",
+    "signatures",
+}
 CHARTER_OPTIONAL = {"previous"}
 COMMITMENT_KEYS = {"code", "number", "text", "text_en", "indicators", "sources"}
 COMMITMENT_OPTIONAL = {"axis_number", "axis_title", "axis_title_en"}
@@ -68,6 +77,7 @@ class CharterDataError(DomainError):
 
 
 # --- Validation -----------------------------------------------------------------------------
+
 
 def validate_sources(value, where: str = "sources") -> tuple[list[dict], list[str]]:
     """Check a list of sources; returns (normalised sources, French errors).
@@ -106,8 +116,14 @@ def validate_sources(value, where: str = "sources") -> tuple[list[dict], list[st
             source_date = str(source_date)
         if source_date is not None and (not isinstance(source_date, str) or not SOURCE_DATE.match(source_date)):
             errors.append(f"{here} : date « {source_date} » invalide (AAAA, AAAA-MM ou AAAA-MM-JJ)")
-        normalised.append({"label": label.strip() if isinstance(label, str) else label, "url": url,
-                           "reliability": reliability, "date": source_date})
+        normalised.append(
+            {
+                "label": label.strip() if isinstance(label, str) else label,
+                "url": url,
+                "reliability": reliability,
+                "date": source_date,
+            }
+        )
     return normalised, errors
 
 
@@ -203,7 +219,8 @@ def read_charters(path: Path = DATA_FILE) -> list[dict]:
         sources, source_errors = validate_sources(entry["sources"], f"{where}, sources")
         errors += source_errors
         charter = {
-            "code": code, "previous": previous,
+            "code": code,
+            "previous": previous,
             "fields": {
                 "title": _text(entry, "title", where, errors, max_length=_max_length(Charter, "title")),
                 "title_en": _text(entry, "title_en", where, errors, max_length=_max_length(Charter, "title_en")),
@@ -249,17 +266,35 @@ def _read_commitments(entries, charter_where: str, errors: list[str]) -> list[di
         errors += indicator_errors + source_errors
         if not sources:
             errors.append(f"{where} : au moins une source est attendue")
-        commitments.append({"code": code, "fields": {
-            "number": number, "axis_number": axis,
-            "axis_title": _text(entry, "axis_title", where, errors, required=False,
-                                max_length=_max_length(Commitment, "axis_title")),
-            "axis_title_en": _text(entry, "axis_title_en", where, errors, required=False,
-                                   max_length=_max_length(Commitment, "axis_title_en")),
-            "text": _text(entry, "text", where, errors),
-            "text_en": _text(entry, "text_en", where, errors),
-            "indicator_codes": indicator_codes,
-            "sources": sources,
-        }})
+        commitments.append(
+            {
+                "code": code,
+                "fields": {
+                    "number": number,
+                    "axis_number": axis,
+                    "axis_title": _text(
+                        entry,
+                        "axis_title",
+                        where,
+                        errors,
+                        required=False,
+                        max_length=_max_length(Commitment, "axis_title"),
+                    ),
+                    "axis_title_en": _text(
+                        entry,
+                        "axis_title_en",
+                        where,
+                        errors,
+                        required=False,
+                        max_length=_max_length(Commitment, "axis_title_en"),
+                    ),
+                    "text": _text(entry, "text", where, errors),
+                    "text_en": _text(entry, "text_en", where, errors),
+                    "indicator_codes": indicator_codes,
+                    "sources": sources,
+                },
+            }
+        )
     return commitments
 
 
@@ -278,8 +313,9 @@ def _read_signatures(entries, charter_where: str, errors: list[str], marketplace
         if slug is not None:
             marketplace = marketplaces.get(slug)
             if marketplace is None:
-                errors.append(f"{where} : place de marché « {slug} » inconnue (ou inactive) dans le registre "
-                              f"des places de marché")
+                errors.append(
+                    f"{where} : place de marché « {slug} » inconnue (ou inactive) dans le registre des places de marché"
+                )
         status = entry["status"]
         if status not in statuses:
             errors.append(f"{where} : statut « {status} » inconnu (attendu : {', '.join(sorted(statuses))})")
@@ -292,15 +328,23 @@ def _read_signatures(entries, charter_where: str, errors: list[str], marketplace
         errors += source_errors
         if not sources:
             errors.append(f"{where} : au moins une source est attendue")
-        signatures.append({"marketplace": marketplace, "signatory_name": signatory, "status": status, "fields": {
-            "date": _date(entry, "date", where, errors, required=False),
-            "note": _text(entry, "note", where, errors, required=False),
-            "sources": sources,
-        }})
+        signatures.append(
+            {
+                "marketplace": marketplace,
+                "signatory_name": signatory,
+                "status": status,
+                "fields": {
+                    "date": _date(entry, "date", where, errors, required=False),
+                    "note": _text(entry, "note", where, errors, required=False),
+                    "sources": sources,
+                },
+            }
+        )
     return signatures
 
 
 # --- Loading ----------------------------------------------------------------------------------
+
 
 def _counter() -> dict[str, int]:
     return {"created": 0, "updated": 0, "unchanged": 0, "kept": 0}
@@ -316,8 +360,9 @@ def _upsert(model, lookup: dict, fields: dict, counts: dict) -> object:
         history.record_revision(obj, RegistryRevision.Action.CREATED, None)
         counts["created"] += 1
         return obj
-    if RegistryRevision.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk),
-                                       changed_by__isnull=False).exists():
+    if RegistryRevision.objects.filter(
+        object_type=obj._meta.label_lower, object_id=str(obj.pk), changed_by__isnull=False
+    ).exists():
         # An administrator has edited this row: their version wins over the file's.
         counts["kept"] += 1
         return obj
@@ -349,28 +394,42 @@ def load_charters(path: Path = DATA_FILE) -> dict[str, dict[str, int]]:
             charter = _upsert(Charter, {"code": entry["code"]}, fields, counts["charters"])
             by_code[entry["code"]] = charter
             for commitment in entry["commitments"]:
-                _upsert(Commitment, {"charter": charter, "code": commitment["code"]}, commitment["fields"],
-                        counts["commitments"])
+                _upsert(
+                    Commitment,
+                    {"charter": charter, "code": commitment["code"]},
+                    commitment["fields"],
+                    counts["commitments"],
+                )
             for signature in entry["signatures"]:
-                lookup = {"charter": charter, "marketplace": signature["marketplace"],
-                          "signatory_name": signature["signatory_name"], "status": signature["status"]}
+                lookup = {
+                    "charter": charter,
+                    "marketplace": signature["marketplace"],
+                    "signatory_name": signature["signatory_name"],
+                    "status": signature["status"],
+                }
                 _upsert(Signature, lookup, signature["fields"], counts["signatures"])
     return counts
 
 
 # --- Reading ----------------------------------------------------------------------------------
 
+
 def charter_list() -> list[Charter]:
     """Every charter, oldest first, with its commitments (by number) and signatures (signed,
     then refused, then withdrawn; by name, case-insensitive) prefetched: three queries."""
-    status_order = Case(*(When(status=status, then=Value(position)) for position, status in enumerate(STATUS_ORDER)),
-                        default=Value(len(STATUS_ORDER)))
-    signatures = (Signature.objects.select_related("marketplace")
-                  .order_by(status_order, Lower("signatory_name"), "date", "id"))
+    status_order = Case(
+        *(When(status=status, then=Value(position)) for position, status in enumerate(STATUS_ORDER)),
+        default=Value(len(STATUS_ORDER)),
+    )
+    signatures = Signature.objects.select_related("marketplace").order_by(
+        status_order, Lower("signatory_name"), "date", "id"
+    )
     return list(
         Charter.objects.select_related("previous")
-        .prefetch_related(Prefetch("commitments", queryset=Commitment.objects.order_by("number", "id")),
-                          Prefetch("signatures", queryset=signatures))
+        .prefetch_related(
+            Prefetch("commitments", queryset=Commitment.objects.order_by("number", "id")),
+            Prefetch("signatures", queryset=signatures),
+        )
         .order_by("adopted_on", "id")
     )
 
@@ -386,11 +445,19 @@ def commitments_by_axis(charter: Charter) -> list[dict]:
     """The commitments of a charter grouped by axis, in order: ``[{"number", "title", "title_en",
     "commitments": [...]}]`` (commitments without an axis number come last, grouped by title)."""
     groups: dict[tuple, dict] = {}
-    for commitment in sorted(charter.commitments.all(), key=lambda c: (c.axis_number is None, c.axis_number or 0,
-                                                                      c.number)):
+    for commitment in sorted(
+        charter.commitments.all(), key=lambda c: (c.axis_number is None, c.axis_number or 0, c.number)
+    ):
         key = (commitment.axis_number, commitment.axis_title)
-        group = groups.setdefault(key, {"number": commitment.axis_number, "title": commitment.axis_title,
-                                        "title_en": commitment.axis_title_en, "commitments": []})
+        group = groups.setdefault(
+            key,
+            {
+                "number": commitment.axis_number,
+                "title": commitment.axis_title,
+                "title_en": commitment.axis_title_en,
+                "commitments": [],
+            },
+        )
         group["commitments"].append(commitment)
     return list(groups.values())
 
@@ -406,28 +473,56 @@ def _event(signature: Signature) -> dict:
     label, label_en = STATUS_LABELS[signature.status]
     charter = signature.charter
     return {
-        "status": signature.status, "label": label, "label_en": label_en,
-        "charter": charter.code, "charter_title": charter.title, "charter_title_en": charter.title_en or charter.title,
-        "charter_adopted_on": charter.adopted_on, "date": signature.date or charter.adopted_on,
-        "signatory_name": signature.signatory_name, "note": signature.note, "sources": signature.sources,
+        "status": signature.status,
+        "label": label,
+        "label_en": label_en,
+        "charter": charter.code,
+        "charter_title": charter.title,
+        "charter_title_en": charter.title_en or charter.title,
+        "charter_adopted_on": charter.adopted_on,
+        "date": signature.date or charter.adopted_on,
+        "signatory_name": signature.signatory_name,
+        "note": signature.note,
+        "sources": signature.sources,
     }
 
 
 def _sort_key(signature: Signature) -> tuple:
-    return (signature.date or signature.charter.adopted_on, signature.charter.adopted_on,
-            _SAME_DAY_ORDER.get(signature.status, 0), signature.id)
+    return (
+        signature.date or signature.charter.adopted_on,
+        signature.charter.adopted_on,
+        _SAME_DAY_ORDER.get(signature.status, 0),
+        signature.id,
+    )
 
 
 def _status(signatures: list[Signature]) -> dict:
     if not signatures:
         label, label_en = STATUS_LABELS["not_signatory"]
-        return {"status": "not_signatory", "charter": None, "charter_title": "", "charter_title_en": "",
-                "date": None, "label": label, "label_en": label_en, "note": "", "history": []}
+        return {
+            "status": "not_signatory",
+            "charter": None,
+            "charter_title": "",
+            "charter_title_en": "",
+            "date": None,
+            "label": label,
+            "label_en": label_en,
+            "note": "",
+            "history": [],
+        }
     events = [_event(signature) for signature in sorted(signatures, key=_sort_key)]
     latest = events[-1]
-    return {"status": latest["status"], "charter": latest["charter"], "charter_title": latest["charter_title"],
-            "charter_title_en": latest["charter_title_en"], "date": latest["date"], "label": latest["label"],
-            "label_en": latest["label_en"], "note": latest["note"], "history": events}
+    return {
+        "status": latest["status"],
+        "charter": latest["charter"],
+        "charter_title": latest["charter_title"],
+        "charter_title_en": latest["charter_title_en"],
+        "date": latest["date"],
+        "label": latest["label"],
+        "label_en": latest["label_en"],
+        "note": latest["note"],
+        "history": events,
+    }
 
 
 def marketplace_charter_status(marketplace_id: int) -> dict:

@@ -40,8 +40,9 @@ def _lock():
 def _contributions_for(report_ids) -> dict[int, list | None]:
     """Fresh contributions of the given reports (all of them when ``report_ids`` is None)."""
     slugs = _marketplace_ids()
-    statics = {pk: (marketplace_id, answers)
-               for pk, marketplace_id, answers in report_queries.submission_facts(report_ids)}
+    statics = {
+        pk: (marketplace_id, answers) for pk, marketplace_id, answers in report_queries.submission_facts(report_ids)
+    }
     contributions = {}
     for report_id, rows in groupby(report_queries.barometer_events(report_ids), key=itemgetter(0)):
         marketplace_id, answers = statics.get(report_id, (None, NO_ANSWERS))
@@ -93,11 +94,19 @@ def refresh_stale(batch: int = BATCH) -> int:
                 ReportContribution.objects.filter(report_id__in=emptied).delete()
                 ReportContribution.objects.bulk_create(
                     [ReportContribution(report_id=report_id, cells=cells) for report_id, cells in changed.items()],
-                    update_conflicts=True, unique_fields=["report_id"], update_fields=["cells"], batch_size=1000)
+                    update_conflicts=True,
+                    unique_fields=["report_id"],
+                    update_fields=["cells"],
+                    batch_size=1000,
+                )
                 _apply(delta)
-            ComputationRun.objects.create(kind=ComputationRun.Kind.INCREMENTAL, started_at=started,
-                                          finished_at=timezone.now(), reports=len(ids),
-                                          cells=sum(1 for value in delta.values() if value))
+            ComputationRun.objects.create(
+                kind=ComputationRun.Kind.INCREMENTAL,
+                started_at=started,
+                finished_at=timezone.now(),
+                reports=len(ids),
+                cells=sum(1 for value in delta.values() if value),
+            )
         done += len(ids)
 
 
@@ -109,13 +118,14 @@ def _apply(delta: Counter) -> None:
     table = AggregateCell._meta.db_table
     with connection.cursor() as cursor:
         for start in range(0, len(changes), 1000):
-            rows = changes[start:start + 1000]
+            rows = changes[start : start + 1000]
             cursor.execute(
                 f"INSERT INTO {table} (marketplace_id, period, measure, bucket, count) VALUES "  # noqa: S608
                 + ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
                 + " ON CONFLICT (marketplace_id, period, measure, bucket)"
                 f" DO UPDATE SET count = {table}.count + excluded.count",
-                [value for row in rows for value in row])
+                [value for row in rows for value in row],
+            )
         cursor.execute(f"DELETE FROM {table} WHERE count = 0")  # noqa: S608
         cursor.execute(f"SELECT 1 FROM {table} WHERE count < 0 LIMIT 1")  # noqa: S608
         if cursor.fetchone():
@@ -151,8 +161,13 @@ def full_recompute(stdout=None) -> dict:
         _write_cells(totals)
         _write_contributions({report_id: cells for report_id, cells in fresh.items() if cells})
         timings["écriture"] = time.perf_counter() - clock - sum(timings.values())
-        ComputationRun.objects.create(kind=ComputationRun.Kind.FULL, started_at=started, finished_at=timezone.now(),
-                                      reports=len(fresh), cells=len(totals))
+        ComputationRun.objects.create(
+            kind=ComputationRun.Kind.FULL,
+            started_at=started,
+            finished_at=timezone.now(),
+            reports=len(fresh),
+            cells=len(totals),
+        )
     return {"reports": len(fresh), "cells": len(totals), "seconds": time.perf_counter() - clock, **timings}
 
 
@@ -168,14 +183,20 @@ def _empty_tables() -> None:
 def _write_cells(totals: Counter) -> None:
     if connection.vendor == "postgresql":
         columns = "marketplace_id, period, measure, bucket, count"
-        with connection.cursor() as cursor, cursor.copy(
-                f"COPY {AggregateCell._meta.db_table} ({columns}) FROM STDIN") as copy:
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY {AggregateCell._meta.db_table} ({columns}) FROM STDIN") as copy,
+        ):
             for key, value in totals.items():
                 copy.write_row((*key, value))
         return
     AggregateCell.objects.bulk_create(
-        [AggregateCell(marketplace_id=key[0], period=key[1], measure=key[2], bucket=key[3], count=value)
-         for key, value in totals.items()], batch_size=5000)
+        [
+            AggregateCell(marketplace_id=key[0], period=key[1], measure=key[2], bucket=key[3], count=value)
+            for key, value in totals.items()
+        ],
+        batch_size=5000,
+    )
 
 
 def _write_contributions(contributions: dict) -> None:
@@ -192,10 +213,14 @@ def _write_contributions(contributions: dict) -> None:
         return
     ReportContribution.objects.bulk_create(
         [ReportContribution(report_id=report_id, cells=cells) for report_id, cells in contributions.items()],
-        batch_size=2000)
+        batch_size=2000,
+    )
 
 
 def aggregate_snapshot() -> dict:
     """Every non-zero aggregate as {(marketplace_id, period, measure, bucket): count} (tests, checks)."""
-    return {(cell[0], cell[1], cell[2], cell[3]): cell[4] for cell in AggregateCell.objects.values_list(
-        "marketplace_id", "period", "measure", "bucket", "count") if cell[4]}
+    return {
+        (cell[0], cell[1], cell[2], cell[3]): cell[4]
+        for cell in AggregateCell.objects.values_list("marketplace_id", "period", "measure", "bucket", "count")
+        if cell[4]
+    }

@@ -60,6 +60,7 @@ def suppress_below() -> int:
 
 # --- Numbers ------------------------------------------------------------------------------
 
+
 def decimal(value: float, places: int = 1, lang: str | None = None) -> str:
     """``value`` with ``places`` decimals, a decimal comma in French, no trailing ",0"."""
     lang = lang or current_language()
@@ -109,7 +110,7 @@ def ordinal(rank: int, lang: str | None = None) -> str:
 
 
 def rank_text(rank: int | None, ranked_count: int | None, tied: bool = False, lang: str | None = None) -> str:
-    """"1er", "2e ex aequo", "2e ex aequo sur 8"; "" when not ranked."""
+    """ "1er", "2e ex aequo", "2e ex aequo sur 8"; "" when not ranked."""
     if rank is None:
         return ""
     lang = lang or current_language()
@@ -121,6 +122,7 @@ def rank_text(rank: int | None, ranked_count: int | None, tied: bool = False, la
 
 
 # --- Figures ------------------------------------------------------------------------------
+
 
 @dataclass
 class Shown:
@@ -206,7 +208,9 @@ def _show_rate(figure, lang: str) -> Shown:
     shown = Shown(status=status, text=status_text(status, figure.n, lang))
     if status == "below_5" and figure.n is not None:
         shown.text = _("moins de %(threshold)s cas sur %(n)s") % {
-            "threshold": suppress_below(), "n": integer(figure.n, lang)}
+            "threshold": suppress_below(),
+            "n": integer(figure.n, lang),
+        }
     return shown
 
 
@@ -248,8 +252,10 @@ def _show_distribution(figure, lang: str) -> Shown:
     if awaiting:
         overdue = count_text(extra.get("awaiting_overdue"), extra.get("awaiting_overdue_status"), lang)
         if overdue:
-            shown.notes.append(_("Encore sans réponse : %(awaiting)s, dont %(overdue)s hors délai") % {
-                "awaiting": awaiting, "overdue": overdue})
+            shown.notes.append(
+                _("Encore sans réponse : %(awaiting)s, dont %(overdue)s hors délai")
+                % {"awaiting": awaiting, "overdue": overdue}
+            )
         else:
             shown.notes.append(_("Encore sans réponse : %(awaiting)s") % {"awaiting": awaiting})
     return shown
@@ -274,5 +280,9 @@ def charter_status_label(status: dict | None, lang: str | None = None) -> str:
     if label:
         return label
     with translation.override(lang):
-        return {"signed": _("Signataire"), "refused": _("A refusé de signer"),
-                "withdrawn": _("S'est retiré"), "not_signatory": _("Non signataire")}.get(status.get("status"), "")
+        return {
+            "signed": _("Signataire"),
+            "refused": _("A refusé de signer"),
+            "withdrawn": _("S'est retiré"),
+            "not_signatory": _("Non signataire"),
+        }.get(status.get("status"), "")

@@ -44,9 +44,10 @@ def parse_quarter(code: str) -> tuple[date, date]:
 def figures_as_dict(edition: Edition | None) -> dict:
     if edition is None:
         return {}
-    return {(figure.marketplace_id, figure.indicator, figure.breakdown): {name: getattr(figure, name)
-                                                                         for name in _FIELDS}
-            for figure in edition.figures.all()}
+    return {
+        (figure.marketplace_id, figure.indicator, figure.breakdown): {name: getattr(figure, name) for name in _FIELDS}
+        for figure in edition.figures.all()
+    }
 
 
 def previous_published(code: str) -> Edition | None:
@@ -60,23 +61,29 @@ def freeze_edition(code: str, *, by=None, publication_date: date | None = None, 
     code = code.strip().upper()
     today = today or timezone.localdate()
     if end >= today:
-        raise EditionError(_("Le trimestre %(code)s n'est pas terminé : il ne peut pas encore être figé.")
-                           % {"code": code})
+        raise EditionError(
+            _("Le trimestre %(code)s n'est pas terminé : il ne peut pas encore être figé.") % {"code": code}
+        )
     earliest = today + timedelta(days=barometer_setting("PREVIEW_DAYS"))
     if publication_date is None:
         publication_date = earliest
     elif publication_date < earliest:
-        raise EditionError(_("La publication doit laisser au moins %(days)d jours de relecture aux plateformes "
-                             "(au plus tôt le %(date)s).")
-                           % {"days": barometer_setting("PREVIEW_DAYS"), "date": earliest.strftime("%d/%m/%Y")})
+        raise EditionError(
+            _(
+                "La publication doit laisser au moins %(days)d jours de relecture aux plateformes "
+                "(au plus tôt le %(date)s)."
+            )
+            % {"days": barometer_setting("PREVIEW_DAYS"), "date": earliest.strftime("%d/%m/%Y")}
+        )
     refresh_stale()
     marketplace_ids = list(Marketplace.objects.filter(is_active=True).values_list("pk", flat=True))
     rows = build_figures(code, marketplace_ids, figures_as_dict(previous_published(code)))
     with transaction.atomic():
         edition = Edition.objects.select_for_update().filter(code=code).first()
         if edition and edition.status != Edition.Status.PREVIEW:
-            raise EditionError(_("L'édition %(code)s est déjà publiée : ses chiffres ne changent plus.")
-                               % {"code": code})
+            raise EditionError(
+                _("L'édition %(code)s est déjà publiée : ses chiffres ne changent plus.") % {"code": code}
+            )
         if edition is None:
             edition = Edition(code=code)
         edition.period_start, edition.period_end = start, end
@@ -89,13 +96,19 @@ def freeze_edition(code: str, *, by=None, publication_date: date | None = None, 
         edition.figures.all().delete()
         EditionFigure.objects.bulk_create([EditionFigure(edition=edition, **row) for row in rows], batch_size=2000)
         for representative in PlatformRepresentative.objects.filter(
-                marketplace_id__in=marketplace_ids, user__is_active=True).select_related("user", "marketplace"):
+            marketplace_id__in=marketplace_ids, user__is_active=True
+        ).select_related("user", "marketplace"):
             enqueue_email(
-                to=representative.user.email, template="barometer_preview",
+                to=representative.user.email,
+                template="barometer_preview",
                 dedup_key=f"barometer-preview:{code}:{edition.frozen_at.isoformat()}:{representative.user_id}",
-                context={"code": code, "marketplace": representative.marketplace.name,
-                         "publication_date": publication_date.strftime("%d/%m/%Y"),
-                         "url": settings.FAIRPLACE_PUBLIC_URL + reverse("barometer_platform:edition", args=[code])})
+                context={
+                    "code": code,
+                    "marketplace": representative.marketplace.name,
+                    "publication_date": publication_date.strftime("%d/%m/%Y"),
+                    "url": settings.FAIRPLACE_PUBLIC_URL + reverse("barometer_platform:edition", args=[code]),
+                },
+            )
     return edition
 
 
@@ -106,8 +119,10 @@ def publish_edition(edition: Edition, *, today: date | None = None) -> Edition:
         if locked.status != Edition.Status.PREVIEW:
             raise EditionError(_("Seule une édition en relecture peut être publiée."))
         if locked.publication_date > today:
-            raise EditionError(_("Les plateformes ont jusqu'au %(date)s pour relire l'édition : publication "
-                                 "impossible avant.") % {"date": locked.publication_date.strftime("%d/%m/%Y")})
+            raise EditionError(
+                _("Les plateformes ont jusqu'au %(date)s pour relire l'édition : publication impossible avant.")
+                % {"date": locked.publication_date.strftime("%d/%m/%Y")}
+            )
         locked.status, locked.published_at = Edition.Status.PUBLISHED, timezone.now()
         locked.save(update_fields=["status", "published_at"])
     _after_publication(locked)
@@ -136,12 +151,14 @@ def post_reply(edition: Edition, marketplace: Marketplace, *, author, text: str)
     if not text:
         raise EditionError(_("Écrivez votre réponse avant de l'envoyer."))
     if len(text) > REPLY_MAX:
-        raise EditionError(_("Votre réponse dépasse %(max)d caractères (%(count)d).")
-                           % {"max": REPLY_MAX, "count": len(text)})
+        raise EditionError(
+            _("Votre réponse dépasse %(max)d caractères (%(count)d).") % {"max": REPLY_MAX, "count": len(text)}
+        )
     with transaction.atomic():
         locked = Edition.objects.select_for_update().get(pk=edition.pk)
         if locked.status != Edition.Status.PREVIEW:
             raise EditionError(_("L'édition est publiée : la réponse ne peut plus être modifiée."))
         reply, _created = PlatformReply.objects.update_or_create(
-            edition=locked, marketplace=marketplace, defaults={"text": text, "author": author})
+            edition=locked, marketplace=marketplace, defaults={"text": text, "author": author}
+        )
     return reply

@@ -136,7 +136,7 @@ _MONTHS: dict[tuple[int, int], str] = {}
 
 
 def _month(at: datetime) -> str:
-    """"YYYY-MM" of an instant in Paris time (memoised: a million reports share a few months)."""
+    """ "YYYY-MM" of an instant in Paris time (memoised: a million reports share a few months)."""
     local = at.astimezone(PARIS)
     key = (local.year, local.month)
     month = _MONTHS.get(key)
@@ -146,7 +146,7 @@ def _month(at: datetime) -> str:
 
 
 def periods_of(month: str) -> tuple[str, str, str]:
-    """"2026-08" → ("2026-08", "2026-T3", "2026")."""
+    """ "2026-08" → ("2026-08", "2026-T3", "2026")."""
     return month, quarter_of(date(int(month[:4]), int(month[5:7]), 1)), month[:4]
 
 
@@ -156,7 +156,7 @@ def quarter_of(day: date) -> str:
 
 
 def quarter_bounds(code: str) -> tuple[date, date]:
-    """"2026-T3" → (2026-07-01, 2026-09-30)."""
+    """ "2026-T3" → (2026-07-01, 2026-09-30)."""
     year, quarter = int(code[:4]), int(code[6:])
     start = date(year, 3 * quarter - 2, 1)
     end = date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1)

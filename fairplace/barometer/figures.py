@@ -24,7 +24,8 @@ Status = EditionFigure.Status
 def quarter_cells(period: str) -> dict[int, dict[tuple[str, int], int]]:
     cells = defaultdict(dict)
     for marketplace_id, measure, bucket, count in AggregateCell.objects.filter(period=period).values_list(
-            "marketplace_id", "measure", "bucket", "count"):
+        "marketplace_id", "measure", "bucket", "count"
+    ):
         cells[marketplace_id][(measure, bucket)] = count
     return cells
 
@@ -78,14 +79,23 @@ def distribution_figure(histogram: dict[int, int], awaiting: int, awaiting_overd
     if n < barometer_setting("MIN_SAMPLE_PUBLISH"):
         return {"status": Status.INSUFFICIENT, "n": n, "extra": extra}
     low, high = median_interval(histogram)
-    return {"status": Status.OK, "n": n, "value": stats.histogram_percentile(histogram, 50) / 24,
-            "p90": stats.histogram_percentile(histogram, 90) / 24, "ci_low": low / 24, "ci_high": high / 24,
-            "extra": extra}
+    return {
+        "status": Status.OK,
+        "n": n,
+        "value": stats.histogram_percentile(histogram, 50) / 24,
+        "p90": stats.histogram_percentile(histogram, 90) / 24,
+        "ci_low": low / 24,
+        "ci_high": high / 24,
+        "extra": extra,
+    }
 
 
 def family_figures(cells: dict, received: int) -> dict[str, dict]:
-    counts = {measure.split(":", 1)[1]: count for (measure, _bucket), count in cells.items()
-              if measure.startswith("family:") and count}
+    counts = {
+        measure.split(":", 1)[1]: count
+        for (measure, _bucket), count in cells.items()
+        if measure.startswith("family:") and count
+    }
     figures = {family: rate_figure(count, received) for family, count in counts.items()}
     hidden = {family for family, figure in figures.items() if figure["status"] == Status.BELOW_5}
     if received >= barometer_setting("MIN_SAMPLE_PUBLISH"):
@@ -130,8 +140,11 @@ def build_figures(period: str, marketplace_ids: list[int], previous: dict | None
             elif indicator.kind == "breakdown":
                 figures = family_figures(cells, received)
             elif indicator.kind == "distribution":
-                histogram = {bucket: count for (measure, bucket), count in cells.items()
-                             if measure == measures["histogram"] and count}
+                histogram = {
+                    bucket: count
+                    for (measure, bucket), count in cells.items()
+                    if measure == measures["histogram"] and count
+                }
                 figures = {"": distribution_figure(histogram, get(measures["open"]), get(measures["open_overdue"]))}
             else:  # per_thousand
                 population = populations.get(marketplace_id)
@@ -141,12 +154,17 @@ def build_figures(period: str, marketplace_ids: list[int], previous: dict | None
                 elif figure["status"] == Status.OK:
                     figure["value"] = 1000 * received / population.sellers
                 if population is not None:
-                    figure["extra"] = {"sellers": population.sellers, "source": population.source_label,
-                                       "source_url": population.source_url, "year": population.year}
+                    figure["extra"] = {
+                        "sellers": population.sellers,
+                        "source": population.source_label,
+                        "source_url": population.source_url,
+                        "year": population.year,
+                    }
                 figures = {"": figure}
             for breakdown, figure in figures.items():
-                rows.append({"marketplace_id": marketplace_id, "indicator": indicator.code,
-                             "breakdown": breakdown, **figure})
+                rows.append(
+                    {"marketplace_id": marketplace_id, "indicator": indicator.code, "breakdown": breakdown, **figure}
+                )
     _rank(rows)
     _trend(rows, previous or {})
     return rows
@@ -157,15 +175,20 @@ def _rank(rows: list[dict]) -> None:
     groups = defaultdict(list)
     for row in rows:
         indicator = indicators[row["indicator"]]
-        if (indicator.higher_is_better is not None and indicator.kind in ("rate", "distribution")
-                and row["status"] == Status.OK and row.get("n", 0) >= indicator.rank_min_sample):
+        if (
+            indicator.higher_is_better is not None
+            and indicator.kind in ("rate", "distribution")
+            and row["status"] == Status.OK
+            and row.get("n", 0) >= indicator.rank_min_sample
+        ):
             groups[(row["indicator"], row["breakdown"])].append(row)
     for (code, _breakdown), members in groups.items():
         if len(members) < 2:
             continue
         ranks = stats.rank_where_separated(
             {id(row): (row["value"], row["ci_low"], row["ci_high"]) for row in members},
-            indicators[code].higher_is_better)
+            indicators[code].higher_is_better,
+        )
         for row in members:
             row["rank"], row["ranked_count"] = ranks[id(row)], len(members)
 

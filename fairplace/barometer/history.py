@@ -39,8 +39,11 @@ def record_revision(obj, action: str, user, changed_fields: list[str] | None = N
         if action == RegistryRevision.Action.CREATED:
             changed_fields = [name for name in current if name != "id"]
         elif action == RegistryRevision.Action.UPDATED:
-            previous = (RegistryRevision.objects.filter(object_type=object_type, object_id=str(obj.pk))
-                        .order_by("-changed_at", "-id").first())
+            previous = (
+                RegistryRevision.objects.filter(object_type=object_type, object_id=str(obj.pk))
+                .order_by("-changed_at", "-id")
+                .first()
+            )
             changed_fields = diff(previous.snapshot, current) if previous else []
         else:
             changed_fields = []

@@ -8,8 +8,20 @@ import yaml
 from django.conf import settings
 
 KINDS = {"count", "rate", "per_thousand", "distribution", "breakdown"}
-REQUIRED = ("code", "kind", "unit", "unit_en", "label", "label_en", "definition", "definition_en", "formula",
-            "source_events", "basis", "measures")
+REQUIRED = (
+    "code",
+    "kind",
+    "unit",
+    "unit_en",
+    "label",
+    "label_en",
+    "definition",
+    "definition_en",
+    "formula",
+    "source_events",
+    "basis",
+    "measures",
+)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 # --- Charter registry ---------------------------------------------------------------------
 
+
 class Charter(models.Model):
     """A version of a charter of good conduct (2019 charter, its December 2020 renewal)."""
 
@@ -20,12 +21,19 @@ class Charter(models.Model):
     title = models.CharField(_("titre"), max_length=200)
     title_en = models.CharField(_("titre (anglais)"), max_length=200, blank=True)
     adopted_on = models.DateField(_("date de signature"))
-    previous = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="renewals",
-                                 verbose_name=_("version précédente"))
+    previous = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="renewals",
+        verbose_name=_("version précédente"),
+    )
     summary = models.TextField(_("présentation"), blank=True)
     summary_en = models.TextField(_("présentation (anglais)"), blank=True)
-    sources = models.JSONField(_("sources"), default=list, blank=True,
-                               help_text=_("Liste de {label, url, reliability, date}."))
+    sources = models.JSONField(
+        _("sources"), default=list, blank=True, help_text=_("Liste de {label, url, reliability, date}.")
+    )
 
     class Meta:
         verbose_name = _("charte")
@@ -47,8 +55,9 @@ class Commitment(models.Model):
     number = models.PositiveSmallIntegerField(_("numéro"))
     text = models.TextField(_("engagement"))
     text_en = models.TextField(_("engagement (anglais)"), blank=True)
-    indicator_codes = models.JSONField(_("indicateurs"), default=list, blank=True,
-                                       help_text=_("Codes des indicateurs qui en donnent la preuve."))
+    indicator_codes = models.JSONField(
+        _("indicateurs"), default=list, blank=True, help_text=_("Codes des indicateurs qui en donnent la preuve.")
+    )
     sources = models.JSONField(_("sources"), default=list, blank=True)
 
     class Meta:
@@ -70,10 +79,17 @@ class Signature(models.Model):
         WITHDRAWN = "withdrawn", _("S'est retiré")
 
     charter = models.ForeignKey(Charter, on_delete=models.CASCADE, related_name="signatures")
-    marketplace = models.ForeignKey("platforms.Marketplace", on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="charter_signatures", verbose_name=_("place de marché"))
-    signatory_name = models.CharField(_("signataire"), max_length=200,
-                                      help_text=_("Nom tel que cité (organisations professionnelles comprises)."))
+    marketplace = models.ForeignKey(
+        "platforms.Marketplace",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="charter_signatures",
+        verbose_name=_("place de marché"),
+    )
+    signatory_name = models.CharField(
+        _("signataire"), max_length=200, help_text=_("Nom tel que cité (organisations professionnelles comprises).")
+    )
     status = models.CharField(_("statut"), max_length=10, choices=Status.choices)
     date = models.DateField(_("date"), null=True, blank=True)
     note = models.TextField(_("précision"), blank=True)
@@ -102,8 +118,9 @@ class RegistryRevision(models.Model):
     action = models.CharField(max_length=10, choices=Action.choices)
     snapshot = models.JSONField(default=dict)
     changed_fields = models.JSONField(default=list)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     changed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -118,8 +135,9 @@ class RegistryRevision(models.Model):
 class SellerPopulation(models.Model):
     """How many sellers a marketplace has (for reports per 1,000 sellers), with its source."""
 
-    marketplace = models.ForeignKey("platforms.Marketplace", on_delete=models.CASCADE,
-                                    related_name="seller_populations")
+    marketplace = models.ForeignKey(
+        "platforms.Marketplace", on_delete=models.CASCADE, related_name="seller_populations"
+    )
     year = models.PositiveSmallIntegerField(_("année"))
     sellers = models.PositiveIntegerField(_("nombre de vendeurs"))
     source_label = models.CharField(_("source"), max_length=250)
@@ -135,6 +153,7 @@ class SellerPopulation(models.Model):
 
 
 # --- Computation --------------------------------------------------------------------------
+
 
 class StaleReport(models.Model):
     """A report with events not yet counted in the aggregates (written with the event)."""
@@ -167,8 +186,11 @@ class AggregateCell(models.Model):
     count = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["marketplace_id", "period", "measure", "bucket"],
-                                               name="aggregate_cell_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["marketplace_id", "period", "measure", "bucket"], name="aggregate_cell_unique"
+            )
+        ]
 
     def __str__(self):
         return f"{self.marketplace_id} {self.period} {self.measure}[{self.bucket}] = {self.count}"
@@ -205,6 +227,7 @@ class ComputationLock(models.Model):
 
 # --- Editions -----------------------------------------------------------------------------
 
+
 class Edition(models.Model):
     """A quarterly edition: frozen, shown to the platforms for at least 15 days, then published."""
 
@@ -218,8 +241,9 @@ class Edition(models.Model):
     period_end = models.DateField(_("fin"))
     status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.PREVIEW)
     frozen_at = models.DateTimeField(_("figée le"))
-    frozen_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="+")
+    frozen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     publication_date = models.DateField(_("date de publication prévue"))
     published_at = models.DateTimeField(_("publiée le"), null=True, blank=True)
     methodology_version = models.CharField(max_length=20)
@@ -258,14 +282,18 @@ class EditionFigure(models.Model):
     p90 = models.FloatField(null=True)
     rank = models.IntegerField(null=True)
     ranked_count = models.IntegerField(null=True)
-    trend = models.CharField(max_length=6, blank=True,
-                             help_text="up / down / stable, par rapport à l'édition précédente.")
+    trend = models.CharField(
+        max_length=6, blank=True, help_text="up / down / stable, par rapport à l'édition précédente."
+    )
     extra = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["edition", "marketplace", "indicator", "breakdown"]
-        constraints = [models.UniqueConstraint(fields=["edition", "marketplace", "indicator", "breakdown"],
-                                               name="edition_figure_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition", "marketplace", "indicator", "breakdown"], name="edition_figure_unique"
+            )
+        ]
 
     def __str__(self):
         return f"{self.edition_id} {self.marketplace_id} {self.indicator} {self.breakdown}"
@@ -288,5 +316,3 @@ class PlatformReply(models.Model):
 
     def __str__(self):
         return f"{self.edition_id} {self.marketplace_id}"
-
-

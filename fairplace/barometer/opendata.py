@@ -24,11 +24,16 @@ from .models import Edition, EditionFigure
 
 Status = EditionFigure.Status
 FORMATS = ("csv", "json", "parquet")
-LICENCE = {"name": "Licence Ouverte / Open Licence 2.0 (Etalab)",
-           "url": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"}
+LICENCE = {
+    "name": "Licence Ouverte / Open Licence 2.0 (Etalab)",
+    "url": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
+}
 THRESHOLD_KEYS = ("MIN_SAMPLE_RANK", "MIN_SAMPLE_PUBLISH", "SUPPRESS_BELOW", "PREVIEW_DAYS")
-CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json",
-                 "parquet": "application/vnd.apache.parquet"}
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "parquet": "application/vnd.apache.parquet",
+}
 _STATUSES = [status.value for status in Status]
 _TRENDS = ["up", "down", "stable"]
 
@@ -50,98 +55,191 @@ class Column:
 
 
 COLUMNS = (
-    Column("edition", "string", "Code de l'édition (trimestre couvert), par exemple 2026-T3.",
-           "Edition code (quarter covered), e.g. 2026-T3."),
+    Column(
+        "edition",
+        "string",
+        "Code de l'édition (trimestre couvert), par exemple 2026-T3.",
+        "Edition code (quarter covered), e.g. 2026-T3.",
+    ),
     Column("period_start", "date", "Premier jour du trimestre (AAAA-MM-JJ).", "First day of the quarter (YYYY-MM-DD)."),
     Column("period_end", "date", "Dernier jour du trimestre (AAAA-MM-JJ).", "Last day of the quarter (YYYY-MM-DD)."),
-    Column("published_at", "datetime",
-           "Date et heure de publication de l'édition (ISO 8601, avec le décalage horaire).",
-           "Date and time the edition was published (ISO 8601, with UTC offset)."),
+    Column(
+        "published_at",
+        "datetime",
+        "Date et heure de publication de l'édition (ISO 8601, avec le décalage horaire).",
+        "Date and time the edition was published (ISO 8601, with UTC offset).",
+    ),
     Column("marketplace", "string", "Identifiant de la place de marché.", "Marketplace identifier."),
     Column("marketplace_name", "string", "Nom de la place de marché.", "Marketplace name."),
-    Column("indicator", "string", "Code de l'indicateur (voir le registre des indicateurs ci-dessous).",
-           "Indicator code (see the indicator registry below).", tuple(registry())),
+    Column(
+        "indicator",
+        "string",
+        "Code de l'indicateur (voir le registre des indicateurs ci-dessous).",
+        "Indicator code (see the indicator registry below).",
+        tuple(registry()),
+    ),
     Column("indicator_label", "string", "Intitulé de l'indicateur, en français.", "Indicator label, in French."),
-    Column("breakdown", "string",
-           "Famille de problèmes (indicateur family_share, par exemple DEREF) ; vide pour les autres indicateurs.",
-           "Problem family (family_share indicator, e.g. DEREF); empty for the other indicators."),
-    Column("status", "string",
-           "Statut de publication : ok (publié), none (aucun cas), below_5 (de 1 à 4 cas : « moins de 5 », "
-           "l'effectif n'est pas publié), insufficient (échantillon insuffisant : n est publié, pas la valeur), "
-           "unknown (donnée non disponible, par exemple nombre de vendeurs inconnu).",
-           "Publication status: ok (published), none (no case), below_5 (1 to 4 cases: \"fewer than 5\", the count "
-           "is not published), insufficient (sample too small: n is published, not the value), unknown (not "
-           "available, e.g. unknown number of sellers).", tuple(_STATUSES)),
-    Column("n", "integer",
-           "Effectif : nombre de signalements (comptage), dénominateur d'un taux, nombre de réponses (délai). "
-           "Vide lorsqu'il n'est pas publiable (de 1 à 4) ou sans objet.",
-           "Count: number of reports (counts), denominator of a rate, number of answers (times). Empty when not "
-           "publishable (1 to 4) or not applicable."),
-    Column("k", "integer", "Numérateur d'un taux. Vide lorsqu'il n'est pas publiable (de 1 à 4) ou sans objet.",
-           "Numerator of a rate. Empty when not publishable (1 to 4) or not applicable."),
-    Column("value", "number",
-           "Valeur : proportion entre 0 et 1 pour un taux (0.42 = 42 %), médiane en jours pour un délai, nombre de "
-           "signalements pour un comptage, signalements pour 1 000 vendeurs. Vide lorsqu'elle n'est pas publiée.",
-           "Value: proportion between 0 and 1 for a rate (0.42 = 42%), median in days for a time, number of reports "
-           "for a count, reports per 1,000 sellers. Empty when not published."),
-    Column("ci_low", "number", "Borne basse de l'intervalle de confiance à 95 % (Wilson pour un taux, intervalle "
-           "de la médiane pour un délai), dans l'unité de value.",
-           "Lower bound of the 95% confidence interval (Wilson for a rate, interval of the median for a time), in "
-           "the unit of value."),
-    Column("ci_high", "number", "Borne haute de l'intervalle de confiance à 95 %, dans l'unité de value.",
-           "Upper bound of the 95% confidence interval, in the unit of value."),
-    Column("p90", "number", "90e centile du délai, en jours (indicateur time_to_answer).",
-           "90th percentile of the time, in days (time_to_answer indicator)."),
-    Column("rank", "integer",
-           "Rang parmi les places de marché classées : seules les différences que les intervalles confirment "
-           "comptent, les ex aequo ont le même rang. Vide lorsque la place de marché n'est pas classée.",
-           "Rank among the ranked marketplaces: only differences the intervals support count, ties share a rank. "
-           "Empty when the marketplace is not ranked."),
-    Column("ranked_count", "integer", "Nombre de places de marché classées sur cet indicateur.",
-           "Number of marketplaces ranked on this indicator."),
-    Column("trend", "string", "Évolution par rapport à l'édition publiée précédente (up : hausse, down : baisse, "
-           "stable : intervalles qui se recouvrent) ; vide si elle n'est pas mesurable.",
-           "Change since the previous published edition (up, down, stable: overlapping intervals); empty when it "
-           "cannot be measured.", tuple(_TRENDS)),
-    Column("awaiting", "integer", "Délai de réponse : signalements transmis encore sans réponse (comptés à part, "
-           "jamais dans les délais). Vide lorsqu'il n'est pas publiable ou sans objet.",
-           "Time to answer: forwarded reports still awaiting an answer (counted apart, never in the times). Empty "
-           "when not publishable or not applicable."),
-    Column("awaiting_status", "string", "Statut de publication de awaiting.", "Publication status of awaiting.",
-           tuple(_STATUSES)),
-    Column("awaiting_overdue", "integer", "Parmi eux, signalements dont le délai de réponse est dépassé.",
-           "Of these, reports whose answer deadline has passed."),
-    Column("awaiting_overdue_status", "string", "Statut de publication de awaiting_overdue.",
-           "Publication status of awaiting_overdue.", tuple(_STATUSES)),
-    Column("sellers", "integer", "Nombre de vendeurs de la place de marché utilisé pour le taux pour 1 000 vendeurs.",
-           "Number of sellers of the marketplace used for the rate per 1,000 sellers."),
+    Column(
+        "breakdown",
+        "string",
+        "Famille de problèmes (indicateur family_share, par exemple DEREF) ; vide pour les autres indicateurs.",
+        "Problem family (family_share indicator, e.g. DEREF); empty for the other indicators.",
+    ),
+    Column(
+        "status",
+        "string",
+        "Statut de publication : ok (publié), none (aucun cas), below_5 (de 1 à 4 cas : « moins de 5 », "
+        "l'effectif n'est pas publié), insufficient (échantillon insuffisant : n est publié, pas la valeur), "
+        "unknown (donnée non disponible, par exemple nombre de vendeurs inconnu).",
+        'Publication status: ok (published), none (no case), below_5 (1 to 4 cases: "fewer than 5", the count '
+        "is not published), insufficient (sample too small: n is published, not the value), unknown (not "
+        "available, e.g. unknown number of sellers).",
+        tuple(_STATUSES),
+    ),
+    Column(
+        "n",
+        "integer",
+        "Effectif : nombre de signalements (comptage), dénominateur d'un taux, nombre de réponses (délai). "
+        "Vide lorsqu'il n'est pas publiable (de 1 à 4) ou sans objet.",
+        "Count: number of reports (counts), denominator of a rate, number of answers (times). Empty when not "
+        "publishable (1 to 4) or not applicable.",
+    ),
+    Column(
+        "k",
+        "integer",
+        "Numérateur d'un taux. Vide lorsqu'il n'est pas publiable (de 1 à 4) ou sans objet.",
+        "Numerator of a rate. Empty when not publishable (1 to 4) or not applicable.",
+    ),
+    Column(
+        "value",
+        "number",
+        "Valeur : proportion entre 0 et 1 pour un taux (0.42 = 42 %), médiane en jours pour un délai, nombre de "
+        "signalements pour un comptage, signalements pour 1 000 vendeurs. Vide lorsqu'elle n'est pas publiée.",
+        "Value: proportion between 0 and 1 for a rate (0.42 = 42%), median in days for a time, number of reports "
+        "for a count, reports per 1,000 sellers. Empty when not published.",
+    ),
+    Column(
+        "ci_low",
+        "number",
+        "Borne basse de l'intervalle de confiance à 95 % (Wilson pour un taux, intervalle "
+        "de la médiane pour un délai), dans l'unité de value.",
+        "Lower bound of the 95% confidence interval (Wilson for a rate, interval of the median for a time), in "
+        "the unit of value.",
+    ),
+    Column(
+        "ci_high",
+        "number",
+        "Borne haute de l'intervalle de confiance à 95 %, dans l'unité de value.",
+        "Upper bound of the 95% confidence interval, in the unit of value.",
+    ),
+    Column(
+        "p90",
+        "number",
+        "90e centile du délai, en jours (indicateur time_to_answer).",
+        "90th percentile of the time, in days (time_to_answer indicator).",
+    ),
+    Column(
+        "rank",
+        "integer",
+        "Rang parmi les places de marché classées : seules les différences que les intervalles confirment "
+        "comptent, les ex aequo ont le même rang. Vide lorsque la place de marché n'est pas classée.",
+        "Rank among the ranked marketplaces: only differences the intervals support count, ties share a rank. "
+        "Empty when the marketplace is not ranked.",
+    ),
+    Column(
+        "ranked_count",
+        "integer",
+        "Nombre de places de marché classées sur cet indicateur.",
+        "Number of marketplaces ranked on this indicator.",
+    ),
+    Column(
+        "trend",
+        "string",
+        "Évolution par rapport à l'édition publiée précédente (up : hausse, down : baisse, "
+        "stable : intervalles qui se recouvrent) ; vide si elle n'est pas mesurable.",
+        "Change since the previous published edition (up, down, stable: overlapping intervals); empty when it "
+        "cannot be measured.",
+        tuple(_TRENDS),
+    ),
+    Column(
+        "awaiting",
+        "integer",
+        "Délai de réponse : signalements transmis encore sans réponse (comptés à part, "
+        "jamais dans les délais). Vide lorsqu'il n'est pas publiable ou sans objet.",
+        "Time to answer: forwarded reports still awaiting an answer (counted apart, never in the times). Empty "
+        "when not publishable or not applicable.",
+    ),
+    Column(
+        "awaiting_status",
+        "string",
+        "Statut de publication de awaiting.",
+        "Publication status of awaiting.",
+        tuple(_STATUSES),
+    ),
+    Column(
+        "awaiting_overdue",
+        "integer",
+        "Parmi eux, signalements dont le délai de réponse est dépassé.",
+        "Of these, reports whose answer deadline has passed.",
+    ),
+    Column(
+        "awaiting_overdue_status",
+        "string",
+        "Statut de publication de awaiting_overdue.",
+        "Publication status of awaiting_overdue.",
+        tuple(_STATUSES),
+    ),
+    Column(
+        "sellers",
+        "integer",
+        "Nombre de vendeurs de la place de marché utilisé pour le taux pour 1 000 vendeurs.",
+        "Number of sellers of the marketplace used for the rate per 1,000 sellers.",
+    ),
     Column("sellers_year", "integer", "Année du nombre de vendeurs.", "Year of the number of sellers."),
     Column("sellers_source", "string", "Source du nombre de vendeurs.", "Source of the number of sellers."),
-    Column("sellers_source_url", "string", "Adresse de la source du nombre de vendeurs.",
-           "Address of the source of the number of sellers."),
-    Column("unit", "string", "Unité de value : proportion (taux entre 0 et 1), jours, signalements, "
-           "pour 1 000 vendeurs.", "Unit of value: proportion (rate between 0 and 1), days, reports, per 1,000 "
-           "sellers.", tuple(dict.fromkeys(_unit(indicator) for indicator in all_indicators()))),
+    Column(
+        "sellers_source_url",
+        "string",
+        "Adresse de la source du nombre de vendeurs.",
+        "Address of the source of the number of sellers.",
+    ),
+    Column(
+        "unit",
+        "string",
+        "Unité de value : proportion (taux entre 0 et 1), jours, signalements, pour 1 000 vendeurs.",
+        "Unit of value: proportion (rate between 0 and 1), days, reports, per 1,000 sellers.",
+        tuple(dict.fromkeys(_unit(indicator) for indicator in all_indicators())),
+    ),
 )
 COLUMN_NAMES = tuple(column.name for column in COLUMNS)
 FORMAT_NOTES = (
-    ("csv", "Fichier CSV encodé en UTF-8 avec BOM, séparateur point-virgule (;), point comme séparateur décimal "
-            "(0.42), une ligne d'en-tête ; une valeur absente est une cellule vide, jamais 0.",
-     "CSV file, UTF-8 with BOM, semicolon (;) separator, dot as decimal separator (0.42), one header line; a "
-     "missing value is an empty cell, never 0."),
-    ("json", "JSON : {\"edition\": métadonnées et seuils appliqués, \"dictionary_url\", \"figures\": une entrée par "
-             "ligne} ; une valeur absente vaut null.",
-     "JSON: {\"edition\": metadata and thresholds applied, \"dictionary_url\", \"figures\": one object per row}; a "
-     "missing value is null."),
-    ("parquet", "Parquet : colonnes typées (entiers et décimaux nullables, dates), description de chaque colonne "
-                "dans les métadonnées du champ.",
-     "Parquet: typed columns (nullable integers and floats, dates), each column's description in the field "
-     "metadata."),
+    (
+        "csv",
+        "Fichier CSV encodé en UTF-8 avec BOM, séparateur point-virgule (;), point comme séparateur décimal "
+        "(0.42), une ligne d'en-tête ; une valeur absente est une cellule vide, jamais 0.",
+        "CSV file, UTF-8 with BOM, semicolon (;) separator, dot as decimal separator (0.42), one header line; a "
+        "missing value is an empty cell, never 0.",
+    ),
+    (
+        "json",
+        'JSON : {"edition": métadonnées et seuils appliqués, "dictionary_url", "figures": une entrée par '
+        "ligne} ; une valeur absente vaut null.",
+        'JSON: {"edition": metadata and thresholds applied, "dictionary_url", "figures": one object per row}; a '
+        "missing value is null.",
+    ),
+    (
+        "parquet",
+        "Parquet : colonnes typées (entiers et décimaux nullables, dates), description de chaque colonne "
+        "dans les métadonnées du champ.",
+        "Parquet: typed columns (nullable integers and floats, dates), each column's description in the field "
+        "metadata.",
+    ),
     ("licence", f"{LICENCE['name']} — {LICENCE['url']}", f"{LICENCE['name']} — {LICENCE['url']}"),
 )
 
 
 # --- Editions ----------------------------------------------------------------------------
+
 
 def published_editions():
     return Edition.objects.filter(status=Edition.Status.PUBLISHED).order_by("-period_start")
@@ -184,6 +282,7 @@ def edition_metadata(edition: Edition) -> dict:
 
 # --- Rows --------------------------------------------------------------------------------
 
+
 def edition_rows(edition: Edition, *, marketplace: str | None = None, indicator: str | None = None) -> list[dict]:
     """One publishable row per figure of a PUBLISHED edition (``COLUMN_NAMES``, Python-typed:
     dates, datetimes, ints, floats, strings; None where nothing is published)."""
@@ -203,8 +302,14 @@ def figure_rows(edition: Edition, figures) -> list[dict]:
     order = {code: position for position, code in enumerate(registry())}
     suppress_below = thresholds(edition)["SUPPRESS_BELOW"]
     rows = [_row(edition, figure, suppress_below) for figure in figures]
-    rows.sort(key=lambda row: (row["marketplace_name"].casefold(), row["marketplace"],
-                               order.get(row["indicator"], len(order)), row["breakdown"] or ""))
+    rows.sort(
+        key=lambda row: (
+            row["marketplace_name"].casefold(),
+            row["marketplace"],
+            order.get(row["indicator"], len(order)),
+            row["breakdown"] or "",
+        )
+    )
     return rows
 
 
@@ -241,15 +346,25 @@ def _row(edition: Edition, figure: EditionFigure, suppress_below: int) -> dict:
     extra = figure.extra or {}
     distribution = indicator is not None and indicator.kind == "distribution"
     per_thousand = indicator is not None and indicator.kind == "per_thousand"
-    numbers = publishable({
-        "status": figure.status, "n": figure.n, "k": figure.k, "value": figure.value, "ci_low": figure.ci_low,
-        "ci_high": figure.ci_high, "p90": figure.p90, "rank": figure.rank, "ranked_count": figure.ranked_count,
-        "trend": figure.trend,
-        "awaiting": _int(extra.get("awaiting")) if distribution else None,
-        "awaiting_status": extra.get("awaiting_status") if distribution else None,
-        "awaiting_overdue": _int(extra.get("awaiting_overdue")) if distribution else None,
-        "awaiting_overdue_status": extra.get("awaiting_overdue_status") if distribution else None,
-    }, suppress_below)
+    numbers = publishable(
+        {
+            "status": figure.status,
+            "n": figure.n,
+            "k": figure.k,
+            "value": figure.value,
+            "ci_low": figure.ci_low,
+            "ci_high": figure.ci_high,
+            "p90": figure.p90,
+            "rank": figure.rank,
+            "ranked_count": figure.ranked_count,
+            "trend": figure.trend,
+            "awaiting": _int(extra.get("awaiting")) if distribution else None,
+            "awaiting_status": extra.get("awaiting_status") if distribution else None,
+            "awaiting_overdue": _int(extra.get("awaiting_overdue")) if distribution else None,
+            "awaiting_overdue_status": extra.get("awaiting_overdue_status") if distribution else None,
+        },
+        suppress_below,
+    )
     return {
         "edition": edition.code,
         "period_start": edition.period_start,
@@ -298,6 +413,7 @@ def _iso(value):
 
 # --- Writers -----------------------------------------------------------------------------
 
+
 def to_csv(rows: list[dict], columns=COLUMN_NAMES) -> bytes:
     """UTF-8 with a BOM (French spreadsheets), ";" between fields, a dot before decimals,
     an empty cell for None."""
@@ -340,11 +456,22 @@ def to_json(edition: Edition, rows: list[dict]) -> bytes:
 def parquet_schema(edition: Edition | None = None):
     import pyarrow as pa
 
-    types = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "date": pa.date32(),
-             "datetime": pa.timestamp("us", tz="UTC")}
-    fields = [pa.field(column.name, types[column.type], nullable=True,
-                       metadata={"description": column.description, "description_en": column.description_en})
-              for column in COLUMNS]
+    types = {
+        "string": pa.string(),
+        "integer": pa.int64(),
+        "number": pa.float64(),
+        "date": pa.date32(),
+        "datetime": pa.timestamp("us", tz="UTC"),
+    }
+    fields = [
+        pa.field(
+            column.name,
+            types[column.type],
+            nullable=True,
+            metadata={"description": column.description, "description_en": column.description_en},
+        )
+        for column in COLUMNS
+    ]
     metadata = {"fairplace.licence": json.dumps(LICENCE)}
     if edition is not None:
         metadata["fairplace.edition"] = json.dumps(edition_metadata(edition), ensure_ascii=False)
@@ -382,22 +509,52 @@ def export(edition: Edition, fmt: str) -> bytes:
 
 # --- Data dictionary ---------------------------------------------------------------------
 
-DICTIONARY_FIELDS = ("section", "name", "type", "description", "description_en", "allowed_values", "label",
-                     "label_en", "kind", "unit", "unit_en", "formula", "higher_is_better")
+DICTIONARY_FIELDS = (
+    "section",
+    "name",
+    "type",
+    "description",
+    "description_en",
+    "allowed_values",
+    "label",
+    "label_en",
+    "kind",
+    "unit",
+    "unit_en",
+    "formula",
+    "higher_is_better",
+)
 
 
 def dictionary() -> dict:
     """The columns of the edition files, the indicator registry and the format notes."""
     return {
-        "columns": [{"name": column.name, "type": column.type, "description": column.description,
-                     "description_en": column.description_en, "allowed_values": list(column.allowed)}
-                    for column in COLUMNS],
-        "indicators": [{"code": indicator.code, "label": indicator.label, "label_en": indicator.label_en,
-                        "definition": indicator.definition, "definition_en": indicator.definition_en,
-                        "formula": indicator.formula, "kind": indicator.kind, "unit": indicator.unit,
-                        "unit_en": indicator.unit_en, "higher_is_better": indicator.higher_is_better,
-                        "basis": indicator.basis}
-                       for indicator in all_indicators()],
+        "columns": [
+            {
+                "name": column.name,
+                "type": column.type,
+                "description": column.description,
+                "description_en": column.description_en,
+                "allowed_values": list(column.allowed),
+            }
+            for column in COLUMNS
+        ],
+        "indicators": [
+            {
+                "code": indicator.code,
+                "label": indicator.label,
+                "label_en": indicator.label_en,
+                "definition": indicator.definition,
+                "definition_en": indicator.definition_en,
+                "formula": indicator.formula,
+                "kind": indicator.kind,
+                "unit": indicator.unit,
+                "unit_en": indicator.unit_en,
+                "higher_is_better": indicator.higher_is_better,
+                "basis": indicator.basis,
+            }
+            for indicator in all_indicators()
+        ],
         "format": [{"name": name, "description": fr, "description_en": en} for name, fr, en in FORMAT_NOTES],
         "licence": LICENCE,
     }
@@ -411,22 +568,52 @@ def dictionary_csv() -> bytes:
     """One table: a ``section`` column says whether a line is a column of the edition files,
     an indicator of the registry or a note on the formats."""
     content = dictionary()
-    rows = [{"section": "column", **column, "allowed_values": list(column["allowed_values"])}
-            for column in content["columns"]]
-    rows += [{"section": "indicator", "name": item["code"], "type": "", "description": item["definition"],
-              "description_en": item["definition_en"], "label": item["label"], "label_en": item["label_en"],
-              "kind": item["kind"], "unit": item["unit"], "unit_en": item["unit_en"], "formula": item["formula"],
-              "higher_is_better": item["higher_is_better"]}
-             for item in content["indicators"]]
+    rows = [
+        {"section": "column", **column, "allowed_values": list(column["allowed_values"])}
+        for column in content["columns"]
+    ]
+    rows += [
+        {
+            "section": "indicator",
+            "name": item["code"],
+            "type": "",
+            "description": item["definition"],
+            "description_en": item["definition_en"],
+            "label": item["label"],
+            "label_en": item["label_en"],
+            "kind": item["kind"],
+            "unit": item["unit"],
+            "unit_en": item["unit_en"],
+            "formula": item["formula"],
+            "higher_is_better": item["higher_is_better"],
+        }
+        for item in content["indicators"]
+    ]
     rows += [{"section": "format", **note} for note in content["format"]]
     return to_csv(rows, DICTIONARY_FIELDS)
 
 
 # --- Charter registry --------------------------------------------------------------------
 
-CHARTER_CSV_FIELDS = ("charter", "charter_title", "adopted_on", "previous", "record", "number", "axis_number",
-                      "axis_title", "code", "text", "indicator_codes", "signatory_name", "marketplace", "status",
-                      "date", "note", "sources")
+CHARTER_CSV_FIELDS = (
+    "charter",
+    "charter_title",
+    "adopted_on",
+    "previous",
+    "record",
+    "number",
+    "axis_number",
+    "axis_title",
+    "code",
+    "text",
+    "indicator_codes",
+    "signatory_name",
+    "marketplace",
+    "status",
+    "date",
+    "note",
+    "sources",
+)
 
 
 def charter_registry() -> list[dict]:
@@ -446,20 +633,33 @@ def _charter(charter) -> dict:
         "summary": charter.summary or None,
         "summary_en": charter.summary_en or None,
         "sources": list(charter.sources or []),
-        "commitments": [{
-            "code": commitment.code, "number": commitment.number, "axis_number": commitment.axis_number,
-            "axis_title": commitment.axis_title or None, "axis_title_en": commitment.axis_title_en or None,
-            "text": commitment.text, "text_en": commitment.text_en or None,
-            "indicator_codes": list(commitment.indicator_codes or []), "sources": list(commitment.sources or []),
-        } for commitment in charter.commitments.all()],
-        "signatures": [{
-            "signatory_name": signature.signatory_name,
-            "marketplace": signature.marketplace.slug if signature.marketplace_id and signature.marketplace else None,
-            "status": signature.status,
-            "date": signature.date.isoformat() if signature.date else None,
-            "note": signature.note or None,
-            "sources": list(signature.sources or []),
-        } for signature in charter.signatures.all()],
+        "commitments": [
+            {
+                "code": commitment.code,
+                "number": commitment.number,
+                "axis_number": commitment.axis_number,
+                "axis_title": commitment.axis_title or None,
+                "axis_title_en": commitment.axis_title_en or None,
+                "text": commitment.text,
+                "text_en": commitment.text_en or None,
+                "indicator_codes": list(commitment.indicator_codes or []),
+                "sources": list(commitment.sources or []),
+            }
+            for commitment in charter.commitments.all()
+        ],
+        "signatures": [
+            {
+                "signatory_name": signature.signatory_name,
+                "marketplace": signature.marketplace.slug
+                if signature.marketplace_id and signature.marketplace
+                else None,
+                "status": signature.status,
+                "date": signature.date.isoformat() if signature.date else None,
+                "note": signature.note or None,
+                "sources": list(signature.sources or []),
+            }
+            for signature in charter.signatures.all()
+        ],
     }
 
 
@@ -472,22 +672,43 @@ def charter_registry_csv() -> bytes:
     """One line per commitment and per signature (``record``), the charter repeated on each."""
     rows = []
     for charter in charter_registry():
-        base = {"charter": charter["code"], "charter_title": charter["title"], "adopted_on": charter["adopted_on"],
-                "previous": charter["previous"]}
+        base = {
+            "charter": charter["code"],
+            "charter_title": charter["title"],
+            "adopted_on": charter["adopted_on"],
+            "previous": charter["previous"],
+        }
         for commitment in charter["commitments"]:
-            rows.append({**base, "record": "commitment", "number": commitment["number"],
-                         "axis_number": commitment["axis_number"], "axis_title": commitment["axis_title"],
-                         "code": commitment["code"], "text": commitment["text"],
-                         "indicator_codes": commitment["indicator_codes"],
-                         "sources": _source_urls(commitment["sources"])})
+            rows.append(
+                {
+                    **base,
+                    "record": "commitment",
+                    "number": commitment["number"],
+                    "axis_number": commitment["axis_number"],
+                    "axis_title": commitment["axis_title"],
+                    "code": commitment["code"],
+                    "text": commitment["text"],
+                    "indicator_codes": commitment["indicator_codes"],
+                    "sources": _source_urls(commitment["sources"]),
+                }
+            )
         for signature in charter["signatures"]:
-            rows.append({**base, "record": "signature", "signatory_name": signature["signatory_name"],
-                         "marketplace": signature["marketplace"], "status": signature["status"],
-                         "date": signature["date"], "note": signature["note"],
-                         "sources": _source_urls(signature["sources"])})
+            rows.append(
+                {
+                    **base,
+                    "record": "signature",
+                    "signatory_name": signature["signatory_name"],
+                    "marketplace": signature["marketplace"],
+                    "status": signature["status"],
+                    "date": signature["date"],
+                    "note": signature["note"],
+                    "sources": _source_urls(signature["sources"]),
+                }
+            )
     return to_csv(rows, CHARTER_CSV_FIELDS)
 
 
 def _source_urls(sources) -> list[str]:
-    return [source.get("url") or source.get("label", "") if isinstance(source, dict) else str(source)
-            for source in sources]
+    return [
+        source.get("url") or source.get("label", "") if isinstance(source, dict) else str(source) for source in sources
+    ]

@@ -31,12 +31,28 @@ def _fetcher():
 
 def _figure(row: dict) -> SimpleNamespace:
     """A row of the open data in the shape ``display.show`` reads (an ``EditionFigure``)."""
-    extra = {"awaiting": row["awaiting"], "awaiting_status": row["awaiting_status"],
-             "awaiting_overdue": row["awaiting_overdue"], "awaiting_overdue_status": row["awaiting_overdue_status"],
-             "sellers": row["sellers"], "source": row["sellers_source"], "source_url": row["sellers_source_url"]}
-    return SimpleNamespace(status=row["status"], n=row["n"], k=row["k"], value=row["value"], ci_low=row["ci_low"],
-                           ci_high=row["ci_high"], p90=row["p90"], rank=row["rank"],
-                           ranked_count=row["ranked_count"], trend=row["trend"] or "", extra=extra)
+    extra = {
+        "awaiting": row["awaiting"],
+        "awaiting_status": row["awaiting_status"],
+        "awaiting_overdue": row["awaiting_overdue"],
+        "awaiting_overdue_status": row["awaiting_overdue_status"],
+        "sellers": row["sellers"],
+        "source": row["sellers_source"],
+        "source_url": row["sellers_source_url"],
+    }
+    return SimpleNamespace(
+        status=row["status"],
+        n=row["n"],
+        k=row["k"],
+        value=row["value"],
+        ci_low=row["ci_low"],
+        ci_high=row["ci_high"],
+        p90=row["p90"],
+        rank=row["rank"],
+        ranked_count=row["ranked_count"],
+        trend=row["trend"] or "",
+        extra=extra,
+    )
 
 
 def _counts(row: dict) -> str:
@@ -58,25 +74,42 @@ def indicator_tables(rows: list[dict]) -> list[dict]:
         for row in by_indicator.get(indicator.code, []):
             tied = ties[(row["indicator"], row["breakdown"], row["rank"])] > 1
             shown = display.show(_figure(row), indicator, tied=tied, lang="fr")
-            lines.append({
-                "marketplace": row["marketplace_name"],
-                "breakdown": display.family_name(row["breakdown"]) if row["breakdown"] else "",
-                "status": row["status"], "text": shown.text, "interval": shown.interval, "n": _counts(row),
-                "detail": shown.detail, "rank": shown.rank, "trend": shown.trend_text, "notes": shown.notes,
-                "source_url": row["sellers_source_url"] or "",
-            })
-        tables.append({"indicator": indicator, "lines": lines,
-                       "has_breakdown": indicator.kind == "breakdown",
-                       "ranked": indicator.higher_is_better is not None})
+            lines.append(
+                {
+                    "marketplace": row["marketplace_name"],
+                    "breakdown": display.family_name(row["breakdown"]) if row["breakdown"] else "",
+                    "status": row["status"],
+                    "text": shown.text,
+                    "interval": shown.interval,
+                    "n": _counts(row),
+                    "detail": shown.detail,
+                    "rank": shown.rank,
+                    "trend": shown.trend_text,
+                    "notes": shown.notes,
+                    "source_url": row["sellers_source_url"] or "",
+                }
+            )
+        tables.append(
+            {
+                "indicator": indicator,
+                "lines": lines,
+                "has_breakdown": indicator.kind == "breakdown",
+                "ranked": indicator.higher_is_better is not None,
+            }
+        )
     return tables
 
 
 def pdf_context(edition: Edition) -> dict:
     rows = opendata.edition_rows(edition)
-    replies = (PlatformReply.objects.filter(edition=edition).select_related("marketplace")
-               .order_by("marketplace__name"))
-    sources = sorted({(row["marketplace_name"], row["sellers_source"] or "", row["sellers_source_url"] or "",
-                       row["sellers_year"]) for row in rows if row["sellers_source"] or row["sellers_source_url"]})
+    replies = PlatformReply.objects.filter(edition=edition).select_related("marketplace").order_by("marketplace__name")
+    sources = sorted(
+        {
+            (row["marketplace_name"], row["sellers_source"] or "", row["sellers_source_url"] or "", row["sellers_year"])
+            for row in rows
+            if row["sellers_source"] or row["sellers_source_url"]
+        }
+    )
     limits = opendata.thresholds(edition)
     return {
         "edition": edition,
@@ -85,13 +118,16 @@ def pdf_context(edition: Edition) -> dict:
         "below_max": limits["SUPPRESS_BELOW"] - 1,
         "tables": indicator_tables(rows),
         "replies": list(replies),
-        "population_sources": [{"marketplace": name, "label": label, "url": url, "year": year}
-                               for name, label, url, year in sources],
+        "population_sources": [
+            {"marketplace": name, "label": label, "url": url, "year": year} for name, label, url, year in sources
+        ],
         "licence": opendata.LICENCE,
-        "urls": {"methodology": opendata.public_url("barometer:methodology"),
-                 "open_data": opendata.public_url("barometer:open_data"),
-                 "csv": opendata.public_url("barometer:edition_data", code=edition.code, fmt="csv"),
-                 "charters": opendata.public_url("barometer:charters")},
+        "urls": {
+            "methodology": opendata.public_url("barometer:methodology"),
+            "open_data": opendata.public_url("barometer:open_data"),
+            "csv": opendata.public_url("barometer:edition_data", code=edition.code, fmt="csv"),
+            "charters": opendata.public_url("barometer:charters"),
+        },
         "generated_at": timezone.localtime(),
     }
 
@@ -108,8 +144,9 @@ def render_pdf(edition: Edition) -> bytes:
     html = render_html(edition)
     # PDF/UA-1: a tagged PDF (headings, tables with their header cells, reading order, language)
     # that screen readers can follow, as the RGAA asks of downloadable documents.
-    return HTML(string=html, base_url=opendata.public_url("barometer:open_data"),
-                url_fetcher=_fetcher()).write_pdf(pdf_variant="pdf/ua-1")
+    return HTML(string=html, base_url=opendata.public_url("barometer:open_data"), url_fetcher=_fetcher()).write_pdf(
+        pdf_variant="pdf/ua-1"
+    )
 
 
 def build_pdf(edition: Edition, *, force: bool = False):
@@ -123,8 +160,9 @@ def build_pdf(edition: Edition, *, force: bool = False):
     field = edition.pdf.field
     previous = edition.pdf.name or ""
     content = render_pdf(edition)
-    name = field.storage.save(field.generate_filename(edition, opendata.export_filename(edition.code, "pdf")),
-                              ContentFile(content))
+    name = field.storage.save(
+        field.generate_filename(edition, opendata.export_filename(edition.code, "pdf")), ContentFile(content)
+    )
     updated = Edition.objects.filter(pk=edition.pk, pdf=previous).update(pdf=name)
     if updated:
         if previous and previous != name:

@@ -34,6 +34,7 @@ PUBLISHED = Edition.Status.PUBLISHED
 
 # --- Editions -----------------------------------------------------------------------------
 
+
 def published_editions() -> list[Edition]:
     """Published editions, newest first."""
     return list(Edition.objects.filter(status=PUBLISHED).order_by("-period_start"))
@@ -49,6 +50,7 @@ def published_edition(code: str) -> Edition | None:
 
 # --- Figures ------------------------------------------------------------------------------
 
+
 @dataclass
 class EditionFigures:
     """The figures of one edition, by (marketplace id, indicator code, breakdown)."""
@@ -61,19 +63,27 @@ class EditionFigures:
         return self.by_key.get((marketplace_id, code, breakdown))
 
     def is_tied(self, figure: EditionFigure | None) -> bool:
-        return bool(figure and figure.rank is not None
-                    and (figure.indicator, figure.breakdown, figure.rank) in self.tied)
+        return bool(
+            figure and figure.rank is not None and (figure.indicator, figure.breakdown, figure.rank) in self.tied
+        )
 
     def breakdowns(self, marketplace_id: int, code: str) -> list[EditionFigure]:
-        return sorted((figure for (mp, indicator, breakdown), figure in self.by_key.items()
-                       if mp == marketplace_id and indicator == code and breakdown),
-                      key=lambda figure: figure.breakdown)
+        return sorted(
+            (
+                figure
+                for (mp, indicator, breakdown), figure in self.by_key.items()
+                if mp == marketplace_id and indicator == code and breakdown
+            ),
+            key=lambda figure: figure.breakdown,
+        )
 
 
 def edition_figures(edition: Edition) -> EditionFigures:
     """Every figure of ``edition`` (one query)."""
-    by_key = {(figure.marketplace_id, figure.indicator, figure.breakdown): figure
-              for figure in EditionFigure.objects.filter(edition=edition)}
+    by_key = {
+        (figure.marketplace_id, figure.indicator, figure.breakdown): figure
+        for figure in EditionFigure.objects.filter(edition=edition)
+    }
     counts = defaultdict(int)
     for figure in by_key.values():
         if figure.rank is not None:
@@ -93,13 +103,21 @@ class MarketplaceSeries:
         return self.by_key.get((edition.pk, code, breakdown))
 
     def is_tied(self, figure: EditionFigure | None) -> bool:
-        return bool(figure and figure.rank is not None
-                    and (figure.edition_id, figure.indicator, figure.breakdown, figure.rank) in self.tied)
+        return bool(
+            figure
+            and figure.rank is not None
+            and (figure.edition_id, figure.indicator, figure.breakdown, figure.rank) in self.tied
+        )
 
     def breakdowns(self, edition: Edition, code: str) -> list[EditionFigure]:
-        return sorted((figure for (edition_id, indicator, breakdown), figure in self.by_key.items()
-                       if edition_id == edition.pk and indicator == code and breakdown),
-                      key=lambda figure: figure.breakdown)
+        return sorted(
+            (
+                figure
+                for (edition_id, indicator, breakdown), figure in self.by_key.items()
+                if edition_id == edition.pk and indicator == code and breakdown
+            ),
+            key=lambda figure: figure.breakdown,
+        )
 
 
 def marketplace_series(marketplace_id: int, editions: list[Edition]) -> MarketplaceSeries:
@@ -108,9 +126,12 @@ def marketplace_series(marketplace_id: int, editions: list[Edition]) -> Marketpl
     ids = [edition.pk for edition in editions]
     figures = EditionFigure.objects.filter(edition_id__in=ids, marketplace_id=marketplace_id)
     by_key = {(figure.edition_id, figure.indicator, figure.breakdown): figure for figure in figures}
-    shared = (EditionFigure.objects.filter(edition_id__in=ids, rank__isnull=False)
-              .values("edition_id", "indicator", "breakdown", "rank").annotate(count=Count("id"))
-              .filter(count__gt=1))
+    shared = (
+        EditionFigure.objects.filter(edition_id__in=ids, rank__isnull=False)
+        .values("edition_id", "indicator", "breakdown", "rank")
+        .annotate(count=Count("id"))
+        .filter(count__gt=1)
+    )
     tied = {(row["edition_id"], row["indicator"], row["breakdown"], row["rank"]) for row in shared}
     ordered = sorted(editions, key=lambda edition: edition.period_start)
     return MarketplaceSeries(ordered, by_key, tied)
@@ -139,6 +160,7 @@ def indicator_list() -> list[indicators.Indicator]:
 
 
 # --- Page cache ---------------------------------------------------------------------------
+
 
 def _new_generation() -> int:
     return time.time_ns() // 1000

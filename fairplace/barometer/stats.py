@@ -64,7 +64,7 @@ def rank_where_separated(intervals: Mapping[object, tuple[float, float, float]],
 
 
 def trend(previous: tuple[float, float] | None, current: tuple[float, float] | None) -> str:
-    """"up" or "down" when the two intervals separate, "stable" when they overlap, "" when one
+    """ "up" or "down" when the two intervals separate, "stable" when they overlap, "" when one
     of them is missing (not published)."""
     if previous is None or current is None:
         return ""

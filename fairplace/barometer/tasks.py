@@ -3,8 +3,11 @@
 from fairplace.core.jobs.runs import periodic_job
 
 
-@periodic_job("barometer.refresh", "* * * * *",
-              description="Recompte les agrégats du baromètre des signalements modifiés depuis le dernier passage.")
+@periodic_job(
+    "barometer.refresh",
+    "* * * * *",
+    description="Recompte les agrégats du baromètre des signalements modifiés depuis le dernier passage.",
+)
 def refresh_aggregates():
     from .compute import refresh_stale
 

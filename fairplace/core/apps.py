@@ -11,6 +11,7 @@ class CoreConfig(AppConfig):
 
         from . import navigation
 
-        navigation.register("jobs_backoffice:overview", _("Tâches de fond"), "fr-icon-settings-5-line",
-                            navigation.administrators, 140)
+        navigation.register(
+            "jobs_backoffice:overview", _("Tâches de fond"), "fr-icon-settings-5-line", navigation.administrators, 140
+        )
         from . import checks, tasks  # noqa: F401  (system checks; the core's periodic jobs)

@@ -9,6 +9,12 @@ from django.core.checks import Error, register
 def schedules_name_known_jobs(app_configs, **kwargs):
     from .jobs.runs import JOBS
 
-    return [Error(f"FAIRPLACE_SCHEDULES: no periodic job is called {name!r}.",
-                  hint="Known jobs: " + ", ".join(sorted(JOBS)), id="fairplace.E001")
-            for name in settings.FAIRPLACE_SCHEDULES if name not in JOBS]
+    return [
+        Error(
+            f"FAIRPLACE_SCHEDULES: no periodic job is called {name!r}.",
+            hint="Known jobs: " + ", ".join(sorted(JOBS)),
+            id="fairplace.E001",
+        )
+        for name in settings.FAIRPLACE_SCHEDULES
+        if name not in JOBS
+    ]

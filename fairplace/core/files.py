@@ -88,9 +88,7 @@ def check_upload(uploaded_file, *, max_bytes: int) -> str:
             params={"name": name, "size": _format_megabytes(max_bytes)},
         )
     if size == 0:
-        raise ValidationError(
-            _("Le fichier « %(name)s » est vide."), code="file_empty", params={"name": name}
-        )
+        raise ValidationError(_("Le fichier « %(name)s » est vide."), code="file_empty", params={"name": name})
     kind = sniff_kind(uploaded_file)
     if kind is None:
         raise ValidationError(

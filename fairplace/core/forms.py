@@ -17,5 +17,11 @@ class DateInput(forms.DateInput):
 def date_field(label, *, invalid: str, required: bool = True, help_text="") -> forms.DateField:
     """A date typed in the browser's date picker (ISO) or by hand (dd/mm/yyyy); ``invalid``: the French message
     of a date that cannot be read."""
-    return forms.DateField(label=label, required=required, help_text=help_text, widget=DateInput,
-                           input_formats=DATE_FORMATS, error_messages={"invalid": invalid})
+    return forms.DateField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        widget=DateInput,
+        input_formats=DATE_FORMATS,
+        error_messages={"invalid": invalid},
+    )

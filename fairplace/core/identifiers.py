@@ -15,17 +15,21 @@ def clean_siret(value: str) -> str:
     if not compact:
         raise ValidationError(_("Indiquez le numéro SIRET de votre entreprise (14 chiffres)."), code="required")
     if not compact.isdigit():
-        raise ValidationError(_("Le SIRET ne contient que des chiffres (14 chiffres, espaces acceptés)."),
-                              code="format")
+        raise ValidationError(
+            _("Le SIRET ne contient que des chiffres (14 chiffres, espaces acceptés)."), code="format"
+        )
     if len(compact) != 14:
         raise ValidationError(
             _("Le SIRET compte 14 chiffres ; vous en avez saisi %(count)d. Le SIREN (9 chiffres) ne suffit pas.")
-            % {"count": len(compact)}, code="length")
+            % {"count": len(compact)},
+            code="length",
+        )
     try:
         return stdnum_siret.validate(compact)
     except stdnum_errors.InvalidChecksum:
-        raise ValidationError(_("Ce numéro SIRET n'est pas valide : vérifiez qu'aucun chiffre n'a été mal recopié."),
-                              code="checksum") from None
+        raise ValidationError(
+            _("Ce numéro SIRET n'est pas valide : vérifiez qu'aucun chiffre n'a été mal recopié."), code="checksum"
+        ) from None
     except stdnum_errors.ValidationError:
         raise ValidationError(_("Ce numéro SIRET n'est pas valide."), code="invalid") from None
 

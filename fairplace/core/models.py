@@ -158,8 +158,10 @@ class JobRun(models.Model):
         verbose_name = _("exécution")
         verbose_name_plural = _("exécutions")
         constraints = [models.UniqueConstraint(fields=["job", "slot"], name="jobrun_one_per_slot")]
-        indexes = [models.Index(fields=["job", "-started_at"], name="jobrun_latest_idx"),
-                   models.Index(fields=["status", "lease_until"], name="jobrun_running_idx")]
+        indexes = [
+            models.Index(fields=["job", "-started_at"], name="jobrun_latest_idx"),
+            models.Index(fields=["status", "lease_until"], name="jobrun_running_idx"),
+        ]
 
     def __str__(self):
         return f"{self.job.name} @ {self.slot:%Y-%m-%d %H:%M} ({self.status})"

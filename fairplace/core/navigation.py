@@ -26,9 +26,11 @@ def register(url_name: str, label, icon: str, shown_to: Callable, order: int) ->
 
 
 def entries_for(user) -> list[dict]:
-    return [{"url": reverse(entry.url_name), "label": entry.label, "icon": entry.icon}
-            for entry in sorted(_ENTRIES.values(), key=lambda entry: (entry.order, entry.url_name))
-            if entry.shown_to(user)]
+    return [
+        {"url": reverse(entry.url_name), "label": entry.label, "icon": entry.icon}
+        for entry in sorted(_ENTRIES.values(), key=lambda entry: (entry.order, entry.url_name))
+        if entry.shown_to(user)
+    ]
 
 
 # Audiences.

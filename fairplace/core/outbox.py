@@ -33,8 +33,7 @@ def enqueue_email(*, to: str, template: str, context: dict, dedup_key: str | Non
     """
     subject = render_to_string(f"emails/{template}.subject.txt", context).strip()
     body = render_to_string(f"emails/{template}.body.txt", context)
-    fields = {"to": to, "subject": subject, "body_text": body, "template": template,
-              "next_attempt_at": timezone.now()}
+    fields = {"to": to, "subject": subject, "body_text": body, "template": template, "next_attempt_at": timezone.now()}
     if dedup_key:
         # ON CONFLICT DO NOTHING: a second enqueue of the same message keeps the first row.
         OutboxMessage.objects.bulk_create([OutboxMessage(dedup_key=dedup_key, **fields)], ignore_conflicts=True)
@@ -63,7 +62,8 @@ def resend(pk: int) -> bool:
     """An administrator sends a failed message again: a fresh series of attempts, starting now."""
     now = timezone.now()
     updated = OutboxMessage.objects.filter(pk=pk, status=OutboxMessage.Status.FAILED).update(
-        status=OutboxMessage.Status.PENDING, attempts=0, next_attempt_at=now, claimed_until=None)
+        status=OutboxMessage.Status.PENDING, attempts=0, next_attempt_at=now, claimed_until=None
+    )
     if updated:
         transaction.on_commit(lambda: _enqueue(pk), robust=True)
     return bool(updated)
@@ -76,8 +76,9 @@ def _claim(pk: int) -> OutboxMessage | None:
     token = now + timedelta(seconds=settings.FAIRPLACE_OUTBOX_CLAIM_SECONDS)
 
     def take():
-        due = OutboxMessage.objects.filter(_claimable(now), pk=pk, next_attempt_at__lte=now) | \
-            OutboxMessage.objects.filter(pk=pk, status=OutboxMessage.Status.SENDING, claimed_until=token)
+        due = OutboxMessage.objects.filter(
+            _claimable(now), pk=pk, next_attempt_at__lte=now
+        ) | OutboxMessage.objects.filter(pk=pk, status=OutboxMessage.Status.SENDING, claimed_until=token)
         if due.update(status=OutboxMessage.Status.SENDING, claimed_until=token) != 1:
             return None
         return OutboxMessage.objects.get(pk=pk)
@@ -101,7 +102,10 @@ def deliver(pk: int) -> bool:
     if message is None:
         return False
     email = EmailMessage(
-        subject=message.subject, body=message.body_text, from_email=settings.DEFAULT_FROM_EMAIL, to=[message.to],
+        subject=message.subject,
+        body=message.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to],
         # One Message-ID per outbox row, the same at every attempt: should a worker die between the SMTP
         # server's "accepted" and the "sent" mark, mail software recognises the second copy.
         headers={"Message-ID": message_id(message.pk)},
@@ -113,24 +117,35 @@ def deliver(pk: int) -> bool:
         status = OutboxMessage.Status.FAILED if attempts >= MAX_ATTEMPTS else OutboxMessage.Status.PENDING
         delay = timedelta(seconds=min(settings.FAIRPLACE_OUTBOX_RETRY_SECONDS * 2 ** (attempts - 1), 6 * 3600))
         error = repr(exc)[:2000]
-        with_reconnect(lambda: OutboxMessage.objects.filter(pk=pk).update(
-            status=status, attempts=attempts, last_error=error,
-            next_attempt_at=timezone.now() + delay, claimed_until=None,
-        ))
+        with_reconnect(
+            lambda: OutboxMessage.objects.filter(pk=pk).update(
+                status=status,
+                attempts=attempts,
+                last_error=error,
+                next_attempt_at=timezone.now() + delay,
+                claimed_until=None,
+            )
+        )
         log = logger.error if status == OutboxMessage.Status.FAILED else logger.warning
         log("outbox: message %s not sent (attempt %s of %s): %r", pk, attempts, MAX_ATTEMPTS, exc)
         return False
     # Accepted by the SMTP server: this mark must land, or the message would go out a second time.
-    with_reconnect(lambda: OutboxMessage.objects.filter(pk=pk).update(
-        status=OutboxMessage.Status.SENT, attempts=message.attempts + 1, sent_at=timezone.now(), claimed_until=None
-    ), attempts=8)
+    with_reconnect(
+        lambda: OutboxMessage.objects.filter(pk=pk).update(
+            status=OutboxMessage.Status.SENT, attempts=message.attempts + 1, sent_at=timezone.now(), claimed_until=None
+        ),
+        attempts=8,
+    )
     return True
 
 
 def due_ids(limit: int = 100) -> list[int]:
     now = timezone.now()
-    return list(OutboxMessage.objects.filter(_claimable(now), next_attempt_at__lte=now)
-                .order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+    return list(
+        OutboxMessage.objects.filter(_claimable(now), next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 def deliver_due(limit: int = 100) -> int:
@@ -140,5 +155,8 @@ def deliver_due(limit: int = 100) -> int:
 
 def next_attempt(pk: int):
     """When a message left pending after a failed attempt is due again (None: nothing left to try)."""
-    return (OutboxMessage.objects.filter(pk=pk, status=OutboxMessage.Status.PENDING)
-            .values_list("next_attempt_at", flat=True).first())
+    return (
+        OutboxMessage.objects.filter(pk=pk, status=OutboxMessage.Status.PENDING)
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )

@@ -33,8 +33,12 @@ def deliver_message(pk: int) -> bool:
     return False
 
 
-@periodic_job("core.outbox_sweep", "* * * * *", lease=timedelta(minutes=2),
-              description="Envoie les courriels en attente que nul n'a envoyés (nouvelle tentative, tâche perdue).")
+@periodic_job(
+    "core.outbox_sweep",
+    "* * * * *",
+    lease=timedelta(minutes=2),
+    description="Envoie les courriels en attente que nul n'a envoyés (nouvelle tentative, tâche perdue).",
+)
 def sweep_outbox() -> int:
     sent, deadline = 0, time.monotonic() + SWEEP_SECONDS
     while time.monotonic() < deadline:
@@ -50,8 +54,11 @@ def purge_rate_limits() -> int:
     return purge_expired()
 
 
-@periodic_job("core.purge_job_runs", "30 3 * * *",
-              description="Supprime l'historique des exécutions de plus de 30 jours et les workers disparus.")
+@periodic_job(
+    "core.purge_job_runs",
+    "30 3 * * *",
+    description="Supprime l'historique des exécutions de plus de 30 jours et les workers disparus.",
+)
 def purge_job_runs() -> int:
     from .models import JobRun, WorkerHeartbeat
 

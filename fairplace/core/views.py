@@ -30,13 +30,24 @@ def healthz_worker(request):
     payload = {
         "status": "ok" if health.ok else "error",
         "problems": health.problems,
-        "workers": [{**worker, "started_at": _iso(worker["started_at"]), "last_seen_at": _iso(worker["last_seen_at"])}
-                    for worker in health.workers],
+        "workers": [
+            {**worker, "started_at": _iso(worker["started_at"]), "last_seen_at": _iso(worker["last_seen_at"])}
+            for worker in health.workers
+        ],
         "queue": health.queue,
-        "jobs": [{"name": job["name"], "schedule": job["schedule"], "running": job["running"],
-                  "last_started_at": _iso(job["last_started_at"]), "last_succeeded_at": _iso(job["last_succeeded_at"]),
-                  "last_failed_at": _iso(job["last_failed_at"]), "consecutive_failures": job["consecutive_failures"],
-                  "last_error_type": error_type(job["last_error"])} for job in health.jobs],
+        "jobs": [
+            {
+                "name": job["name"],
+                "schedule": job["schedule"],
+                "running": job["running"],
+                "last_started_at": _iso(job["last_started_at"]),
+                "last_succeeded_at": _iso(job["last_succeeded_at"]),
+                "last_failed_at": _iso(job["last_failed_at"]),
+                "consecutive_failures": job["consecutive_failures"],
+                "last_error_type": error_type(job["last_error"]),
+            }
+            for job in health.jobs
+        ],
     }
     return JsonResponse(payload, status=200 if health.ok else 503, json_dumps_params={"ensure_ascii": False})
 

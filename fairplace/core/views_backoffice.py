@@ -21,12 +21,17 @@ FAILED_PER_PAGE = 50
 @require_safe
 def overview(request):
     failed = OutboxMessage.objects.filter(status=OutboxMessage.Status.FAILED).order_by("-created_at")
-    return render(request, "core/backoffice/jobs.html", {
-        "health": worker_health(),
-        "recent_runs": JobRun.objects.select_related("job").order_by("-started_at")[:30],
-        "failed": Paginator(failed.only("pk", "to", "subject", "template", "attempts", "last_error", "created_at"),
-                            FAILED_PER_PAGE).get_page(request.GET.get("page")),
-    })
+    return render(
+        request,
+        "core/backoffice/jobs.html",
+        {
+            "health": worker_health(),
+            "recent_runs": JobRun.objects.select_related("job").order_by("-started_at")[:30],
+            "failed": Paginator(
+                failed.only("pk", "to", "subject", "template", "attempts", "last_error", "created_at"), FAILED_PER_PAGE
+            ).get_page(request.GET.get("page")),
+        },
+    )
 
 
 @administrator_required

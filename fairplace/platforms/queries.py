@@ -12,4 +12,3 @@ def active_marketplaces() -> list[Marketplace]:
 
 def marketplace_by_slug(slug: str) -> Marketplace | None:
     return next((marketplace for marketplace in active_marketplaces() if marketplace.slug == slug), None)
-

@@ -50,20 +50,33 @@ def _checked_files(files) -> list[tuple]:
     refused file refuses the whole answer."""
     files = [uploaded for uploaded in files or [] if uploaded]
     if len(files) > MAX_FILES:
-        raise AnswerError(_("Joignez %(max)d fichiers au plus (vous en avez choisi %(n)d) ; la réponse n'a pas "
-                            "été enregistrée.") % {"max": MAX_FILES, "n": len(files)}, field="files")
+        raise AnswerError(
+            _("Joignez %(max)d fichiers au plus (vous en avez choisi %(n)d) ; la réponse n'a pas été enregistrée.")
+            % {"max": MAX_FILES, "n": len(files)},
+            field="files",
+        )
     checked = []
     for uploaded in files:
         try:
             checked.append((uploaded, check_upload(uploaded, max_bytes=MAX_BYTES)))
         except ValidationError as exc:
-            raise AnswerError(_("%(error)s La réponse n'a pas été enregistrée.") % {"error": " ".join(exc.messages)},
-                              field="files") from exc
+            raise AnswerError(
+                _("%(error)s La réponse n'a pas été enregistrée.") % {"error": " ".join(exc.messages)}, field="files"
+            ) from exc
     return checked
 
 
-def record_platform_answer(report: Report, *, actor, kind: str, reasons, actions, message_for_seller: str,
-                           message_for_administration: str = "", files=()) -> PlatformAnswer:
+def record_platform_answer(
+    report: Report,
+    *,
+    actor,
+    kind: str,
+    reasons,
+    actions,
+    message_for_seller: str,
+    message_for_administration: str = "",
+    files=(),
+) -> PlatformAnswer:
     """Record the platform's answer and its files in one transaction: the state change, the
     event, the seller's e-mail and the files are kept together or not at all. A second
     submission (double click, two tabs) finds the report answered and records nothing."""
@@ -76,13 +89,25 @@ def record_platform_answer(report: Report, *, actor, kind: str, reasons, actions
             # Locked first, so that a repeated submission gets its own message even in a race.
             locked = Report.objects.select_for_update().get(pk=report.pk)
             if locked.state not in ANSWERABLE_STATES:
-                raise AnswerError(_("Ce signalement a déjà reçu une réponse ou n'attend plus de réponse : "
-                                    "rien n'a été enregistré une seconde fois."), already_answered=True)
+                raise AnswerError(
+                    _(
+                        "Ce signalement a déjà reçu une réponse ou n'attend plus de réponse : "
+                        "rien n'a été enregistré une seconde fois."
+                    ),
+                    already_answered=True,
+                )
             try:
                 locked = apply_transition(
-                    locked, "record_answer", actor=actor, actor_kind="platform", kind=kind, reasons=list(reasons or []),
-                    actions=list(actions or []), message_for_seller=message_for_seller or "",
-                    message_for_administration=message_for_administration or "")
+                    locked,
+                    "record_answer",
+                    actor=actor,
+                    actor_kind="platform",
+                    kind=kind,
+                    reasons=list(reasons or []),
+                    actions=list(actions or []),
+                    message_for_seller=message_for_seller or "",
+                    message_for_administration=message_for_administration or "",
+                )
             except TransitionError as exc:
                 raise AnswerError(exc.message) from exc
             answer = locked.platform_answers.order_by("-id").first()
@@ -103,8 +128,15 @@ def _attachment_for(report: Report, answer: PlatformAnswer, uploaded, kind: str)
     for chunk in uploaded.chunks():
         digest.update(chunk)
     uploaded.seek(0)
-    return Attachment(report=report, answer=answer, original_name=safe_filename(uploaded.name), kind=kind,
-                      size=uploaded.size, sha256=digest.hexdigest(), uploaded_at=timezone.now())
+    return Attachment(
+        report=report,
+        answer=answer,
+        original_name=safe_filename(uploaded.name),
+        kind=kind,
+        size=uploaded.size,
+        sha256=digest.hexdigest(),
+        uploaded_at=timezone.now(),
+    )
 
 
 def mark_read_by_platform(report: Report, *, actor) -> bool:

@@ -27,8 +27,10 @@ def add_attachments(draft: ReportDraft, uploaded_files) -> list[str]:
     count = draft.attachments.count()
     for uploaded in uploaded_files:
         if count >= MAX_FILES:
-            errors.append(_("« %(name)s » n'a pas été ajouté : %(max)d fichiers au maximum.")
-                          % {"name": safe_filename(uploaded.name), "max": MAX_FILES})
+            errors.append(
+                _("« %(name)s » n'a pas été ajouté : %(max)d fichiers au maximum.")
+                % {"name": safe_filename(uploaded.name), "max": MAX_FILES}
+            )
             continue
         try:
             kind = check_upload(uploaded, max_bytes=MAX_BYTES)
@@ -45,8 +47,14 @@ def _store(draft: ReportDraft, uploaded, kind: str) -> Attachment:
     for chunk in uploaded.chunks():
         digest.update(chunk)
     uploaded.seek(0)
-    attachment = Attachment(draft=draft, original_name=safe_filename(uploaded.name), kind=kind,
-                            size=uploaded.size, sha256=digest.hexdigest(), uploaded_at=timezone.now())
+    attachment = Attachment(
+        draft=draft,
+        original_name=safe_filename(uploaded.name),
+        kind=kind,
+        size=uploaded.size,
+        sha256=digest.hexdigest(),
+        uploaded_at=timezone.now(),
+    )
     attachment.file.save(attachment.id.hex, uploaded, save=False)
     attachment.save()
     return attachment
@@ -76,6 +84,7 @@ def scan_pending(limit: int = 50) -> int:
             continue
         with transaction.atomic():
             Attachment.objects.filter(pk=attachment.pk).update(
-                scan_status=result.status, scan_detail=result.detail[:200], scanned_at=timezone.now())
+                scan_status=result.status, scan_detail=result.detail[:200], scanned_at=timezone.now()
+            )
         done += 1
     return done

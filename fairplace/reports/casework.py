@@ -38,8 +38,10 @@ def assign(report: Report, *, assignee, actor) -> Report:
     """Give the case to ``assignee`` (an active observatory user), or to nobody (None)."""
     _check_actor(actor)
     if assignee is not None and not assignee.works_the_queue:
-        raise CaseworkError(_("%(user)s n'est pas un agent actif de l'observatoire : attribution impossible.")
-                            % {"user": assignee.get_full_name() or assignee.email})
+        raise CaseworkError(
+            _("%(user)s n'est pas un agent actif de l'observatoire : attribution impossible.")
+            % {"user": assignee.get_full_name() or assignee.email}
+        )
     new_id = assignee.pk if assignee is not None else None
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
@@ -47,8 +49,9 @@ def assign(report: Report, *, assignee, actor) -> Report:
         if old_id != new_id:
             locked.assigned_to = assignee
             locked.save(update_fields=["assigned_to"])
-            record_event(locked, "report.assigned", actor_kind="agent", actor=actor,
-                         payload={"from": old_id, "to": new_id})
+            record_event(
+                locked, "report.assigned", actor_kind="agent", actor=actor, payload={"from": old_id, "to": new_id}
+            )
     return locked
 
 
@@ -59,8 +62,9 @@ def add_internal_note(report: Report, *, author, body: str) -> InternalNote:
     if not body:
         raise CaseworkError(_("La note est vide."))
     if len(body) > NOTE_MAX_LENGTH:
-        raise CaseworkError(_("La note compte %(count)d caractères ; %(max)d au plus.")
-                            % {"count": len(body), "max": NOTE_MAX_LENGTH})
+        raise CaseworkError(
+            _("La note compte %(count)d caractères ; %(max)d au plus.") % {"count": len(body), "max": NOTE_MAX_LENGTH}
+        )
     return InternalNote.objects.create(report=report, author=author, body=body, created_at=timezone.now())
 
 
@@ -74,22 +78,33 @@ def requalify(report: Report, *, actor, family=None, marketplace=None, reason: s
         # No select_related: PostgreSQL cannot lock the nullable side of an outer join (marketplace).
         locked = Report.objects.select_for_update().get(pk=report.pk)
         if locked.state not in REQUALIFIABLE_STATES:
-            raise CaseworkError(_("Un signalement à l'état « %(state)s » ne peut plus être requalifié : la "
-                                  "requalification se fait avant la transmission à la plateforme.")
-                                % {"state": locked.get_state_display()})
+            raise CaseworkError(
+                _(
+                    "Un signalement à l'état « %(state)s » ne peut plus être requalifié : la "
+                    "requalification se fait avant la transmission à la plateforme."
+                )
+                % {"state": locked.get_state_display()}
+            )
         changes = {}
         if family is not None and family.pk != locked.family_id:
             changes["family"] = {"from": locked.family.code, "to": family.code}
             locked.family = family
         if marketplace is not None and marketplace.pk != locked.marketplace_id:
-            changes["marketplace"] = {"from": locked.marketplace.slug if locked.marketplace_id else None,
-                                      "to": marketplace.slug}
+            changes["marketplace"] = {
+                "from": locked.marketplace.slug if locked.marketplace_id else None,
+                "to": marketplace.slug,
+            }
             locked.marketplace = marketplace
         if not changes:
             raise CaseworkError(_("Rien à changer : choisissez une autre famille ou une autre place de marché."))
         locked.save(update_fields=[{"family": "family", "marketplace": "marketplace"}[key] for key in changes])
-        record_event(locked, "report.requalified", actor_kind="agent", actor=actor,
-                     payload={"changes": changes, "reason": reason})
+        record_event(
+            locked,
+            "report.requalified",
+            actor_kind="agent",
+            actor=actor,
+            payload={"changes": changes, "reason": reason},
+        )
     return locked
 
 
@@ -100,13 +115,18 @@ def merge_duplicate(duplicate: Report, *, original: Report, actor, reason: str =
     _check_actor(actor)
     with transaction.atomic():
         try:
-            merged = apply_transition(duplicate, "mark_duplicate", actor=actor, actor_kind="agent",
-                                      duplicate_of=original.reference)
+            merged = apply_transition(
+                duplicate, "mark_duplicate", actor=actor, actor_kind="agent", duplicate_of=original.reference
+            )
         except TransitionError as exc:
             raise CaseworkError(exc.message) from exc
         if (reason or "").strip():
-            add_internal_note(merged, author=actor, body=_("Doublon de %(reference)s : %(reason)s")
-                              % {"reference": original.reference, "reason": reason.strip()})
+            add_internal_note(
+                merged,
+                author=actor,
+                body=_("Doublon de %(reference)s : %(reason)s")
+                % {"reference": original.reference, "reason": reason.strip()},
+            )
     return merged
 
 
@@ -154,8 +174,10 @@ def apply_bulk_action(references: list[str], *, action: str, actor, assignee=Non
                 target = {"assign_me": actor, "assign_to": assignee, "unassign": None}[action]
                 assign(report, assignee=target, actor=actor)
         except (TransitionError, CaseworkError) as exc:
-            result.failures.append(_("%(reference)s : %(noun)s impossible : %(reason)s")
-                                   % {"reference": reference, "noun": noun, "reason": exc.message})
+            result.failures.append(
+                _("%(reference)s : %(noun)s impossible : %(reason)s")
+                % {"reference": reference, "noun": noun, "reason": exc.message}
+            )
         else:
             result.done.append(reference)
     return result

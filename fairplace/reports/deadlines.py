@@ -110,4 +110,5 @@ def is_late(report, now=None) -> bool:
 
     now = now or timezone.now()
     return report.state == ReportState.OVERDUE or (
-        report.state == ReportState.FORWARDED and report.answer_due_at is not None and report.answer_due_at < now)
+        report.state == ReportState.FORWARDED and report.answer_due_at is not None and report.answer_due_at < now
+    )

@@ -40,8 +40,9 @@ def _shared_counts(now) -> dict:
         "new": Report.objects.filter(submitted_at__gte=_start_of_yesterday(now)).count(),
         "late": Report.objects.filter(late_condition(now)).count(),
         # A seller's message to the platform waits for an agent's review while the seller is anonymous.
-        "messages_waiting": Message.objects.filter(sender=Party.SELLER, recipient=Party.PLATFORM,
-                                                   released_at__isnull=True).count(),
+        "messages_waiting": Message.objects.filter(
+            sender=Party.SELLER, recipient=Party.PLATFORM, released_at__isnull=True
+        ).count(),
     }
 
 
@@ -52,21 +53,37 @@ def send_agent_digests(now=None) -> int:
     today = timezone.localdate(now)
     recipients = get_user_model().objects.filter(is_active=True, role__in=DIGEST_ROLES).order_by("pk")
     shared = _shared_counts(now)
-    assigned = dict(Report.objects.filter(state__in=OPEN_STATES, assigned_to__isnull=False)
-                    .values_list("assigned_to").annotate(n=Count("id")).values_list("assigned_to", "n"))
-    already = set(OutboxMessage.objects.filter(dedup_key__startswith="digest:", dedup_key__endswith=f":{today}")
-                  .values_list("dedup_key", flat=True))
+    assigned = dict(
+        Report.objects.filter(state__in=OPEN_STATES, assigned_to__isnull=False)
+        .values_list("assigned_to")
+        .annotate(n=Count("id"))
+        .values_list("assigned_to", "n")
+    )
+    already = set(
+        OutboxMessage.objects.filter(dedup_key__startswith="digest:", dedup_key__endswith=f":{today}").values_list(
+            "dedup_key", flat=True
+        )
+    )
     queued = 0
     for user in recipients.only("pk", "email", "first_name"):
         key = f"digest:{user.pk}:{today.isoformat()}"
         counts = {**shared, "assigned": assigned.get(user.pk, 0)}
         if key in already or not any(counts.values()):
             continue
-        enqueue_email(to=user.email, template="agent_digest", dedup_key=key, context={
-            "user": user, "date": today, **counts, "queue_url": _queue_url(),
-            "new_url": _queue_url(f"submitted_from={timezone.localdate(_start_of_yesterday(now)).isoformat()}"),
-            "assigned_url": _queue_url("assigned=me"), "late_url": _queue_url("overdue=1"),
-        })
+        enqueue_email(
+            to=user.email,
+            template="agent_digest",
+            dedup_key=key,
+            context={
+                "user": user,
+                "date": today,
+                **counts,
+                "queue_url": _queue_url(),
+                "new_url": _queue_url(f"submitted_from={timezone.localdate(_start_of_yesterday(now)).isoformat()}"),
+                "assigned_url": _queue_url("assigned=me"),
+                "late_url": _queue_url("overdue=1"),
+            },
+        )
         queued += 1
     return queued
 

@@ -14,13 +14,17 @@ def event_hash(prev_hash: str, report_id: int, code: str, actor_kind: str, actor
     canonical = json.dumps(
         # UTC whatever the caller's time zone, as the database gives it back.
         [prev_hash, report_id, code, actor_kind, actor_id, payload, created_at.astimezone(UTC).isoformat()],
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=str,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def record_event(report, code: str, *, actor_kind: str, actor=None, payload: dict | None = None,
-                 prev_hash: str | None = None) -> ReportEvent:
+def record_event(
+    report, code: str, *, actor_kind: str, actor=None, payload: dict | None = None, prev_hash: str | None = None
+) -> ReportEvent:
     """Append one event. The caller holds the report row lock (or has just created the
     report) so that two events never chain on the same predecessor. ``prev_hash`` may be
     given when the caller knows it (a new report has none)."""
@@ -33,8 +37,14 @@ def record_event(report, code: str, *, actor_kind: str, actor=None, payload: dic
     created_at = timezone.now()
     actor_id = actor.pk if actor else None
     event = ReportEvent.objects.create(
-        report=report, code=code, actor_kind=actor_kind, actor=actor, payload=payload, created_at=created_at,
-        prev_hash=prev_hash, hash=event_hash(prev_hash, report.pk, code, actor_kind, actor_id, payload, created_at),
+        report=report,
+        code=code,
+        actor_kind=actor_kind,
+        actor=actor,
+        payload=payload,
+        created_at=created_at,
+        prev_hash=prev_hash,
+        hash=event_hash(prev_hash, report.pk, code, actor_kind, actor_id, payload, created_at),
     )
     event_recorded.send(sender=ReportEvent, report_id=report.pk, code=code)
     return event
@@ -43,8 +53,9 @@ def record_event(report, code: str, *, actor_kind: str, actor=None, payload: dic
 def verify_chain(report) -> bool:
     prev = ""
     for event in ReportEvent.objects.filter(report=report).order_by("id"):
-        expected = event_hash(prev, report.pk, event.code, event.actor_kind, event.actor_id, event.payload,
-                              event.created_at)
+        expected = event_hash(
+            prev, report.pk, event.code, event.actor_kind, event.actor_id, event.payload, event.created_at
+        )
         if event.prev_hash != prev or event.hash != expected:
             return False
         prev = event.hash

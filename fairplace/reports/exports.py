@@ -142,10 +142,15 @@ def selection(user, query: str) -> QuerySet:
 
 
 class ExportRequestForm(DsfrBaseForm):
-    format = forms.ChoiceField(label=gettext_lazy("Format"), choices=ExportJob.Format.choices,
-                               initial=ExportJob.Format.CSV,
-                               error_messages={"required": gettext_lazy("Choisissez un format."),
-                                               "invalid_choice": gettext_lazy("Choisissez CSV ou XLSX.")})
+    format = forms.ChoiceField(
+        label=gettext_lazy("Format"),
+        choices=ExportJob.Format.choices,
+        initial=ExportJob.Format.CSV,
+        error_messages={
+            "required": gettext_lazy("Choisissez un format."),
+            "invalid_choice": gettext_lazy("Choisissez CSV ou XLSX."),
+        },
+    )
     query = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
@@ -163,9 +168,14 @@ def request_export(user, *, query: str, export_format: str) -> ExportJob:
     small = selection(user, query).count() <= settings.FAIRPLACE_EXPORT_SYNC_MAX_ROWS
     now = timezone.now()
     # A small export is created already "running" (and claimed) so that no worker takes it meanwhile.
-    job = ExportJob.objects.create(requested_by=user, format=export_format, query=query, created_at=now,
-                                   status=ExportJob.Status.RUNNING if small else ExportJob.Status.PENDING,
-                                   claimed_until=now + timedelta(minutes=CLAIM_MINUTES) if small else None)
+    job = ExportJob.objects.create(
+        requested_by=user,
+        format=export_format,
+        query=query,
+        created_at=now,
+        status=ExportJob.Status.RUNNING if small else ExportJob.Status.PENDING,
+        claimed_until=now + timedelta(minutes=CLAIM_MINUTES) if small else None,
+    )
     if small:
         build_export(job)
         job.refresh_from_db()
@@ -193,11 +203,22 @@ def build_export(job: ExportJob) -> None:
         return
     except Exception:  # storage or database trouble: the agent may simply try again
         logger.exception("export %s failed", job.pk)
-        _fail(job, _("La création du fichier a échoué. Relancez l'export ; si le problème persiste, "
-                     "prévenez l'équipe technique."))
+        _fail(
+            job,
+            _(
+                "La création du fichier a échoué. Relancez l'export ; si le problème persiste, "
+                "prévenez l'équipe technique."
+            ),
+        )
         return
-    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.DONE, file=job.file.name, row_count=count,
-                                               error="", finished_at=timezone.now(), claimed_until=None)
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportJob.Status.DONE,
+        file=job.file.name,
+        row_count=count,
+        error="",
+        finished_at=timezone.now(),
+        claimed_until=None,
+    )
 
 
 def build_claimed_export(pk) -> None:
@@ -205,8 +226,9 @@ def build_claimed_export(pk) -> None:
 
 
 def _fail(job: ExportJob, message: str) -> None:
-    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.FAILED, error=message[:300],
-                                               finished_at=timezone.now(), claimed_until=None)
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportJob.Status.FAILED, error=message[:300], finished_at=timezone.now(), claimed_until=None
+    )
 
 
 def build_pending_exports(limit: int = 5) -> int:
@@ -214,7 +236,8 @@ def build_pending_exports(limit: int = 5) -> int:
     running): of two workers, only the one whose UPDATE changed the row builds it. A running job whose
     claim has lapsed (its worker stopped) goes back to pending first."""
     ExportJob.objects.filter(status=ExportJob.Status.RUNNING, claimed_until__lt=timezone.now()).update(
-        status=ExportJob.Status.PENDING, claimed_until=None)
+        status=ExportJob.Status.PENDING, claimed_until=None
+    )
     built = 0
     waiting = ExportJob.objects.filter(status=ExportJob.Status.PENDING).order_by("created_at")
     for pk in list(waiting.values_list("pk", flat=True)[:limit]):
@@ -227,7 +250,8 @@ def build_pending_exports(limit: int = 5) -> int:
 
 def claim_export(pk) -> bool:
     claimed = ExportJob.objects.filter(pk=pk, status=ExportJob.Status.PENDING).update(
-        status=ExportJob.Status.RUNNING, claimed_until=timezone.now() + timedelta(minutes=CLAIM_MINUTES))
+        status=ExportJob.Status.RUNNING, claimed_until=timezone.now() + timedelta(minutes=CLAIM_MINUTES)
+    )
     return claimed == 1
 
 

@@ -45,9 +45,12 @@ def load_families(path: Path = DATA_FILE) -> tuple[int, int]:
         _, was_created = ProblemFamily.objects.update_or_create(
             code=family["code"],
             defaults={
-                "label": family["label"], "explanation": family["explanation"],
-                "legal_basis": family.get("legal_basis", ""), "questions": family["questions"],
-                "position": position, "is_active": True,
+                "label": family["label"],
+                "explanation": family["explanation"],
+                "legal_basis": family.get("legal_basis", ""),
+                "questions": family["questions"],
+                "position": position,
+                "is_active": True,
             },
         )
         created += was_created

@@ -42,7 +42,8 @@ def rating_refusal(report: Report, answer: PlatformAnswer | None) -> str | None:
         return _("La plateforme n'a pas encore répondu : il n'y a pas de réponse à évaluer.")
     if timezone.now() > review_deadline(answer):
         return _("Le délai pour évaluer cette réponse est écoulé (%(days)d jours après la réponse).") % {
-            "days": deadlines.rules()["seller_review_window"].days}
+            "days": deadlines.rules()["seller_review_window"].days
+        }
     return None
 
 
@@ -72,28 +73,41 @@ def rate_answer(report: Report, *, value: str, comment: str = "") -> SellerFeedb
         refusal = rating_refusal(locked, answer)
         if refusal:
             raise FeedbackError(refusal)
-        feedback = _create(locked, answer, Kind.ANSWER_RATING, value, comment,
-                           already=_("Vous avez déjà donné votre avis sur cette réponse."))
-        record_event(locked, "report.answer_rated", actor_kind="seller",
-                     payload={"answer_id": answer.pk, "value": value})
+        feedback = _create(
+            locked,
+            answer,
+            Kind.ANSWER_RATING,
+            value,
+            comment,
+            already=_("Vous avez déjà donné votre avis sur cette réponse."),
+        )
+        record_event(
+            locked, "report.answer_rated", actor_kind="seller", payload={"answer_id": answer.pk, "value": value}
+        )
     return feedback
 
 
 def confirm_action(report: Report, *, value: str, comment: str = "") -> SellerFeedback:
     """Whether the action the platform promised happened, as the seller says: once per answer,
     asked from ``follow_up_due_at`` on but accepted earlier if the seller already knows."""
-    comment = _clean(value, SellerFeedback.ActionOutcome, comment,
-                     _("Indiquez si l'action promise a été réalisée."))
+    comment = _clean(value, SellerFeedback.ActionOutcome, comment, _("Indiquez si l'action promise a été réalisée."))
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
         answer = latest_answer(locked)
         refusal = confirmation_refusal(answer)
         if refusal:
             raise FeedbackError(refusal)
-        feedback = _create(locked, answer, Kind.ACTION_CONFIRMATION, value, comment,
-                           already=_("Vous avez déjà indiqué si l'action promise a été réalisée."))
-        record_event(locked, "report.action_confirmed", actor_kind="seller",
-                     payload={"answer_id": answer.pk, "value": value})
+        feedback = _create(
+            locked,
+            answer,
+            Kind.ACTION_CONFIRMATION,
+            value,
+            comment,
+            already=_("Vous avez déjà indiqué si l'action promise a été réalisée."),
+        )
+        record_event(
+            locked, "report.action_confirmed", actor_kind="seller", payload={"answer_id": answer.pk, "value": value}
+        )
     return feedback
 
 
@@ -102,8 +116,9 @@ def _create(report, answer, kind, value, comment, *, already: str) -> SellerFeed
         raise FeedbackError(already)
     try:
         with transaction.atomic():  # the unique constraint is the last word
-            return SellerFeedback.objects.create(report=report, answer=answer, kind=kind, value=value,
-                                                 comment=comment, created_at=timezone.now())
+            return SellerFeedback.objects.create(
+                report=report, answer=answer, kind=kind, value=value, comment=comment, created_at=timezone.now()
+            )
     except IntegrityError as exc:
         raise FeedbackError(already) from exc
 

@@ -21,8 +21,12 @@ PHONE_RE = re.compile(r"^\+?[0-9 .()-]{6,20}$")
 class MarketplaceForm(DsfrBaseForm):
     marketplace = forms.ChoiceField(label=gettext_lazy("Sur quelle place de marché ?"), widget=forms.RadioSelect)
     other_name = forms.CharField(label=gettext_lazy("Nom de la place de marché"), max_length=100, required=False)
-    other_url = forms.URLField(label=gettext_lazy("Adresse du site"), required=False, assume_scheme="https",
-                               help_text=gettext_lazy("Par exemple https://www.exemple.fr"))
+    other_url = forms.URLField(
+        label=gettext_lazy("Adresse du site"),
+        required=False,
+        assume_scheme="https",
+        help_text=gettext_lazy("Par exemple https://www.exemple.fr"),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,9 +44,14 @@ class MarketplaceForm(DsfrBaseForm):
 
 
 class FamilyForm(DsfrBaseForm):
-    family = forms.ChoiceField(label=gettext_lazy("Quel est le problème principal ?"), widget=forms.RadioSelect,
-                               help_text=gettext_lazy("Si plusieurs problèmes se cumulent, choisissez celui qui "
-                                                      "vous cause le plus de tort ; décrivez les autres plus loin."))
+    family = forms.ChoiceField(
+        label=gettext_lazy("Quel est le problème principal ?"),
+        widget=forms.RadioSelect,
+        help_text=gettext_lazy(
+            "Si plusieurs problèmes se cumulent, choisissez celui qui "
+            "vous cause le plus de tort ; décrivez les autres plus loin."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -52,25 +61,34 @@ class FamilyForm(DsfrBaseForm):
 
 class DescriptionForm(DsfrBaseForm):
     description = forms.CharField(
-        label=gettext_lazy("Décrivez ce qui s'est passé"), min_length=30, max_length=10_000,
+        label=gettext_lazy("Décrivez ce qui s'est passé"),
+        min_length=30,
+        max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text=gettext_lazy("Les faits, dans l'ordre, avec les échanges que vous avez eus avec la plateforme. "
-                               "N'indiquez pas de données personnelles de vos clients."),
+        help_text=gettext_lazy(
+            "Les faits, dans l'ordre, avec les échanges que vous avez eus avec la plateforme. "
+            "N'indiquez pas de données personnelles de vos clients."
+        ),
         error_messages={
-            "min_length": gettext_lazy("Décrivez le problème en quelques phrases (30 caractères au moins).")},
+            "min_length": gettext_lazy("Décrivez le problème en quelques phrases (30 caractères au moins).")
+        },
     )
 
 
 class CompanyForm(DsfrBaseForm):
-    siret = forms.CharField(label=gettext_lazy("Numéro SIRET"), max_length=20,
-                            help_text=gettext_lazy("14 chiffres, sur votre extrait Kbis ou sur "
-                                                   "annuaire-entreprises.data.gouv.fr"),
-                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    siret = forms.CharField(
+        label=gettext_lazy("Numéro SIRET"),
+        max_length=20,
+        help_text=gettext_lazy("14 chiffres, sur votre extrait Kbis ou sur annuaire-entreprises.data.gouv.fr"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
     company_name = forms.CharField(label=gettext_lazy("Nom de l'entreprise"), max_length=200, required=False)
-    company_size = forms.ChoiceField(label=gettext_lazy("Effectif"), choices=CompanySize.choices,
-                                     required=False, widget=forms.RadioSelect)
-    naf_code = forms.CharField(label=gettext_lazy("Code NAF / APE"), max_length=6, required=False,
-                               help_text=gettext_lazy("Format 47.91B"))
+    company_size = forms.ChoiceField(
+        label=gettext_lazy("Effectif"), choices=CompanySize.choices, required=False, widget=forms.RadioSelect
+    )
+    naf_code = forms.CharField(
+        label=gettext_lazy("Code NAF / APE"), max_length=6, required=False, help_text=gettext_lazy("Format 47.91B")
+    )
     company_source = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, lookup_only: bool = False, **kwargs):
@@ -100,15 +118,24 @@ class CompanyForm(DsfrBaseForm):
 
 
 class ContactForm(DsfrBaseForm):
-    first_name = forms.CharField(label=gettext_lazy("Prénom"), max_length=100,
-                                 widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
-    last_name = forms.CharField(label=gettext_lazy("Nom"), max_length=100,
-                                widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
-    email = forms.EmailField(label=gettext_lazy("Adresse électronique"), max_length=254,
-                             help_text=gettext_lazy("Un code de confirmation y sera envoyé."),
-                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    phone = forms.CharField(label=gettext_lazy("Téléphone"), max_length=20, required=False,
-                            widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
+    first_name = forms.CharField(
+        label=gettext_lazy("Prénom"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        label=gettext_lazy("Nom"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+    email = forms.EmailField(
+        label=gettext_lazy("Adresse électronique"),
+        max_length=254,
+        help_text=gettext_lazy("Un code de confirmation y sera envoyé."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    phone = forms.CharField(
+        label=gettext_lazy("Téléphone"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()
@@ -121,10 +148,14 @@ class ContactForm(DsfrBaseForm):
 
 
 class CodeForm(DsfrBaseForm):
-    code = forms.CharField(label=gettext_lazy("Code reçu par courriel"), max_length=6, min_length=6,
-                           help_text=gettext_lazy("6 chiffres, valable 15 minutes"),
-                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
-                           error_messages={"min_length": gettext_lazy("Le code compte 6 chiffres.")})
+    code = forms.CharField(
+        label=gettext_lazy("Code reçu par courriel"),
+        max_length=6,
+        min_length=6,
+        help_text=gettext_lazy("6 chiffres, valable 15 minutes"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+        error_messages={"min_length": gettext_lazy("Le code compte 6 chiffres.")},
+    )
 
     def clean_code(self):
         value = self.cleaned_data["code"].strip()
@@ -134,20 +165,27 @@ class CodeForm(DsfrBaseForm):
 
 
 class ConsentForm(DsfrBaseForm):
-    consent = forms.ChoiceField(label=gettext_lazy("Que pouvons-nous faire de votre signalement ?"),
-                                choices=Consent.choices, initial=Consent.ANONYMOUS, widget=forms.RadioSelect)
+    consent = forms.ChoiceField(
+        label=gettext_lazy("Que pouvons-nous faire de votre signalement ?"),
+        choices=Consent.choices,
+        initial=Consent.ANONYMOUS,
+        widget=forms.RadioSelect,
+    )
 
 
 class ConfirmForm(DsfrBaseForm):
     accuracy = forms.BooleanField(
         label=gettext_lazy("Je certifie que les informations de ce signalement sont exactes."),
-        error_messages={"required": gettext_lazy("Cochez la case pour certifier l'exactitude du signalement.")})
+        error_messages={"required": gettext_lazy("Cochez la case pour certifier l'exactitude du signalement.")},
+    )
     submit_key = forms.UUIDField(widget=forms.HiddenInput)
 
 
 class TrackingRequestForm(DsfrBaseForm):
-    email = forms.EmailField(label=gettext_lazy("Adresse électronique utilisée pour vos signalements"),
-                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(
+        label=gettext_lazy("Adresse électronique utilisée pour vos signalements"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()

@@ -29,8 +29,14 @@ def _text_field(label, *, required=True, required_message=None, rows=4, help_tex
     messages = {"max_length": gettext_lazy("Ce texte est trop long (%(limit_value)d caractères au plus).")}
     if required_message:
         messages["required"] = required_message
-    return forms.CharField(label=label, required=required, max_length=MAX_TEXT, help_text=help_text,
-                           widget=forms.Textarea(attrs={"rows": rows}), error_messages=messages)
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=MAX_TEXT,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        error_messages=messages,
+    )
 
 
 class TransitionChoiceForm(DsfrBaseForm):
@@ -64,26 +70,36 @@ class ReasonForm(PayloadForm):
 
 # Labels are class-level: DSFR forms build their bound fields (and copy the labels) in __init__.
 class NotAdmissibleForm(ReasonForm):
-    reason = _text_field(gettext_lazy("Motif de non-recevabilité"),
-                         required_message=gettext_lazy("Indiquez le motif."), rows=3)
+    reason = _text_field(
+        gettext_lazy("Motif de non-recevabilité"), required_message=gettext_lazy("Indiquez le motif."), rows=3
+    )
 
 
 class WithdrawForm(ReasonForm):
-    reason = _text_field(gettext_lazy("Motif du retrait"), required_message=gettext_lazy("Indiquez le motif."),
-                         rows=3, help_text=gettext_lazy("La demande du vendeur, et comment elle a été reçue."))
+    reason = _text_field(
+        gettext_lazy("Motif du retrait"),
+        required_message=gettext_lazy("Indiquez le motif."),
+        rows=3,
+        help_text=gettext_lazy("La demande du vendeur, et comment elle a été reçue."),
+    )
 
 
 class ReopenForm(ReasonForm):
-    reason = _text_field(gettext_lazy("Motif de la réouverture"),
-                         required_message=gettext_lazy("Indiquez le motif."), rows=3)
+    reason = _text_field(
+        gettext_lazy("Motif de la réouverture"), required_message=gettext_lazy("Indiquez le motif."), rows=3
+    )
 
 
 class DuplicateForm(PayloadForm):
     duplicate_of = forms.CharField(
-        label=gettext_lazy("Référence du signalement d'origine"), max_length=20,
+        label=gettext_lazy("Référence du signalement d'origine"),
+        max_length=20,
         help_text=gettext_lazy("Par exemple FP-ABCD-EFGH-JKLM"),
-        error_messages={"required": gettext_lazy("Indiquez la référence du signalement d'origine."),
-                        "max_length": gettext_lazy("Une référence compte 17 caractères.")})
+        error_messages={
+            "required": gettext_lazy("Indiquez la référence du signalement d'origine."),
+            "max_length": gettext_lazy("Une référence compte 17 caractères."),
+        },
+    )
 
     def clean_duplicate_of(self):
         return _reference(self.cleaned_data["duplicate_of"])
@@ -93,37 +109,57 @@ class AnswerForm(PayloadForm):
     """A platform's answer received by post or e-mail, recorded by an agent. The reasons
     offered depend on the kind of answer; the workflow guard checks their coherence."""
 
-    kind = forms.ChoiceField(label=gettext_lazy("Sens de la réponse"), choices=AnswerKind.choices,
-                             widget=forms.RadioSelect,
-                             error_messages={"required": gettext_lazy("Indiquez le sens de la réponse."),
-                                             "invalid_choice": gettext_lazy("Choisissez un sens de réponse proposé.")})
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Sens de la réponse"),
+        choices=AnswerKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": gettext_lazy("Indiquez le sens de la réponse."),
+            "invalid_choice": gettext_lazy("Choisissez un sens de réponse proposé."),
+        },
+    )
     actions = forms.MultipleChoiceField(
-        label=gettext_lazy("Actions promises (réponse acceptée)"), choices=PromisedAction.choices, required=False,
+        label=gettext_lazy("Actions promises (réponse acceptée)"),
+        choices=PromisedAction.choices,
+        required=False,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": gettext_lazy("Choisissez des actions parmi celles proposées.")})
+        error_messages={"invalid_choice": gettext_lazy("Choisissez des actions parmi celles proposées.")},
+    )
     rejection_reasons = forms.MultipleChoiceField(
-        label=gettext_lazy("Motifs du rejet (réponse rejetée)"), choices=RejectionReason.choices, required=False,
+        label=gettext_lazy("Motifs du rejet (réponse rejetée)"),
+        choices=RejectionReason.choices,
+        required=False,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": gettext_lazy("Choisissez des motifs parmi ceux proposés.")})
+        error_messages={"invalid_choice": gettext_lazy("Choisissez des motifs parmi ceux proposés.")},
+    )
     not_concerned_reasons = forms.MultipleChoiceField(
-        label=gettext_lazy("Motifs (plateforme non concernée)"), choices=NotConcernedReason.choices, required=False,
+        label=gettext_lazy("Motifs (plateforme non concernée)"),
+        choices=NotConcernedReason.choices,
+        required=False,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": gettext_lazy("Choisissez des motifs parmi ceux proposés.")})
+        error_messages={"invalid_choice": gettext_lazy("Choisissez des motifs parmi ceux proposés.")},
+    )
     message_for_seller = _text_field(
         gettext_lazy("Message de la plateforme pour le vendeur"),
-        required_message=gettext_lazy("La réponse doit comporter un message pour le vendeur."))
-    message_for_administration = _text_field(gettext_lazy("Message de la plateforme pour l'administration seulement"),
-                                             required=False, rows=3)
+        required_message=gettext_lazy("La réponse doit comporter un message pour le vendeur."),
+    )
+    message_for_administration = _text_field(
+        gettext_lazy("Message de la plateforme pour l'administration seulement"), required=False, rows=3
+    )
 
     def clean(self):
         cleaned = super().clean()
         kind = cleaned.get("kind")
         # Reasons ticked under the other kind of refusal are a slip, not something to drop silently.
-        for field, other_kind in (("rejection_reasons", AnswerKind.NOT_CONCERNED),
-                                  ("not_concerned_reasons", AnswerKind.REJECTED)):
+        for field, other_kind in (
+            ("rejection_reasons", AnswerKind.NOT_CONCERNED),
+            ("not_concerned_reasons", AnswerKind.REJECTED),
+        ):
             if kind == other_kind and cleaned.get(field):
-                self.add_error(field, _("Ces motifs ne valent pas pour une réponse « %(kind)s ».")
-                               % {"kind": AnswerKind(kind).label})
+                self.add_error(
+                    field,
+                    _("Ces motifs ne valent pas pour une réponse « %(kind)s ».") % {"kind": AnswerKind(kind).label},
+                )
         return cleaned
 
     def payload(self) -> dict:
@@ -132,38 +168,53 @@ class AnswerForm(PayloadForm):
             AnswerKind.REJECTED: data["rejection_reasons"],
             AnswerKind.NOT_CONCERNED: data["not_concerned_reasons"],
         }.get(data["kind"], data["rejection_reasons"] + data["not_concerned_reasons"])
-        return {"kind": data["kind"], "reasons": reasons, "actions": data["actions"],
-                "message_for_seller": data["message_for_seller"],
-                "message_for_administration": data["message_for_administration"]}
+        return {
+            "kind": data["kind"],
+            "reasons": reasons,
+            "actions": data["actions"],
+            "message_for_seller": data["message_for_seller"],
+            "message_for_administration": data["message_for_administration"],
+        }
 
 
 class ReferralForm(PayloadForm):
     mediator = forms.ModelChoiceField(
-        label=gettext_lazy("Médiateur"), queryset=get_user_model().objects.none(), required=False,
+        label=gettext_lazy("Médiateur"),
+        queryset=get_user_model().objects.none(),
+        required=False,
         empty_label=gettext_lazy("Désigné plus tard par le Médiateur des entreprises"),
-        error_messages={"invalid_choice": gettext_lazy("Choisissez un médiateur de la liste.")})
-    seller_consent = forms.BooleanField(label=gettext_lazy("Le vendeur a donné son accord à la médiation"),
-                                        required=False)
+        error_messages={"invalid_choice": gettext_lazy("Choisissez un médiateur de la liste.")},
+    )
+    seller_consent = forms.BooleanField(
+        label=gettext_lazy("Le vendeur a donné son accord à la médiation"), required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["mediator"].queryset = (get_user_model().objects.filter(is_active=True, role=Role.MEDIATOR)
-                                            .order_by("email"))
+        self.fields["mediator"].queryset = (
+            get_user_model().objects.filter(is_active=True, role=Role.MEDIATOR).order_by("email")
+        )
 
 
 def close_outcomes(state: str) -> list[tuple[str, str]]:
     """The outcomes the ``close`` guard accepts from ``state`` for an agent (a withdrawal has
     its own action; mediation outcomes only after a referral)."""
     in_mediation = state in (ReportState.REFERRED, ReportState.IN_MEDIATION)
-    return [(value, label) for value, label in Outcome.choices
-            if value != Outcome.WITHDRAWN and (in_mediation or value not in MEDIATION_OUTCOMES)]
+    return [
+        (value, label)
+        for value, label in Outcome.choices
+        if value != Outcome.WITHDRAWN and (in_mediation or value not in MEDIATION_OUTCOMES)
+    ]
 
 
 class CloseForm(PayloadForm):
     outcome = forms.ChoiceField(
         label=gettext_lazy("Issue"),
-        error_messages={"required": gettext_lazy("Indiquez l'issue du signalement."),
-                        "invalid_choice": gettext_lazy("Cette issue n'est pas possible pour ce signalement.")})
+        error_messages={
+            "required": gettext_lazy("Indiquez l'issue du signalement."),
+            "invalid_choice": gettext_lazy("Cette issue n'est pas possible pour ce signalement."),
+        },
+    )
     reason = _text_field(gettext_lazy("Commentaire"), required=False, rows=3)
 
     def __init__(self, *args, **kwargs):
@@ -190,20 +241,27 @@ def transition_form(report, transition: Transition, data=None) -> PayloadForm:
 class AssignForm(DsfrBaseForm):
     prefix = "assign"
     assignee = forms.ModelChoiceField(
-        label=gettext_lazy("Agent chargé du dossier"), queryset=get_user_model().objects.none(), required=False,
+        label=gettext_lazy("Agent chargé du dossier"),
+        queryset=get_user_model().objects.none(),
+        required=False,
         empty_label=gettext_lazy("Personne"),
-        error_messages={"invalid_choice": gettext_lazy("Choisissez un agent de l'observatoire.")})
+        error_messages={"invalid_choice": gettext_lazy("Choisissez un agent de l'observatoire.")},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = (get_user_model().objects.filter(is_active=True, role__in=OBSERVATORY_ROLES)
-                                            .order_by("email"))
+        self.fields["assignee"].queryset = (
+            get_user_model().objects.filter(is_active=True, role__in=OBSERVATORY_ROLES).order_by("email")
+        )
 
 
 class NoteForm(DsfrBaseForm):
     prefix = "note"
-    body = _text_field(gettext_lazy("Nouvelle note"), required_message=gettext_lazy("Écrivez la note."),
-                       help_text=gettext_lazy("Visible par l'observatoire seulement."))
+    body = _text_field(
+        gettext_lazy("Nouvelle note"),
+        required_message=gettext_lazy("Écrivez la note."),
+        help_text=gettext_lazy("Visible par l'observatoire seulement."),
+    )
 
 
 class RequalifyForm(DsfrBaseForm):
@@ -211,21 +269,30 @@ class RequalifyForm(DsfrBaseForm):
 
     prefix = "requalify"
 
-    family = forms.ChoiceField(label=gettext_lazy("Famille de problèmes"),
-                               error_messages={"required": gettext_lazy("Choisissez une famille de problèmes."),
-                                               "invalid_choice": gettext_lazy("Choisissez une famille proposée.")})
+    family = forms.ChoiceField(
+        label=gettext_lazy("Famille de problèmes"),
+        error_messages={
+            "required": gettext_lazy("Choisissez une famille de problèmes."),
+            "invalid_choice": gettext_lazy("Choisissez une famille proposée."),
+        },
+    )
     marketplace = forms.ChoiceField(
-        label=gettext_lazy("Place de marché"), required=False,
-        error_messages={"invalid_choice": gettext_lazy("Choisissez une place de marché du registre.")})
-    reason = _text_field(gettext_lazy("Motif de la requalification"),
-                         required_message=gettext_lazy("Indiquez le motif."), rows=3)
+        label=gettext_lazy("Place de marché"),
+        required=False,
+        error_messages={"invalid_choice": gettext_lazy("Choisissez une place de marché du registre.")},
+    )
+    reason = _text_field(
+        gettext_lazy("Motif de la requalification"), required_message=gettext_lazy("Indiquez le motif."), rows=3
+    )
 
     def __init__(self, *args, report, **kwargs):
         self.report = report
         self.families = {family.code: family for family in active_families()}
         self.marketplaces = {marketplace.slug: marketplace for marketplace in active_marketplaces()}
-        kwargs.setdefault("initial", {"family": report.family.code,
-                                      "marketplace": report.marketplace.slug if report.marketplace_id else ""})
+        kwargs.setdefault(
+            "initial",
+            {"family": report.family.code, "marketplace": report.marketplace.slug if report.marketplace_id else ""},
+        )
         super().__init__(*args, **kwargs)
         self.fields["family"].choices = [(code, family.label) for code, family in self.families.items()]
         marketplaces = [(slug, marketplace.name) for slug, marketplace in self.marketplaces.items()]
@@ -240,18 +307,24 @@ class RequalifyForm(DsfrBaseForm):
         """The keyword arguments of ``casework.requalify`` (None: unchanged)."""
         family = self.families[self.cleaned_data["family"]]
         marketplace = self.marketplaces.get(self.cleaned_data["marketplace"])
-        return {"family": family if family.pk != self.report.family_id else None,
-                "marketplace": marketplace if marketplace and marketplace.pk != self.report.marketplace_id else None,
-                "reason": self.cleaned_data["reason"]}
+        return {
+            "family": family if family.pk != self.report.family_id else None,
+            "marketplace": marketplace if marketplace and marketplace.pk != self.report.marketplace_id else None,
+            "reason": self.cleaned_data["reason"],
+        }
 
 
 class MergeForm(DsfrBaseForm):
     prefix = "merge"
     original = forms.CharField(
-        label=gettext_lazy("Référence du signalement d'origine"), max_length=20,
+        label=gettext_lazy("Référence du signalement d'origine"),
+        max_length=20,
         help_text=gettext_lazy("Ce signalement-ci sera rattaché à celui-là."),
-        error_messages={"required": gettext_lazy("Indiquez la référence du signalement d'origine."),
-                        "max_length": gettext_lazy("Une référence compte 17 caractères.")})
+        error_messages={
+            "required": gettext_lazy("Indiquez la référence du signalement d'origine."),
+            "max_length": gettext_lazy("Une référence compte 17 caractères."),
+        },
+    )
     reason = _text_field(gettext_lazy("Commentaire"), required=False, rows=2)
 
     def __init__(self, *args, user, **kwargs):
@@ -264,15 +337,20 @@ class MergeForm(DsfrBaseForm):
             # Through the scoped access, like any report a view touches.
             return get_report_for_user(self.user, reference)
         except Http404:
-            raise ValidationError(_("Aucun signalement ne porte la référence %(reference)s.")
-                                  % {"reference": reference}) from None
+            raise ValidationError(
+                _("Aucun signalement ne porte la référence %(reference)s.") % {"reference": reference}
+            ) from None
 
 
 class MessageForm(DsfrBaseForm):
     prefix = "message"
     recipient = forms.ChoiceField(
-        label=gettext_lazy("Destinataire"), widget=forms.RadioSelect,
+        label=gettext_lazy("Destinataire"),
+        widget=forms.RadioSelect,
         choices=[(Party.SELLER, gettext_lazy("Le vendeur")), (Party.PLATFORM, gettext_lazy("La plateforme"))],
-        error_messages={"required": gettext_lazy("Choisissez le destinataire."),
-                        "invalid_choice": gettext_lazy("Choisissez le vendeur ou la plateforme.")})
+        error_messages={
+            "required": gettext_lazy("Choisissez le destinataire."),
+            "invalid_choice": gettext_lazy("Choisissez le vendeur ou la plateforme."),
+        },
+    )
     body = _text_field(gettext_lazy("Message"), required_message=gettext_lazy("Écrivez le message."), rows=5)

@@ -123,10 +123,14 @@ def fill_company(draft: ReportDraft, siret: str) -> tuple[bool, str]:
         values["company_source"] = "manual"
         outcome = (False, exc.message)
     else:
-        values.update(company_name=company.name, naf_code=company.naf_code, company_size=company.size_band,
-                      company_source="api")
-        outcome = ((True, _("Entreprise trouvée : vérifiez les informations ci-dessous.")) if company.is_active
-                   else (False, _("Cet établissement est indiqué comme fermé. Vérifiez le numéro SIRET.")))
+        values.update(
+            company_name=company.name, naf_code=company.naf_code, company_size=company.size_band, company_source="api"
+        )
+        outcome = (
+            (True, _("Entreprise trouvée : vérifiez les informations ci-dessous."))
+            if company.is_active
+            else (False, _("Cet établissement est indiqué comme fermé. Vérifiez le numéro SIRET."))
+        )
     draft.steps["entreprise"] = values
     draft.save(update_fields=["steps", "updated_at"])
     return outcome
@@ -160,6 +164,7 @@ def validate_draft(draft: ReportDraft) -> dict:
 
 # E-mail confirmation -------------------------------------------------------------------
 
+
 def _code_hash(draft: ReportDraft, email: str, code: str) -> str:
     return salted_hmac("fairplace.reports.email-code", f"{draft.pk}:{email}:{code}").hexdigest()
 
@@ -173,8 +178,15 @@ def send_email_code(draft: ReportDraft, email: str, *, ip: str) -> None:
         draft.email_code_hash = _code_hash(draft, email, code)
         draft.email_code_expires_at = timezone.now() + CODE_TTL
         draft.email_code_attempts = 0
-        draft.save(update_fields=["email_code_for", "email_code_hash", "email_code_expires_at",
-                                  "email_code_attempts", "updated_at"])
+        draft.save(
+            update_fields=[
+                "email_code_for",
+                "email_code_hash",
+                "email_code_expires_at",
+                "email_code_attempts",
+                "updated_at",
+            ]
+        )
         enqueue_email(to=email, template="email_code", context={"code": code, "minutes": 15})
 
 
@@ -194,6 +206,7 @@ def verify_email_code(draft: ReportDraft, code: str) -> None:
 
 
 # Submission ----------------------------------------------------------------------------
+
 
 def new_reference() -> str:
     chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(12))
@@ -257,30 +270,60 @@ def _create_report(draft: ReportDraft, cleaned: dict, *, ip: str, notify: bool) 
     contact = _seller_contact(contact_data["email"])
     now = timezone.now()
     report = Report.objects.create(
-        reference=new_reference(), idempotency_key=draft.submit_key, state=ReportState.SUBMITTED,
+        reference=new_reference(),
+        idempotency_key=draft.submit_key,
+        state=ReportState.SUBMITTED,
         marketplace=marketplace_by_slug(place["marketplace"]),
-        marketplace_other_name=place["other_name"], marketplace_other_url=place["other_url"] or "",
-        family=family, answers=answers, occurred_on=cleaned["details"].get("occurred_on"),
+        marketplace_other_name=place["other_name"],
+        marketplace_other_url=place["other_url"] or "",
+        family=family,
+        answers=answers,
+        occurred_on=cleaned["details"].get("occurred_on"),
         description=cleaned["description"]["description"],
-        siret=company["siret"], siren=siren_of(company["siret"]), company_name=company["company_name"],
-        company_size=company["company_size"], naf_code=company["naf_code"],
-        naf_version="NAFRev2" if company["naf_code"] else "", company_source=company["company_source"],
-        contact=contact, contact_first_name=contact_data["first_name"], contact_last_name=contact_data["last_name"],
-        contact_email=contact_data["email"], contact_phone=contact_data["phone"],
-        consent=cleaned["choix"]["consent"], submitted_at=now,
+        siret=company["siret"],
+        siren=siren_of(company["siret"]),
+        company_name=company["company_name"],
+        company_size=company["company_size"],
+        naf_code=company["naf_code"],
+        naf_version="NAFRev2" if company["naf_code"] else "",
+        company_source=company["company_source"],
+        contact=contact,
+        contact_first_name=contact_data["first_name"],
+        contact_last_name=contact_data["last_name"],
+        contact_email=contact_data["email"],
+        contact_phone=contact_data["phone"],
+        consent=cleaned["choix"]["consent"],
+        submitted_at=now,
     )
     attached = Attachment.objects.filter(draft=draft).update(report=report)
-    record_event(report, "report.submitted", actor_kind="seller", prev_hash="",
-                 payload={"family": family.code, "consent": report.consent,
-                          "marketplace": report.marketplace.slug if report.marketplace_id else None,
-                          "attachments": attached,
-                          "ip_hash": hashlib.sha256(f"{settings.SECRET_KEY}:{ip}".encode()).hexdigest()[:16]})
+    record_event(
+        report,
+        "report.submitted",
+        actor_kind="seller",
+        prev_hash="",
+        payload={
+            "family": family.code,
+            "consent": report.consent,
+            "marketplace": report.marketplace.slug if report.marketplace_id else None,
+            "attachments": attached,
+            "ip_hash": hashlib.sha256(f"{settings.SECRET_KEY}:{ip}".encode()).hexdigest()[:16],
+        },
+    )
     draft.report = report
     draft.save(update_fields=["report", "updated_at"])
     if notify:
-        enqueue_email(to=report.contact_email, template="report_receipt", dedup_key=f"receipt:{report.pk}",
-                      context={"report": report, "family": family, "tracking_url": tracking_url(contact),
-                               "consent_label": report.get_consent_display(), "attachments": attached})
+        enqueue_email(
+            to=report.contact_email,
+            template="report_receipt",
+            dedup_key=f"receipt:{report.pk}",
+            context={
+                "report": report,
+                "family": family,
+                "tracking_url": tracking_url(contact),
+                "consent_label": report.get_consent_display(),
+                "attachments": attached,
+            },
+        )
     # Counted last, in the same transaction: a refusal rolls everything back, and the
     # counter rows (shared by every submission from one address) stay locked briefly.
     ratelimit.hit("submit_ip", ip)

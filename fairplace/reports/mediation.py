@@ -74,12 +74,15 @@ def record_stage(report: Report, *, mediator, stage: str, on: date, detail: str 
         locked = Report.objects.select_for_update().get(pk=report.pk)
         referral = _own_referral(locked, mediator)
         if locked.state not in OPEN_MEDIATION_STATES:
-            raise MediationError(_("Ce dossier n'est pas en médiation (état : %(state)s).")
-                                 % {"state": locked.get_state_display()})
+            raise MediationError(
+                _("Ce dossier n'est pas en médiation (état : %(state)s).") % {"state": locked.get_state_display()}
+            )
         referred_on = timezone.localdate(referral.referred_at)
         if on < referred_on:
-            raise MediationError(_("La date de l'étape ne peut pas précéder la saisine du %(date)s.")
-                                 % {"date": referred_on.strftime("%d/%m/%Y")})
+            raise MediationError(
+                _("La date de l'étape ne peut pas précéder la saisine du %(date)s.")
+                % {"date": referred_on.strftime("%d/%m/%Y")}
+            )
         started = locked.state == ReportState.REFERRED
         if started:
             try:
@@ -89,8 +92,9 @@ def record_stage(report: Report, *, mediator, stage: str, on: date, detail: str 
         payload = {"stage": stage, "on": on.isoformat()}
         if detail:
             payload["detail"] = detail
-        event = record_event(locked, STAGE_EVENT, actor_kind=ReportEvent.ActorKind.MEDIATOR, actor=mediator,
-                             payload=payload)
+        event = record_event(
+            locked, STAGE_EVENT, actor_kind=ReportEvent.ActorKind.MEDIATOR, actor=mediator, payload=payload
+        )
     return StageRecorded(event, started, SUGGESTED_OUTCOMES.get(stage))
 
 
@@ -100,8 +104,9 @@ def close_mediation(report: Report, *, mediator, outcome: str, reason: str = "")
         raise MediationError(_("Le médiateur clôt un dossier par l'issue de la médiation."))
     _own_referral(report, mediator)
     try:
-        return apply_transition(report, "close", actor=mediator, actor_kind="mediator", outcome=outcome,
-                                reason=(reason or "").strip())
+        return apply_transition(
+            report, "close", actor=mediator, actor_kind="mediator", outcome=outcome, reason=(reason or "").strip()
+        )
     except TransitionError as exc:
         raise MediationError(exc.message) from exc
 
@@ -126,41 +131,63 @@ def mediator_notes(report: Report, mediator):
 def recorded_stages(report: Report) -> list[dict]:
     """The stages recorded on the case, in the order they were recorded."""
     events = report.events.filter(code=STAGE_EVENT).select_related("actor").order_by("id")
-    return [{
-        "stage": event.payload.get("stage"),
-        "label": MediationStage(event.payload["stage"]).label if event.payload.get("stage") in MediationStage.values
-        else event.payload.get("stage", ""),
-        "on": date.fromisoformat(event.payload["on"]) if event.payload.get("on") else None,
-        "detail": event.payload.get("detail", ""),
-        "recorded_at": event.created_at,
-    } for event in events]
+    return [
+        {
+            "stage": event.payload.get("stage"),
+            "label": MediationStage(event.payload["stage"]).label
+            if event.payload.get("stage") in MediationStage.values
+            else event.payload.get("stage", ""),
+            "on": date.fromisoformat(event.payload["on"]) if event.payload.get("on") else None,
+            "detail": event.payload.get("detail", ""),
+            "recorded_at": event.created_at,
+        }
+        for event in events
+    ]
 
 
 def answers_for_mediator(report: Report) -> list[dict]:
     """The platform's answers as the seller sees them: the message meant for the
     administration only is never read here."""
-    labels = {AnswerKind.ACCEPTED: dict(PromisedAction.choices), AnswerKind.REJECTED: dict(RejectionReason.choices),
-              AnswerKind.NOT_CONCERNED: dict(NotConcernedReason.choices)}
-    rows = (PlatformAnswer.objects.filter(report=report).order_by("created_at", "id")
-            .values("kind", "reasons", "actions", "message_for_seller", "created_at"))
-    return [{
-        "kind": AnswerKind(row["kind"]).label if row["kind"] in AnswerKind.values else row["kind"],
-        "codes": [str(labels.get(row["kind"], {}).get(code, code))
-                  for code in (row["actions"] or row["reasons"] or [])],
-        "message_for_seller": row["message_for_seller"], "created_at": row["created_at"],
-    } for row in rows]
+    labels = {
+        AnswerKind.ACCEPTED: dict(PromisedAction.choices),
+        AnswerKind.REJECTED: dict(RejectionReason.choices),
+        AnswerKind.NOT_CONCERNED: dict(NotConcernedReason.choices),
+    }
+    rows = (
+        PlatformAnswer.objects.filter(report=report)
+        .order_by("created_at", "id")
+        .values("kind", "reasons", "actions", "message_for_seller", "created_at")
+    )
+    return [
+        {
+            "kind": AnswerKind(row["kind"]).label if row["kind"] in AnswerKind.values else row["kind"],
+            "codes": [
+                str(labels.get(row["kind"], {}).get(code, code)) for code in (row["actions"] or row["reasons"] or [])
+            ],
+            "message_for_seller": row["message_for_seller"],
+            "created_at": row["created_at"],
+        }
+        for row in rows
+    ]
 
 
 def mediator_cases(mediator):
     """The mediator's cases (one query): open ones first, the longest waiting first, each
     with its referral and its last recorded stage."""
-    last_stage = (ReportEvent.objects.filter(report=OuterRef("pk"), code=STAGE_EVENT).order_by("-id")
-                  .annotate(stage_code=KeyTextTransform("stage", "payload"),
-                            stage_on=KeyTextTransform("on", "payload")))
-    return (Report.objects.visible_to(mediator)
-            .select_related("mediation_referral", "marketplace", "family")
-            .annotate(last_stage=Subquery(last_stage.values("stage_code")[:1]),
-                      last_stage_on=Subquery(last_stage.values("stage_on")[:1]),
-                      is_closed=Case(When(state__in=OPEN_MEDIATION_STATES, then=Value(0)), default=Value(1),
-                                     output_field=IntegerField()))
-            .order_by("is_closed", "mediation_referral__referred_at", "id"))
+    last_stage = (
+        ReportEvent.objects.filter(report=OuterRef("pk"), code=STAGE_EVENT)
+        .order_by("-id")
+        .annotate(stage_code=KeyTextTransform("stage", "payload"), stage_on=KeyTextTransform("on", "payload"))
+    )
+    return (
+        Report.objects.visible_to(mediator)
+        .select_related("mediation_referral", "marketplace", "family")
+        .annotate(
+            last_stage=Subquery(last_stage.values("stage_code")[:1]),
+            last_stage_on=Subquery(last_stage.values("stage_on")[:1]),
+            is_closed=Case(
+                When(state__in=OPEN_MEDIATION_STATES, then=Value(0)), default=Value(1), output_field=IntegerField()
+            ),
+        )
+        .order_by("is_closed", "mediation_referral__referred_at", "id")
+    )

@@ -24,9 +24,12 @@ from .workflow import notify_platform
 MAX_BODY = 5000
 SELLER, OBSERVATORY, PLATFORM = Party.SELLER, Party.OBSERVATORY, Party.PLATFORM
 ALLOWED_PAIRS = {
-    (SELLER, OBSERVATORY), (OBSERVATORY, SELLER),
-    (OBSERVATORY, PLATFORM), (PLATFORM, OBSERVATORY),
-    (SELLER, PLATFORM), (PLATFORM, SELLER),
+    (SELLER, OBSERVATORY),
+    (OBSERVATORY, SELLER),
+    (OBSERVATORY, PLATFORM),
+    (PLATFORM, OBSERVATORY),
+    (SELLER, PLATFORM),
+    (PLATFORM, SELLER),
 }
 # The report event's actor kind for each sending party.
 ACTOR_KINDS = {SELLER: "seller", OBSERVATORY: "agent", PLATFORM: "platform"}
@@ -46,11 +49,15 @@ def _refusal(report: Report, sender: str, recipient: str) -> str | None:
     if (sender, recipient) not in ALLOWED_PAIRS:
         return _("Ce destinataire n'est pas possible pour ce message.")
     if PLATFORM in (sender, recipient) and report.forwarded_at is None:
-        return _("Le signalement n'a pas été transmis à la plateforme : elle ne peut pas encore recevoir "
-                 "ni envoyer de message à son sujet.")
+        return _(
+            "Le signalement n'a pas été transmis à la plateforme : elle ne peut pas encore recevoir "
+            "ni envoyer de message à son sujet."
+        )
     if {sender, recipient} == {SELLER, PLATFORM} and report.consent not in (Consent.ANONYMOUS, Consent.IDENTIFIED):
-        return _("Le vendeur n'a pas accepté la transmission à la plateforme : les messages directs entre "
-                 "le vendeur et la plateforme ne sont pas possibles.")
+        return _(
+            "Le vendeur n'a pas accepté la transmission à la plateforme : les messages directs entre "
+            "le vendeur et la plateforme ne sont pas possibles."
+        )
     return None
 
 
@@ -59,8 +66,9 @@ def _clean_body(body: str) -> str:
     if not body:
         raise MessagingError(_("Écrivez votre message."))
     if len(body) > MAX_BODY:
-        raise MessagingError(_("Votre message dépasse %(max)d caractères (il en compte %(n)d).")
-                             % {"max": MAX_BODY, "n": len(body)})
+        raise MessagingError(
+            _("Votre message dépasse %(max)d caractères (il en compte %(n)d).") % {"max": MAX_BODY, "n": len(body)}
+        )
     return body
 
 
@@ -76,10 +84,22 @@ def send_message(report: Report, *, sender: str, recipient: str, body: str, auth
             raise MessagingError(refusal)
         now = timezone.now()
         held = sender == SELLER and recipient == PLATFORM and locked.consent != Consent.IDENTIFIED
-        message = Message.objects.create(report=locked, sender=sender, recipient=recipient, author=author, body=body,
-                                         created_at=now, released_at=None if held else now)
-        record_event(locked, EVENT_CODE, actor_kind=ACTOR_KINDS[sender], actor=author,
-                     payload={"from": sender, "to": recipient, "message_id": message.pk, "held": held})
+        message = Message.objects.create(
+            report=locked,
+            sender=sender,
+            recipient=recipient,
+            author=author,
+            body=body,
+            created_at=now,
+            released_at=None if held else now,
+        )
+        record_event(
+            locked,
+            EVENT_CODE,
+            actor_kind=ACTOR_KINDS[sender],
+            actor=author,
+            payload={"from": sender, "to": recipient, "message_id": message.pk, "held": held},
+        )
         if held:
             _notify_observatory(locked, message, template="message_to_review")
         else:
@@ -99,9 +119,19 @@ def release_message(message: Message, *, agent) -> Message:
         current.released_at, current.released_by = timezone.now(), agent
         current.save(update_fields=["released_at", "released_by"])
         # The platform receives the message now: the history says so, with the agent as actor.
-        record_event(locked, EVENT_CODE, actor_kind="agent", actor=agent,
-                     payload={"from": current.sender, "to": current.recipient, "message_id": current.pk,
-                              "held": False, "released": True})
+        record_event(
+            locked,
+            EVENT_CODE,
+            actor_kind="agent",
+            actor=agent,
+            payload={
+                "from": current.sender,
+                "to": current.recipient,
+                "message_id": current.pk,
+                "held": False,
+                "released": True,
+            },
+        )
         _notify_recipient(locked, current)
     return current
 
@@ -136,23 +166,35 @@ def party_label(party: str, *, viewer: str, report: Report) -> str:
 
 def display_messages(report: Report, viewer: str) -> list[dict]:
     """The thread as ``viewer`` reads it, ready for a template."""
-    return [{
-        "id": message.pk, "at": message.created_at, "body": message.body,
-        "sender": party_label(message.sender, viewer=viewer, report=report),
-        "recipient": party_label(message.recipient, viewer=viewer, report=report),
-        "mine": message.sender == viewer, "held": message.released_at is None,
-    } for message in messages_for(report, viewer)]
+    return [
+        {
+            "id": message.pk,
+            "at": message.created_at,
+            "body": message.body,
+            "sender": party_label(message.sender, viewer=viewer, report=report),
+            "recipient": party_label(message.recipient, viewer=viewer, report=report),
+            "mine": message.sender == viewer,
+            "held": message.released_at is None,
+        }
+        for message in messages_for(report, viewer)
+    ]
 
 
 def _notify_recipient(report: Report, message: Message) -> None:
     if message.recipient == SELLER:
-        enqueue_email(to=report.contact_email, template="message_to_seller", context={
-            "reference": report.reference, "sender": party_label(message.sender, viewer=SELLER, report=report),
-            "url": seller_report_url(report),
-        })
+        enqueue_email(
+            to=report.contact_email,
+            template="message_to_seller",
+            context={
+                "reference": report.reference,
+                "sender": party_label(message.sender, viewer=SELLER, report=report),
+                "url": seller_report_url(report),
+            },
+        )
     elif message.recipient == PLATFORM:
-        notify_platform(report, "message_to_platform",
-                        sender=party_label(message.sender, viewer=PLATFORM, report=report))
+        notify_platform(
+            report, "message_to_platform", sender=party_label(message.sender, viewer=PLATFORM, report=report)
+        )
     else:
         _notify_observatory(report, message, template="message_to_observatory")
 
@@ -162,15 +204,20 @@ def _notify_observatory(report: Report, message: Message, *, template: str) -> N
     agent = report.assigned_to
     if agent is None or not agent.is_active:
         return
-    enqueue_email(to=agent.email, template=template, context={
-        "reference": report.reference,
-        "sender": party_label(message.sender, viewer=OBSERVATORY, report=report),
-        "recipient": party_label(message.recipient, viewer=OBSERVATORY, report=report),
-        "url": settings.FAIRPLACE_PUBLIC_URL + reverse("backoffice:case", args=[report.reference]),
-    })
+    enqueue_email(
+        to=agent.email,
+        template=template,
+        context={
+            "reference": report.reference,
+            "sender": party_label(message.sender, viewer=OBSERVATORY, report=report),
+            "recipient": party_label(message.recipient, viewer=OBSERVATORY, report=report),
+            "url": settings.FAIRPLACE_PUBLIC_URL + reverse("backoffice:case", args=[report.reference]),
+        },
+    )
 
 
 def seller_report_url(report: Report) -> str:
     """The seller's personal link to this report (signed, no account)."""
     return settings.FAIRPLACE_PUBLIC_URL + reverse(
-        "reports:tracking_detail", args=[tracking_token(report.contact), report.reference])
+        "reports:tracking_detail", args=[tracking_token(report.contact), report.reference]
+    )

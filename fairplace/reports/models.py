@@ -83,14 +83,22 @@ class Report(models.Model):
 
     reference = models.CharField(_("référence"), max_length=20, unique=True)
     idempotency_key = models.UUIDField(unique=True)
-    state = models.CharField(_("état"), max_length=30, choices=ReportState.choices,
-                             default=ReportState.SUBMITTED, db_index=True)
-    marketplace = models.ForeignKey(Marketplace, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="reports", verbose_name=_("place de marché"))
+    state = models.CharField(
+        _("état"), max_length=30, choices=ReportState.choices, default=ReportState.SUBMITTED, db_index=True
+    )
+    marketplace = models.ForeignKey(
+        Marketplace,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("place de marché"),
+    )
     marketplace_other_name = models.CharField(_("autre place de marché"), max_length=100, blank=True)
     marketplace_other_url = models.URLField(_("adresse de l'autre place de marché"), blank=True)
-    family = models.ForeignKey(ProblemFamily, on_delete=models.PROTECT, related_name="reports",
-                               verbose_name=_("famille de problèmes"))
+    family = models.ForeignKey(
+        ProblemFamily, on_delete=models.PROTECT, related_name="reports", verbose_name=_("famille de problèmes")
+    )
     answers = models.JSONField(_("réponses"), default=dict)
     occurred_on = models.DateField(_("date des faits"), null=True, blank=True)
     description = models.TextField(_("description"))
@@ -115,10 +123,22 @@ class Report(models.Model):
     forwarded_at = models.DateTimeField(_("transmis le"), null=True, blank=True)
     platform_first_read_at = models.DateTimeField(_("première lecture par la plateforme"), null=True, blank=True)
     # Case handling (mutable working fields; each change is also an event).
-    assigned_to = models.ForeignKey("core.User", on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="assigned_reports", verbose_name=_("agent chargé"))
-    duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="duplicates", verbose_name=_("doublon de"))
+    assigned_to = models.ForeignKey(
+        "core.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_reports",
+        verbose_name=_("agent chargé"),
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("doublon de"),
+    )
 
     objects = ReportQuerySet.as_manager()
 
@@ -185,8 +205,9 @@ class Attachment(models.Model):
     report = models.ForeignKey(Report, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments")
     # Set for a file joined to a platform's answer (``report`` is set too, for scoping);
     # empty for the seller's own evidence.
-    answer = models.ForeignKey("PlatformAnswer", on_delete=models.CASCADE, null=True, blank=True,
-                               related_name="attachments")
+    answer = models.ForeignKey(
+        "PlatformAnswer", on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
     file = models.FileField(upload_to=attachment_path, max_length=200)
     original_name = models.CharField(max_length=150)
     kind = models.CharField(max_length=10)
@@ -240,8 +261,14 @@ class MediationReferral(models.Model):
     """A case confided to the Médiateur des entreprises, with the seller's consent."""
 
     report = models.OneToOneField(Report, on_delete=models.PROTECT, related_name="mediation_referral")
-    mediator = models.ForeignKey("core.User", on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="mediation_referrals", verbose_name=_("médiateur"))
+    mediator = models.ForeignKey(
+        "core.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="mediation_referrals",
+        verbose_name=_("médiateur"),
+    )
     referred_at = models.DateTimeField(_("saisi le"))
 
     class Meta:

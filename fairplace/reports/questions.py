@@ -94,17 +94,23 @@ def _field(question: dict) -> forms.Field:
         if question.get("unit"):
             common["help_text"] = (common["help_text"] + " " + _("En %(unit)s.") % {"unit": question["unit"]}).strip()
         return forms.IntegerField(
-            min_value=question.get("min", 0), max_value=question.get("max", 1_000_000),
-            widget=forms.NumberInput(attrs={"inputmode": "numeric"}), **common,
+            min_value=question.get("min", 0),
+            max_value=question.get("max", 1_000_000),
+            widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+            **common,
         )
     if qtype in ("amount", "percent"):
         default_max = 100 if qtype == "percent" else 1_000_000_000
         suffix = _("En pourcentage, par exemple 12,5.") if qtype == "percent" else _("En euros.")
         common["help_text"] = (common["help_text"] + " " + suffix).strip()
         return forms.DecimalField(
-            min_value=Decimal(str(question.get("min", 0))), max_value=Decimal(str(question.get("max", default_max))),
-            max_digits=14, decimal_places=2, localize=True,
-            widget=forms.TextInput(attrs={"inputmode": "decimal"}), **common,
+            min_value=Decimal(str(question.get("min", 0))),
+            max_value=Decimal(str(question.get("max", default_max))),
+            max_digits=14,
+            decimal_places=2,
+            localize=True,
+            widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+            **common,
         )
     if qtype == "boolean":
         return forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect, **common)
@@ -164,11 +170,16 @@ class FamilyQuestionsForm(DsfrBaseForm):
         before = cleaned.get(question.get("not_before") or "")
         after = cleaned.get(question.get("not_after") or "")
         if isinstance(before, date) and value < before:
-            self.add_error(question["id"], _("Cette date ne peut pas précéder « %(label)s ».")
-                           % {"label": self.fields[question["not_before"]].label})
+            self.add_error(
+                question["id"],
+                _("Cette date ne peut pas précéder « %(label)s ».")
+                % {"label": self.fields[question["not_before"]].label},
+            )
         if isinstance(after, date) and value > after:
-            self.add_error(question["id"], _("Cette date ne peut pas suivre « %(label)s ».")
-                           % {"label": self.fields[question["not_after"]].label})
+            self.add_error(
+                question["id"],
+                _("Cette date ne peut pas suivre « %(label)s ».") % {"label": self.fields[question["not_after"]].label},
+            )
 
 
 def build_form_class(questions: list[dict]) -> type[FamilyQuestionsForm]:

@@ -45,8 +45,21 @@ DEFAULT_SORT = "newest"
 PER_PAGE_CHOICES = (20, 50, 100)
 REFERENCE_RE = re.compile(r"^FP-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$")
 # The parameters that make a selection (the page number does not).
-FILTER_PARAMS = ("marketplace", "family", "state", "overdue", "submitted_from", "submitted_to", "siren",
-                 "attachments", "consent", "assigned", "q", "sort", "per_page")
+FILTER_PARAMS = (
+    "marketplace",
+    "family",
+    "state",
+    "overdue",
+    "submitted_from",
+    "submitted_to",
+    "siren",
+    "attachments",
+    "consent",
+    "assigned",
+    "q",
+    "sort",
+    "per_page",
+)
 
 
 def observatory_users() -> list:
@@ -63,33 +76,67 @@ def user_label(user) -> str:
 class QueueFilters(DsfrBaseForm):
     """The queue's GET parameters, all optional, validated on the server."""
 
-    q = forms.CharField(label=gettext_lazy("Recherche"), required=False, max_length=200,
-                        help_text=gettext_lazy("Mots de la description ou de la raison sociale, référence, "
-                                               "SIREN ou SIRET"))
+    q = forms.CharField(
+        label=gettext_lazy("Recherche"),
+        required=False,
+        max_length=200,
+        help_text=gettext_lazy("Mots de la description ou de la raison sociale, référence, SIREN ou SIRET"),
+    )
     marketplace = forms.ChoiceField(label=gettext_lazy("Place de marché"), required=False)
     family = forms.ChoiceField(label=gettext_lazy("Famille de problèmes"), required=False)
-    state = forms.MultipleChoiceField(label=gettext_lazy("État"), required=False, choices=ReportState.choices,
-                                      widget=forms.CheckboxSelectMultiple)
-    overdue = forms.BooleanField(label=gettext_lazy("En retard seulement"), required=False,
-                                 widget=forms.CheckboxInput(attrs={"value": "1"}),
-                                 help_text=gettext_lazy("Plateforme sans réponse dans le délai"))
-    submitted_from = forms.DateField(label=gettext_lazy("Déposé à partir du"), required=False,
-                                     widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    submitted_to = forms.DateField(label=gettext_lazy("Déposé jusqu'au"), required=False,
-                                   widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    siren = forms.CharField(label=gettext_lazy("SIREN"), required=False, max_length=20,
-                            help_text=gettext_lazy("9 chiffres"),
-                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
-    attachments = forms.ChoiceField(label=gettext_lazy("Pièces jointes"), required=False, choices=[
-        ("", gettext_lazy("Indifférent")), ("yes", gettext_lazy("Avec pièces jointes")),
-        ("no", gettext_lazy("Sans pièce jointe"))])
-    consent = forms.ChoiceField(label=gettext_lazy("Choix de transmission"), required=False,
-                                choices=[("", gettext_lazy("Tous"))] + Consent.choices)
+    state = forms.MultipleChoiceField(
+        label=gettext_lazy("État"), required=False, choices=ReportState.choices, widget=forms.CheckboxSelectMultiple
+    )
+    overdue = forms.BooleanField(
+        label=gettext_lazy("En retard seulement"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"value": "1"}),
+        help_text=gettext_lazy("Plateforme sans réponse dans le délai"),
+    )
+    submitted_from = forms.DateField(
+        label=gettext_lazy("Déposé à partir du"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    submitted_to = forms.DateField(
+        label=gettext_lazy("Déposé jusqu'au"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    siren = forms.CharField(
+        label=gettext_lazy("SIREN"),
+        required=False,
+        max_length=20,
+        help_text=gettext_lazy("9 chiffres"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    attachments = forms.ChoiceField(
+        label=gettext_lazy("Pièces jointes"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("Indifférent")),
+            ("yes", gettext_lazy("Avec pièces jointes")),
+            ("no", gettext_lazy("Sans pièce jointe")),
+        ],
+    )
+    consent = forms.ChoiceField(
+        label=gettext_lazy("Choix de transmission"),
+        required=False,
+        choices=[("", gettext_lazy("Tous"))] + Consent.choices,
+    )
     assigned = forms.ChoiceField(label=gettext_lazy("Agent chargé"), required=False)
-    sort = forms.ChoiceField(label=gettext_lazy("Trier par"), required=False,
-                             choices=[(key, label) for key, (label, _order) in SORTS.items()])
-    per_page = forms.TypedChoiceField(label=gettext_lazy("Par page"), required=False, coerce=int,
-                                      choices=[(n, str(n)) for n in PER_PAGE_CHOICES], empty_value=20)
+    sort = forms.ChoiceField(
+        label=gettext_lazy("Trier par"),
+        required=False,
+        choices=[(key, label) for key, (label, _order) in SORTS.items()],
+    )
+    per_page = forms.TypedChoiceField(
+        label=gettext_lazy("Par page"),
+        required=False,
+        coerce=int,
+        choices=[(n, str(n)) for n in PER_PAGE_CHOICES],
+        empty_value=20,
+    )
 
     def __init__(self, *args, user, agents=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -99,12 +146,14 @@ class QueueFilters(DsfrBaseForm):
         self.fields["marketplace"].choices = everything + [(m.slug, m.name) for m in active_marketplaces()]
         self.fields["family"].choices = everything + [(f.code, f.label) for f in active_families()]
         self.fields["assigned"].choices = [("", _("Tous")), ("me", _("Moi")), ("none", _("Personne"))] + [
-            (str(agent.pk), user_label(agent)) for agent in self.agents]
+            (str(agent.pk), user_label(agent)) for agent in self.agents
+        ]
         for name in ("marketplace", "family", "consent", "attachments", "sort", "per_page"):
             self.fields[name].error_messages["invalid_choice"] = _("Choisissez une valeur de la liste.")
         self.fields["state"].error_messages["invalid_choice"] = _("Choisissez des états de la liste.")
         self.fields["assigned"].error_messages["invalid_choice"] = _(
-            "Choisissez « moi », « personne » ou un agent de l'observatoire.")
+            "Choisissez « moi », « personne » ou un agent de l'observatoire."
+        )
         for name in ("submitted_from", "submitted_to"):
             self.fields[name].error_messages["invalid"] = _("Indiquez une date valide, par exemple 31/01/2026.")
 
@@ -117,8 +166,9 @@ class QueueFilters(DsfrBaseForm):
         try:
             return stdnum_siren.validate(value)
         except stdnum_errors.ValidationError:
-            raise forms.ValidationError(_("Ce numéro SIREN n'est pas valide : vérifiez les chiffres."),
-                                        code="checksum") from None
+            raise forms.ValidationError(
+                _("Ce numéro SIREN n'est pas valide : vérifiez les chiffres."), code="checksum"
+            ) from None
 
     def clean(self):
         cleaned = super().clean()
@@ -151,7 +201,6 @@ def selection_query(params: QueryDict) -> str:
     return kept.urlencode()
 
 
-
 def annotated_reports(user) -> QuerySet:
     """The reports ``user`` may see, with what a row of the queue or an export shows."""
     seller_evidence = Attachment.objects.filter(report=OuterRef("pk"), answer__isnull=True)
@@ -176,8 +225,11 @@ def queue_queryset(user, filters: QueueFilters) -> QuerySet:
     conditions = {
         # The id, not a join on the slug: PostgreSQL then walks report_queue_idx for that one
         # marketplace, already sorted (a join made it scan the whole date index: ~1 s at 1M rows).
-        "marketplace_id": _marketplace_id(data.get("marketplace")), "family__code": data.get("family"),
-        "state__in": data.get("state"), "siren": data.get("siren"), "consent": data.get("consent"),
+        "marketplace_id": _marketplace_id(data.get("marketplace")),
+        "family__code": data.get("family"),
+        "state__in": data.get("state"),
+        "siren": data.get("siren"),
+        "consent": data.get("consent"),
         # Whole days in Paris time, as bounds on the indexed column (not on its date).
         "submitted_at__gte": _start_of(data.get("submitted_from")),
         "submitted_at__lt": _start_of(data.get("submitted_to"), days_after=1),
@@ -249,12 +301,20 @@ def search(reports: QuerySet, text: str) -> QuerySet:
 
 
 class SavedFilterForm(DsfrBaseForm):
-    name = forms.CharField(label=gettext_lazy("Nom du filtre"), max_length=80,
-                           error_messages={"required": gettext_lazy("Donnez un nom au filtre."),
-                                           "max_length": gettext_lazy("Le nom compte 80 caractères au plus.")})
-    query = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput,
-                            error_messages={"max_length": gettext_lazy("Ces filtres sont trop longs pour être "
-                                                                       "enregistrés.")})
+    name = forms.CharField(
+        label=gettext_lazy("Nom du filtre"),
+        max_length=80,
+        error_messages={
+            "required": gettext_lazy("Donnez un nom au filtre."),
+            "max_length": gettext_lazy("Le nom compte 80 caractères au plus."),
+        },
+    )
+    query = forms.CharField(
+        required=False,
+        max_length=1000,
+        widget=forms.HiddenInput,
+        error_messages={"max_length": gettext_lazy("Ces filtres sont trop longs pour être enregistrés.")},
+    )
 
     def __init__(self, *args, user, **kwargs):
         kwargs.setdefault("auto_id", "saved-filter-%s")  # unique ids beside the other forms of the page
@@ -296,12 +356,19 @@ class BulkActionForm(DsfrBaseForm):
     ]
 
     reports = ReferenceListField(error_messages={"required": gettext_lazy("Cochez au moins un signalement.")})
-    action = forms.ChoiceField(label=gettext_lazy("Action"),
-                               choices=[("", gettext_lazy("Choisir une action")), *ACTIONS],
-                               error_messages={"required": gettext_lazy("Choisissez une action."),
-                                               "invalid_choice": gettext_lazy("Choisissez une action de la liste.")})
-    assignee = forms.ChoiceField(label=gettext_lazy("Agent (pour « Attribuer à l'agent choisi »)"), required=False,
-                                 error_messages={"invalid_choice": gettext_lazy("Choisissez un agent de la liste.")})
+    action = forms.ChoiceField(
+        label=gettext_lazy("Action"),
+        choices=[("", gettext_lazy("Choisir une action")), *ACTIONS],
+        error_messages={
+            "required": gettext_lazy("Choisissez une action."),
+            "invalid_choice": gettext_lazy("Choisissez une action de la liste."),
+        },
+    )
+    assignee = forms.ChoiceField(
+        label=gettext_lazy("Agent (pour « Attribuer à l'agent choisi »)"),
+        required=False,
+        error_messages={"invalid_choice": gettext_lazy("Choisissez un agent de la liste.")},
+    )
     query = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, agents, **kwargs):
@@ -309,7 +376,8 @@ class BulkActionForm(DsfrBaseForm):
         super().__init__(*args, **kwargs)
         self.agents = {str(agent.pk): agent for agent in agents}
         self.fields["assignee"].choices = [("", _("Choisir un agent"))] + [
-            (key, user_label(agent)) for key, agent in self.agents.items()]
+            (key, user_label(agent)) for key, agent in self.agents.items()
+        ]
 
     def clean_reports(self) -> list[str]:
         references = self.cleaned_data["reports"]

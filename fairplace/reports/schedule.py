@@ -37,9 +37,13 @@ def send_answer_reminders() -> int:
     done = 0
     now = timezone.now()
     # Only the deadlines close enough for a reminder (the index range), then reminder_at exactly.
-    waiting = Report.objects.filter(state=ReportState.FORWARDED, answer_due_at__gte=now,
-                                    answer_due_at__lt=deadlines.reminder_horizon(now)).exclude(
-        events__code=REMINDER_EVENT).order_by()
+    waiting = (
+        Report.objects.filter(
+            state=ReportState.FORWARDED, answer_due_at__gte=now, answer_due_at__lt=deadlines.reminder_horizon(now)
+        )
+        .exclude(events__code=REMINDER_EVENT)
+        .order_by()
+    )
     for report in waiting.only("pk", "answer_due_at").iterator():
         if deadlines.reminder_at(report.answer_due_at) > now:
             continue
@@ -48,8 +52,9 @@ def send_answer_reminders() -> int:
             already = ReportEvent.objects.filter(report=locked, code=REMINDER_EVENT).exists()
             if locked.state != ReportState.FORWARDED or already:
                 continue
-            record_event(locked, REMINDER_EVENT, actor_kind="system",
-                         payload={"due_at": locked.answer_due_at.isoformat()})
+            record_event(
+                locked, REMINDER_EVENT, actor_kind="system", payload={"due_at": locked.answer_due_at.isoformat()}
+            )
             notify_platform(locked, "platform_answer_reminder")
         done += 1
     return done
@@ -65,20 +70,32 @@ def send_action_follow_ups() -> int:
     already_asked = ReportEvent.objects.annotate(
         answer_id=Cast(KeyTextTransform("answer_id", "payload"), IntegerField())
     ).filter(report=OuterRef("report"), code=FOLLOW_UP_EVENT, answer_id=OuterRef("pk"))
-    due = (PlatformAnswer.objects.filter(follow_up_due_at__lte=timezone.now())
-           .exclude(feedback__kind=confirmation).exclude(Exists(already_asked))
-           .exclude(report__outcome=Outcome.WITHDRAWN))
+    due = (
+        PlatformAnswer.objects.filter(follow_up_due_at__lte=timezone.now())
+        .exclude(feedback__kind=confirmation)
+        .exclude(Exists(already_asked))
+        .exclude(report__outcome=Outcome.WITHDRAWN)
+    )
     done = 0
     for answer in due.only("pk", "report_id", "kind", "actions").iterator():
         with transaction.atomic():
             locked = Report.objects.select_for_update().get(pk=answer.report_id)
-            if (ReportEvent.objects.filter(report=locked, code=FOLLOW_UP_EVENT, payload__answer_id=answer.pk).exists()
-                    or SellerFeedback.objects.filter(answer=answer, kind=confirmation).exists()):
+            if (
+                ReportEvent.objects.filter(report=locked, code=FOLLOW_UP_EVENT, payload__answer_id=answer.pk).exists()
+                or SellerFeedback.objects.filter(answer=answer, kind=confirmation).exists()
+            ):
                 continue  # done by another worker meanwhile
             record_event(locked, FOLLOW_UP_EVENT, actor_kind="system", payload={"answer_id": answer.pk})
-            enqueue_email(to=locked.contact_email, template="action_follow_up",
-                          dedup_key=f"action-follow-up:{answer.pk}",
-                          context={"reference": locked.reference, "marketplace": locked.marketplace_label,
-                                   "actions": code_labels(answer), "url": seller_report_url(locked)})
+            enqueue_email(
+                to=locked.contact_email,
+                template="action_follow_up",
+                dedup_key=f"action-follow-up:{answer.pk}",
+                context={
+                    "reference": locked.reference,
+                    "marketplace": locked.marketplace_label,
+                    "actions": code_labels(answer),
+                    "url": seller_report_url(locked),
+                },
+            )
         done += 1
     return done

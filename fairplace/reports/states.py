@@ -31,18 +31,24 @@ MEDIATION_OUTCOMES = {Outcome.MEDIATION_AGREEMENT, Outcome.MEDIATION_FAILURE, Ou
 
 # What the seller sees of each state on the follow-up page.
 SELLER_STATE_HELP = {
-    ReportState.SUBMITTED: _("Votre signalement a bien été reçu. Un agent de l'observatoire va l'examiner ; "
-                             "vous serez prévenu par courriel à chaque étape."),
-    ReportState.QUALIFIED: _("Un agent a examiné votre signalement. Il décide de la suite selon votre choix "
-                             "de transmission."),
-    ReportState.NOT_ADMISSIBLE: _("Votre signalement ne relève pas de l'observatoire. Le motif vous a été "
-                                  "envoyé par courriel."),
+    ReportState.SUBMITTED: _(
+        "Votre signalement a bien été reçu. Un agent de l'observatoire va l'examiner ; "
+        "vous serez prévenu par courriel à chaque étape."
+    ),
+    ReportState.QUALIFIED: _(
+        "Un agent a examiné votre signalement. Il décide de la suite selon votre choix de transmission."
+    ),
+    ReportState.NOT_ADMISSIBLE: _(
+        "Votre signalement ne relève pas de l'observatoire. Le motif vous a été envoyé par courriel."
+    ),
     ReportState.DUPLICATE: _("Ce signalement fait double emploi avec un autre de vos signalements, qui est suivi."),
-    ReportState.FORWARDED: _("Votre signalement a été transmis à la plateforme, qui doit répondre dans le délai "
-                             "indiqué."),
+    ReportState.FORWARDED: _(
+        "Votre signalement a été transmis à la plateforme, qui doit répondre dans le délai indiqué."
+    ),
     ReportState.ANSWERED: _("La plateforme a répondu. Dites-nous si cette réponse vous satisfait."),
-    ReportState.OVERDUE: _("La plateforme n'a pas répondu dans le délai. L'observatoire l'a relancée et "
-                           "en tient compte dans le baromètre."),
+    ReportState.OVERDUE: _(
+        "La plateforme n'a pas répondu dans le délai. L'observatoire l'a relancée et en tient compte dans le baromètre."
+    ),
     ReportState.REFERRED: _("Votre cas a été confié au Médiateur des entreprises, qui va vous contacter."),
     ReportState.IN_MEDIATION: _("La médiation est en cours."),
     ReportState.CLOSED: _("Le traitement de votre signalement est terminé."),

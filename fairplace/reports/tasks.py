@@ -8,27 +8,37 @@ from fairplace.core.jobs.runs import db_task, periodic_job
 from . import attachments, digest, drafts, exports, schedule
 
 
-@periodic_job("reports.overdue", "*/5 * * * *",
-              description="Passe « en retard » les signalements dont l'échéance de réponse est dépassée.")
+@periodic_job(
+    "reports.overdue",
+    "*/5 * * * *",
+    description="Passe « en retard » les signalements dont l'échéance de réponse est dépassée.",
+)
 def mark_overdue() -> int:
     return schedule.mark_overdue_reports()
 
 
-@periodic_job("reports.answer_reminders", "*/5 * * * *",
-              description="Relance les plateformes avant l'échéance de réponse.")
+@periodic_job(
+    "reports.answer_reminders", "*/5 * * * *", description="Relance les plateformes avant l'échéance de réponse."
+)
 def answer_reminders() -> int:
     return schedule.send_answer_reminders()
 
 
-@periodic_job("reports.action_follow_ups", "*/10 * * * *",
-              description="Demande au vendeur, 21 jours après, si l'action promise a été faite.")
+@periodic_job(
+    "reports.action_follow_ups",
+    "*/10 * * * *",
+    description="Demande au vendeur, 21 jours après, si l'action promise a été faite.",
+)
 def action_follow_ups() -> int:
     return schedule.send_action_follow_ups()
 
 
-@periodic_job("reports.digest", "0 7-11 * * *",
-              description="Récapitulatif quotidien des agents, à 7 h (rattrapé jusqu'à 11 h si le worker était "
-                          "arrêté ; un seul par jour et par agent).")
+@periodic_job(
+    "reports.digest",
+    "0 7-11 * * *",
+    description="Récapitulatif quotidien des agents, à 7 h (rattrapé jusqu'à 11 h si le worker était "
+    "arrêté ; un seul par jour et par agent).",
+)
 def daily_digest() -> int:
     return digest.send_daily_digests_when_due()
 
@@ -38,14 +48,17 @@ def purge_drafts():
     return drafts.purge_stale_drafts()
 
 
-@periodic_job("reports.scan_attachments", "* * * * *",
-              description="Analyse antivirus des pièces jointes en attente.")
+@periodic_job("reports.scan_attachments", "* * * * *", description="Analyse antivirus des pièces jointes en attente.")
 def scan_attachments() -> int:
     return attachments.scan_pending()
 
 
-@periodic_job("reports.exports", "* * * * *", lease=timedelta(minutes=40),
-              description="Prépare les exports volumineux en attente (et reprend ceux d'un worker arrêté).")
+@periodic_job(
+    "reports.exports",
+    "* * * * *",
+    lease=timedelta(minutes=40),
+    description="Prépare les exports volumineux en attente (et reprend ceux d'un worker arrêté).",
+)
 def pending_exports() -> int:
     return exports.build_pending_exports()
 

@@ -33,7 +33,10 @@ EVENT_LABELS = {
 # Internal work (reminders, assignment, requalification, messages between other parties)
 # is not shown to the seller.
 SELLER_VISIBLE = set(EVENT_LABELS) - {
-    "report.answer_reminder_sent", "report.assigned", "report.requalified", "report.message_sent",
+    "report.answer_reminder_sent",
+    "report.assigned",
+    "report.requalified",
+    "report.message_sent",
     "report.action_follow_up_sent",
 }
 ACTOR_LABELS = {
@@ -58,8 +61,10 @@ def event_detail(event) -> str:
     if event.code == "report.closed" and payload.get("outcome") in Outcome.values:
         return _("Issue : %(outcome)s") % {"outcome": Outcome(payload["outcome"]).label}
     if event.code == "report.requalified":
-        return ", ".join(f"{field} : {change.get('from') or '—'} → {change.get('to') or '—'}"
-                         for field, change in (payload.get("changes") or {}).items())
+        return ", ".join(
+            f"{field} : {change.get('from') or '—'} → {change.get('to') or '—'}"
+            for field, change in (payload.get("changes") or {}).items()
+        )
     if payload.get("reason"):
         return _("Motif : %(reason)s") % {"reason": payload["reason"]}
     if payload.get("duplicate_of"):
@@ -77,8 +82,14 @@ def seller_timeline(report) -> list[tuple]:
 def staff_timeline(report) -> list[dict]:
     """Every event of the case, oldest first, in French, with who did it (one query)."""
     events = report.events.select_related("actor").order_by("id")
-    return [{
-        "at": event.created_at, "label": event_label(event), "detail": event_detail(event),
-        "actor": ACTOR_LABELS.get(event.actor_kind, ""), "actor_email": event.actor.email if event.actor else "",
-        "code": event.code,
-    } for event in events]
+    return [
+        {
+            "at": event.created_at,
+            "label": event_label(event),
+            "detail": event_detail(event),
+            "actor": ACTOR_LABELS.get(event.actor_kind, ""),
+            "actor_email": event.actor.email if event.actor else "",
+            "code": event.code,
+        }
+        for event in events
+    ]

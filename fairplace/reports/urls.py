@@ -13,8 +13,11 @@ urlpatterns = [
     path("suivi/", tracking.tracking_request, name="tracking_request"),
     path("suivi/<str:token>/", tracking.tracking, name="tracking"),
     path("suivi/<str:token>/<str:reference>/", tracking.tracking_detail, name="tracking_detail"),
-    path("suivi/<str:token>/<str:reference>/pieces/<uuid:attachment_id>/", tracking.tracking_attachment,
-         name="tracking_attachment"),
+    path(
+        "suivi/<str:token>/<str:reference>/pieces/<uuid:attachment_id>/",
+        tracking.tracking_attachment,
+        name="tracking_attachment",
+    ),
     path("suivi/<str:token>/<str:reference>/evaluer/", tracking.tracking_rate, name="tracking_rate"),
     path("suivi/<str:token>/<str:reference>/action/", tracking.tracking_action, name="tracking_action"),
     path("suivi/<str:token>/<str:reference>/messages/", tracking.tracking_message, name="tracking_message"),

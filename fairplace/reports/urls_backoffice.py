@@ -22,6 +22,9 @@ urlpatterns = [
     path("signalements/<str:reference>/requalifier/", backoffice_case.case_requalify, name="case_requalify"),
     path("signalements/<str:reference>/fusionner/", backoffice_case.case_merge, name="case_merge"),
     path("signalements/<str:reference>/messages/", backoffice_case.case_message, name="case_message"),
-    path("signalements/<str:reference>/messages/<int:message_id>/transmettre/", backoffice_case.case_message_release,
-         name="case_message_release"),
+    path(
+        "signalements/<str:reference>/messages/<int:message_id>/transmettre/",
+        backoffice_case.case_message_release,
+        name="case_message_release",
+    ),
 ]

@@ -123,12 +123,18 @@ def _answer_guard(report, payload):
     key, choices = ANSWER_CODES[kind]
     codes = payload.get(key) or []
     if not codes or any(code not in choices.values for code in codes):
-        return (_("Indiquez au moins une action promise.") if key == "actions"
-                else _("Indiquez au moins un motif parmi ceux proposés."))
+        return (
+            _("Indiquez au moins une action promise.")
+            if key == "actions"
+            else _("Indiquez au moins un motif parmi ceux proposés.")
+        )
     other_key = "reasons" if key == "actions" else "actions"
     if payload.get(other_key):
-        message = (_("Une réponse « %(kind)s » ne comporte pas de motif.") if other_key == "reasons"
-                   else _("Une réponse « %(kind)s » ne comporte pas d'action promise."))
+        message = (
+            _("Une réponse « %(kind)s » ne comporte pas de motif.")
+            if other_key == "reasons"
+            else _("Une réponse « %(kind)s » ne comporte pas d'action promise.")
+        )
         return message % {"kind": AnswerKind(kind).label}
     if not (payload.get("message_for_seller") or "").strip():
         return _("La réponse doit comporter un message pour le vendeur.")
@@ -173,44 +179,130 @@ def _t(name, label, sources, target, event, **kwargs):
 
 OPEN_STATES = [S.SUBMITTED, S.QUALIFIED, S.FORWARDED, S.ANSWERED, S.OVERDUE, S.REFERRED, S.IN_MEDIATION]
 
-TRANSITIONS = {t.name: t for t in [
-    _t("qualify", gettext_lazy("Qualifier"), [S.SUBMITTED], S.QUALIFIED, "report.qualified", notify_seller=True),
-    _t("reject_as_not_admissible", gettext_lazy("Déclarer non recevable"), [S.SUBMITTED, S.QUALIFIED],
-       S.NOT_ADMISSIBLE, "report.not_admissible", guard=_needs_reason, notify_seller=True, payload_keys=("reason",)),
-    _t("mark_duplicate", gettext_lazy("Marquer comme doublon"), [S.SUBMITTED, S.QUALIFIED], S.DUPLICATE,
-       "report.duplicate", guard=_duplicate_guard, payload_keys=("duplicate_of",)),
-    _t("forward", gettext_lazy("Transmettre à la plateforme"), [S.QUALIFIED], S.FORWARDED, "report.forwarded",
-       guard=_forward_guard, notify_seller=True, guard_reads_report_only=True),
-    _t("mark_overdue", gettext_lazy("Constater l'absence de réponse"), [S.FORWARDED], S.OVERDUE, "report.overdue",
-       guard=_overdue_guard, notify_seller=True, actors=frozenset({SYSTEM, AGENT}), guard_reads_report_only=True),
-    # Platforms answer in their space; an agent may record an answer received another way.
-    _t("record_answer", gettext_lazy("Enregistrer la réponse de la plateforme"), [S.FORWARDED, S.OVERDUE],
-       S.ANSWERED, "report.answered", guard=_answer_guard, notify_seller=True,
-       payload_keys=("kind", "reasons", "actions"), actors=frozenset({PLATFORM, AGENT})),
-    _t("refer_to_mediation", gettext_lazy("Confier au médiateur"), [S.QUALIFIED, S.ANSWERED, S.OVERDUE],
-       S.REFERRED, "report.referred_to_mediation", guard=_mediation_guard, notify_seller=True,
-       payload_keys=("seller_consent",)),
-    _t("start_mediation", gettext_lazy("Ouvrir la médiation"), [S.REFERRED], S.IN_MEDIATION,
-       "report.mediation_started", guard=_start_mediation_guard, actors=frozenset({MEDIATOR, AGENT})),
-    _t("close", gettext_lazy("Clore"), [S.QUALIFIED, S.ANSWERED, S.OVERDUE, S.REFERRED, S.IN_MEDIATION],
-       S.CLOSED, "report.closed", guard=_close_guard, notify_seller=True, payload_keys=("outcome", "reason"),
-       actors=frozenset({AGENT, MEDIATOR})),
-    # The seller may withdraw a report at any time before it is closed.
-    _t("withdraw", gettext_lazy("Retirer le signalement"), OPEN_STATES, S.CLOSED, "report.withdrawn",
-       notify_seller=True, payload_keys=("reason",), actors=frozenset({SELLER, AGENT})),
-    _t("reopen", gettext_lazy("Rouvrir"), [S.CLOSED, S.NOT_ADMISSIBLE, S.DUPLICATE], S.QUALIFIED,
-       "report.reopened", guard=_needs_reason, notify_seller=True, payload_keys=("reason",),
-       person_may=_supervises),
-]}
+TRANSITIONS = {
+    t.name: t
+    for t in [
+        _t("qualify", gettext_lazy("Qualifier"), [S.SUBMITTED], S.QUALIFIED, "report.qualified", notify_seller=True),
+        _t(
+            "reject_as_not_admissible",
+            gettext_lazy("Déclarer non recevable"),
+            [S.SUBMITTED, S.QUALIFIED],
+            S.NOT_ADMISSIBLE,
+            "report.not_admissible",
+            guard=_needs_reason,
+            notify_seller=True,
+            payload_keys=("reason",),
+        ),
+        _t(
+            "mark_duplicate",
+            gettext_lazy("Marquer comme doublon"),
+            [S.SUBMITTED, S.QUALIFIED],
+            S.DUPLICATE,
+            "report.duplicate",
+            guard=_duplicate_guard,
+            payload_keys=("duplicate_of",),
+        ),
+        _t(
+            "forward",
+            gettext_lazy("Transmettre à la plateforme"),
+            [S.QUALIFIED],
+            S.FORWARDED,
+            "report.forwarded",
+            guard=_forward_guard,
+            notify_seller=True,
+            guard_reads_report_only=True,
+        ),
+        _t(
+            "mark_overdue",
+            gettext_lazy("Constater l'absence de réponse"),
+            [S.FORWARDED],
+            S.OVERDUE,
+            "report.overdue",
+            guard=_overdue_guard,
+            notify_seller=True,
+            actors=frozenset({SYSTEM, AGENT}),
+            guard_reads_report_only=True,
+        ),
+        # Platforms answer in their space; an agent may record an answer received another way.
+        _t(
+            "record_answer",
+            gettext_lazy("Enregistrer la réponse de la plateforme"),
+            [S.FORWARDED, S.OVERDUE],
+            S.ANSWERED,
+            "report.answered",
+            guard=_answer_guard,
+            notify_seller=True,
+            payload_keys=("kind", "reasons", "actions"),
+            actors=frozenset({PLATFORM, AGENT}),
+        ),
+        _t(
+            "refer_to_mediation",
+            gettext_lazy("Confier au médiateur"),
+            [S.QUALIFIED, S.ANSWERED, S.OVERDUE],
+            S.REFERRED,
+            "report.referred_to_mediation",
+            guard=_mediation_guard,
+            notify_seller=True,
+            payload_keys=("seller_consent",),
+        ),
+        _t(
+            "start_mediation",
+            gettext_lazy("Ouvrir la médiation"),
+            [S.REFERRED],
+            S.IN_MEDIATION,
+            "report.mediation_started",
+            guard=_start_mediation_guard,
+            actors=frozenset({MEDIATOR, AGENT}),
+        ),
+        _t(
+            "close",
+            gettext_lazy("Clore"),
+            [S.QUALIFIED, S.ANSWERED, S.OVERDUE, S.REFERRED, S.IN_MEDIATION],
+            S.CLOSED,
+            "report.closed",
+            guard=_close_guard,
+            notify_seller=True,
+            payload_keys=("outcome", "reason"),
+            actors=frozenset({AGENT, MEDIATOR}),
+        ),
+        # The seller may withdraw a report at any time before it is closed.
+        _t(
+            "withdraw",
+            gettext_lazy("Retirer le signalement"),
+            OPEN_STATES,
+            S.CLOSED,
+            "report.withdrawn",
+            notify_seller=True,
+            payload_keys=("reason",),
+            actors=frozenset({SELLER, AGENT}),
+        ),
+        _t(
+            "reopen",
+            gettext_lazy("Rouvrir"),
+            [S.CLOSED, S.NOT_ADMISSIBLE, S.DUPLICATE],
+            S.QUALIFIED,
+            "report.reopened",
+            guard=_needs_reason,
+            notify_seller=True,
+            payload_keys=("reason",),
+            person_may=_supervises,
+        ),
+    ]
+}
 
 
 def available_transitions(report: Report, actor_kind: str = AGENT, actor=None) -> list[Transition]:
     """The steps ``actor_kind`` (and the person ``actor``) may offer on ``report`` now. Steps whose guard
     reads only the report and refuses (forwarding a "baromètre seulement" report, overdue before the
     deadline) are left out; the others are offered and their guard answers on submit."""
-    return [t for t in TRANSITIONS.values() if report.state in t.sources and actor_kind in t.actors
-            and t.allows(actor)
-            and not (t.guard_reads_report_only and t.guard(report, {"_actor_kind": actor_kind}))]
+    return [
+        t
+        for t in TRANSITIONS.values()
+        if report.state in t.sources
+        and actor_kind in t.actors
+        and t.allows(actor)
+        and not (t.guard_reads_report_only and t.guard(report, {"_actor_kind": actor_kind}))
+    ]
 
 
 def apply_transition(report: Report, name: str, *, actor=None, actor_kind: str = "agent", **payload) -> Report:
@@ -221,21 +313,29 @@ def apply_transition(report: Report, name: str, *, actor=None, actor_kind: str =
     if actor_kind not in transition.actors:
         raise TransitionError(_("Vous ne pouvez pas effectuer l'action « %(action)s ».") % {"action": transition.label})
     if not transition.allows(actor):
-        raise TransitionError(_("« %(action)s » est réservé aux superviseurs et aux administrateurs.")
-                              % {"action": transition.label})
+        raise TransitionError(
+            _("« %(action)s » est réservé aux superviseurs et aux administrateurs.") % {"action": transition.label}
+        )
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
         if locked.state not in transition.sources:
-            raise TransitionError(_("« %(action)s » est impossible pour un signalement à l'état « %(state)s ».")
-                                  % {"action": transition.label, "state": locked.get_state_display()})
+            raise TransitionError(
+                _("« %(action)s » est impossible pour un signalement à l'état « %(state)s ».")
+                % {"action": transition.label, "state": locked.get_state_display()}
+            )
         reason = transition.guard(locked, {**payload, "_actor_kind": actor_kind, "_actor": actor})
         if reason:
             raise TransitionError(reason)
         previous = locked.state
         recorded = _set_fields(locked, transition, {**payload, "_actor": actor})
         recorded = {**{key: payload[key] for key in transition.payload_keys if key in payload}, **recorded}
-        record_event(locked, transition.event, actor=actor, actor_kind=actor_kind,
-                     payload={"from": previous, "to": locked.state, **recorded})
+        record_event(
+            locked,
+            transition.event,
+            actor=actor,
+            actor_kind=actor_kind,
+            payload={"from": previous, "to": locked.state, **recorded},
+        )
         if transition.notify_seller:
             _notify_seller(locked)
         if transition.name == "forward":
@@ -263,7 +363,8 @@ def _set_fields(report: Report, transition: Transition, payload: dict) -> dict:
         mediator = payload.get("mediator")
         recorded["mediator_id"] = mediator.pk if mediator else None  # the event stores the id
         MediationReferral.objects.update_or_create(
-            report=report, defaults={"mediator": mediator, "referred_at": timezone.now()})
+            report=report, defaults={"mediator": mediator, "referred_at": timezone.now()}
+        )
     elif transition.name == "close":
         report.outcome = payload["outcome"]
         fields.append("outcome")
@@ -282,10 +383,14 @@ def _create_answer(report: Report, payload: dict) -> PlatformAnswer:
     now = timezone.now()
     actions = list(payload.get("actions") or [])
     return PlatformAnswer.objects.create(
-        report=report, kind=payload["kind"], reasons=list(payload.get("reasons") or []), actions=actions,
+        report=report,
+        kind=payload["kind"],
+        reasons=list(payload.get("reasons") or []),
+        actions=actions,
         message_for_seller=payload["message_for_seller"].strip(),
         message_for_administration=(payload.get("message_for_administration") or "").strip(),
-        author=payload.get("_actor"), created_at=now,
+        author=payload.get("_actor"),
+        created_at=now,
         follow_up_due_at=deadlines.due_at("promised_action_follow_up", now) if actions else None,
     )
 
@@ -295,18 +400,32 @@ def notify_platform(report: Report, template: str, **context) -> None:
     the templates carry the reference and a link to the platform space only)."""
     from django.contrib.auth import get_user_model
 
-    users = get_user_model().objects.filter(platform_representative__marketplace_id=report.marketplace_id,
-                                            is_active=True)
+    users = get_user_model().objects.filter(
+        platform_representative__marketplace_id=report.marketplace_id, is_active=True
+    )
     url = settings.FAIRPLACE_PUBLIC_URL + reverse("platform_space:report", args=[report.reference])
     for user in users.only("email"):
-        enqueue_email(to=user.email, template=template, context={
-            "reference": report.reference, "marketplace": report.marketplace.name if report.marketplace_id else "",
-            "answer_due_at": report.answer_due_at, "url": url, **context,
-        })
+        enqueue_email(
+            to=user.email,
+            template=template,
+            context={
+                "reference": report.reference,
+                "marketplace": report.marketplace.name if report.marketplace_id else "",
+                "answer_due_at": report.answer_due_at,
+                "url": url,
+                **context,
+            },
+        )
 
 
 def _notify_seller(report: Report) -> None:
-    enqueue_email(to=report.contact_email, template="report_state_changed", context={
-        "report": report, "state_label": report.get_state_display(),
-        "state_help": SELLER_STATE_HELP.get(report.state, ""), "tracking_url": tracking_url(report.contact),
-    })
+    enqueue_email(
+        to=report.contact_email,
+        template="report_state_changed",
+        context={
+            "report": report,
+            "state_label": report.get_state_display(),
+            "state_help": SELLER_STATE_HELP.get(report.state, ""),
+            "tracking_url": tracking_url(report.contact),
+        },
+    )

@@ -18,11 +18,24 @@ from fairplace.platforms.models import Marketplace
 
 from .factories import SNAPSHOT, every_status, figure, make_edition
 
-LISTS = ["/api/v1/editions/", "/api/v1/editions/2026-T3/figures/", "/api/v1/indicators/",
-         "/api/v1/marketplaces/", "/api/v1/charters/"]
+LISTS = [
+    "/api/v1/editions/",
+    "/api/v1/editions/2026-T3/figures/",
+    "/api/v1/indicators/",
+    "/api/v1/marketplaces/",
+    "/api/v1/charters/",
+]
 ENDPOINTS = ["/api/", "/api/v1/editions/2026-T3/"] + LISTS
-EDITION_FIELDS = {"code", "period_start", "period_end", "publication_date", "published_at", "methodology_version",
-                  "thresholds", "links"}
+EDITION_FIELDS = {
+    "code",
+    "period_start",
+    "period_end",
+    "publication_date",
+    "published_at",
+    "methodology_version",
+    "thresholds",
+    "links",
+}
 
 
 @pytest.fixture
@@ -34,16 +47,33 @@ def edition(reference_data):
 
 @pytest.fixture
 def charter(reference_data):
-    charter = Charter.objects.create(code="charte-2019", title="Charte des acteurs du e-commerce",
-                                     adopted_on=date(2019, 3, 26))
-    Commitment.objects.create(charter=charter, code="mediation", number=1, text="Recourir à la médiation.",
-                              indicator_codes=["mediation_referrals"],
-                              sources=[{"label": "Charte", "url": "https://example.org/charte",
-                                        "reliability": "primaire", "date": "2019-03-26"}])
-    Signature.objects.create(charter=charter, marketplace=Marketplace.objects.get(slug="cdiscount"),
-                             signatory_name="Cdiscount", status="signed", date=date(2019, 3, 26))
-    Signature.objects.create(charter=charter, marketplace=Marketplace.objects.get(slug="amazon"),
-                             signatory_name="Amazon", status="refused", date=date(2019, 3, 26))
+    charter = Charter.objects.create(
+        code="charte-2019", title="Charte des acteurs du e-commerce", adopted_on=date(2019, 3, 26)
+    )
+    Commitment.objects.create(
+        charter=charter,
+        code="mediation",
+        number=1,
+        text="Recourir à la médiation.",
+        indicator_codes=["mediation_referrals"],
+        sources=[
+            {"label": "Charte", "url": "https://example.org/charte", "reliability": "primaire", "date": "2019-03-26"}
+        ],
+    )
+    Signature.objects.create(
+        charter=charter,
+        marketplace=Marketplace.objects.get(slug="cdiscount"),
+        signatory_name="Cdiscount",
+        status="signed",
+        date=date(2019, 3, 26),
+    )
+    Signature.objects.create(
+        charter=charter,
+        marketplace=Marketplace.objects.get(slug="amazon"),
+        signatory_name="Amazon",
+        status="refused",
+        date=date(2019, 3, 26),
+    )
     return charter
 
 
@@ -112,25 +142,50 @@ def test_figures_filter_by_marketplace_and_indicator(client, edition):
 def test_indicators_marketplaces_and_charters(client, charter):
     indicators = client.get("/api/v1/indicators/").json()["results"]
     assert [item["code"] for item in indicators] == list(registry())
-    assert set(indicators[0]) == {"code", "kind", "label", "label_en", "definition", "definition_en", "formula",
-                                  "unit", "unit_en", "higher_is_better", "basis"}
+    assert set(indicators[0]) == {
+        "code",
+        "kind",
+        "label",
+        "label_en",
+        "definition",
+        "definition_en",
+        "formula",
+        "unit",
+        "unit_en",
+        "higher_is_better",
+        "basis",
+    }
 
     marketplaces = {item["slug"]: item for item in client.get("/api/v1/marketplaces/?page_size=100").json()["results"]}
     assert set(marketplaces) == set(Marketplace.objects.filter(is_active=True).values_list("slug", flat=True))
-    assert set(marketplaces["cdiscount"]) == {"slug", "name", "operator", "website", "country", "group",
-                                              "charter_status"}
+    assert set(marketplaces["cdiscount"]) == {
+        "slug",
+        "name",
+        "operator",
+        "website",
+        "country",
+        "group",
+        "charter_status",
+    }
     assert marketplaces["cdiscount"]["charter_status"]["status"] == "signed"
     assert marketplaces["cdiscount"]["charter_status"]["charter"] == "charte-2019"
     assert marketplaces["amazon"]["charter_status"]["status"] == "refused"
     assert marketplaces["manomano"]["charter_status"] == {
-        "status": "not_signatory", "label": "Non signataire", "label_en": "Not a signatory", "charter": None,
-        "date": None, "note": ""}
+        "status": "not_signatory",
+        "label": "Non signataire",
+        "label_en": "Not a signatory",
+        "charter": None,
+        "date": None,
+        "note": "",
+    }
 
     [exported] = client.get("/api/v1/charters/").json()["results"]
     assert exported["code"] == "charte-2019" and exported["previous"] is None
     assert exported["commitments"][0]["sources"][0]["url"] == "https://example.org/charte"
     assert {item["signatory_name"]: item["marketplace"] for item in exported["signatures"]} == {
-        "Cdiscount": "cdiscount", "Amazon": "amazon"}
+        "Cdiscount": "cdiscount",
+        "Amazon": "amazon",
+    }
 
 
 def test_unpublished_editions_are_invisible(client, reference_data):
@@ -162,9 +217,14 @@ def test_schema_is_valid_openapi_with_every_path(client):
     schema = yaml.safe_load(response.content)
     assert schema["openapi"].startswith("3.")
     assert "Public read-only API" in schema["info"]["description"]  # French and English
-    assert set(schema["paths"]) == {"/api/v1/editions/", "/api/v1/editions/{code}/",
-                                    "/api/v1/editions/{code}/figures/", "/api/v1/indicators/",
-                                    "/api/v1/marketplaces/", "/api/v1/charters/"}
+    assert set(schema["paths"]) == {
+        "/api/v1/editions/",
+        "/api/v1/editions/{code}/",
+        "/api/v1/editions/{code}/figures/",
+        "/api/v1/indicators/",
+        "/api/v1/marketplaces/",
+        "/api/v1/charters/",
+    }
     assert all(set(operations) == {"get"} for operations in schema["paths"].values())
     figures = schema["paths"]["/api/v1/editions/{code}/figures/"]["get"]
     assert {"marketplace", "indicator", "page", "page_size"} <= {item["name"] for item in figures["parameters"]}
@@ -200,6 +260,9 @@ def test_lists_take_a_bounded_number_of_queries(client, edition, charter):
         with CaptureQueriesContext(connection) as queries:
             assert client.get(path + "?page_size=1000").status_code == 200
         # Besides the throttle's cache (a database table here, Redis in production): at most 3.
-        reads = [query["sql"] for query in queries.captured_queries if "fairplace_cache" not in query["sql"]
-                 and "SAVEPOINT" not in query["sql"]]
+        reads = [
+            query["sql"]
+            for query in queries.captured_queries
+            if "fairplace_cache" not in query["sql"] and "SAVEPOINT" not in query["sql"]
+        ]
         assert len(reads) <= 3, (path, reads)

@@ -19,8 +19,17 @@ from tests.conftest import login_as, login_verified
 
 pytestmark = pytest.mark.django_db
 
-PLATFORMS_2019 = {"Boulanger", "Cdiscount", "Conforama", "eBay", "Fnac Darty", "La Redoute", "leboncoin", "ManoMano",
-                  "Rakuten"}
+PLATFORMS_2019 = {
+    "Boulanger",
+    "Cdiscount",
+    "Conforama",
+    "eBay",
+    "Fnac Darty",
+    "La Redoute",
+    "leboncoin",
+    "ManoMano",
+    "Rakuten",
+}
 
 
 @pytest.fixture
@@ -33,8 +42,12 @@ def _id(slug):
 
 
 def _row_counts():
-    return (Charter.objects.count(), Commitment.objects.count(), Signature.objects.count(),
-            RegistryRevision.objects.count())
+    return (
+        Charter.objects.count(),
+        Commitment.objects.count(),
+        Signature.objects.count(),
+        RegistryRevision.objects.count(),
+    )
 
 
 def _write(tmp_path, document) -> object:
@@ -48,6 +61,7 @@ def _document():
 
 
 # --- Loader -----------------------------------------------------------------------------------
+
 
 def test_loads_both_charters_and_is_idempotent(loaded):
     assert loaded["charters"] == {"created": 2, "updated": 0, "unchanged": 0, "kept": 0}
@@ -76,12 +90,13 @@ def test_2019_charter_signatories_and_refusals(loaded):
     assert set(refused.values_list("marketplace__slug", flat=True)) == {"amazon", "alibaba"}
     # Fnac Darty signed once, for its two marketplaces.
     assert set(signed.filter(signatory_name="Fnac Darty").values_list("marketplace__slug", flat=True)) == {
-        "fnac", "darty"}
+        "fnac",
+        "darty",
+    }
     # Every signature shows its sources, each with a reliability and a date key.
     for signature in charter.signatures.all():
         assert signature.sources, signature
-        assert all(source["reliability"] in charters.RELIABILITIES and "date" in source
-                   for source in signature.sources)
+        assert all(source["reliability"] in charters.RELIABILITIES and "date" in source for source in signature.sources)
 
 
 def test_2020_renewal_amazon_and_certideal(loaded):
@@ -101,16 +116,21 @@ def test_commitments_are_linked_to_indicators(loaded):
     charter = Charter.objects.get(code="charte-2019")
     by_code = {commitment.code: commitment for commitment in charter.commitments.all()}
     assert by_code["mediation"].indicator_codes == ["mediation_referrals", "mediation_agreement"]
-    assert set(by_code["dereferencement"].indicator_codes) == {"statement_of_reasons_in_time",
-                                                                "termination_notice_30d"}
-    assert set(by_code["echange-deux-sens"].indicator_codes) == {"answered_in_time", "time_to_answer",
-                                                                  "answer_satisfactory", "action_confirmed"}
+    assert set(by_code["dereferencement"].indicator_codes) == {"statement_of_reasons_in_time", "termination_notice_30d"}
+    assert set(by_code["echange-deux-sens"].indicator_codes) == {
+        "answered_in_time",
+        "time_to_answer",
+        "answer_satisfactory",
+        "action_confirmed",
+    }
     counterfeit = [c for c in charter.commitments.all() if c.axis_number == 3]
     assert len(counterfeit) == 2 and all(c.indicator_codes == [] for c in counterfeit)
     assert all(charters.indicators_of(c) == [] for c in counterfeit)
     assert charters.NO_INDICATOR == "pas encore d'indicateur"
-    assert [i.code for i in charters.indicators_of(by_code["mediation"])] == ["mediation_referrals",
-                                                                              "mediation_agreement"]
+    assert [i.code for i in charters.indicators_of(by_code["mediation"])] == [
+        "mediation_referrals",
+        "mediation_agreement",
+    ]
     # Every commitment has French and English texts and at least one source.
     assert all(c.text and c.text_en and c.sources for c in Commitment.objects.all())
 
@@ -127,18 +147,32 @@ def test_reload_updates_a_changed_row_and_records_it(loaded, tmp_path):
     assert revision.changed_by is None
 
 
-@pytest.mark.parametrize("break_it, message", [
-    (lambda d: d["charters"][1]["signatures"].append(
-        {"marketplace": "nowhere-market", "signatory_name": "X", "status": "signed", "date": "2020-12-07",
-         "sources": [{"label": "s", "reliability": "primaire", "date": "2020"}]}), "« nowhere-market » inconnue"),
-    (lambda d: d["charters"][0]["commitments"][2]["indicators"].append("mediation_speed"),
-     "indicateur « mediation_speed » inconnu"),
-    (lambda d: d["charters"][0]["signatures"][0].update(status="maybe"), "statut « maybe » inconnu"),
-    (lambda d: d["charters"][0]["sources"][0].update(reliability="sûre"), "fiabilité « sûre » inconnue"),
-    (lambda d: d["charters"][0]["commitments"][1].update(number=1), "numéro 1 en double"),
-    (lambda d: d["charters"][0]["commitments"][0].pop("text_en"), "clé(s) manquante(s) text_en"),
-    (lambda d: d["charters"][1].update(previous="charte-2030"), "version précédente « charte-2030 »"),
-])
+@pytest.mark.parametrize(
+    "break_it, message",
+    [
+        (
+            lambda d: d["charters"][1]["signatures"].append(
+                {
+                    "marketplace": "nowhere-market",
+                    "signatory_name": "X",
+                    "status": "signed",
+                    "date": "2020-12-07",
+                    "sources": [{"label": "s", "reliability": "primaire", "date": "2020"}],
+                }
+            ),
+            "« nowhere-market » inconnue",
+        ),
+        (
+            lambda d: d["charters"][0]["commitments"][2]["indicators"].append("mediation_speed"),
+            "indicateur « mediation_speed » inconnu",
+        ),
+        (lambda d: d["charters"][0]["signatures"][0].update(status="maybe"), "statut « maybe » inconnu"),
+        (lambda d: d["charters"][0]["sources"][0].update(reliability="sûre"), "fiabilité « sûre » inconnue"),
+        (lambda d: d["charters"][0]["commitments"][1].update(number=1), "numéro 1 en double"),
+        (lambda d: d["charters"][0]["commitments"][0].pop("text_en"), "clé(s) manquante(s) text_en"),
+        (lambda d: d["charters"][1].update(previous="charte-2030"), "version précédente « charte-2030 »"),
+    ],
+)
 def test_bad_file_raises_and_changes_nothing(loaded, tmp_path, break_it, message):
     document = _document()
     document["charters"][0]["title_en"] = "Changed title"  # a valid change that must not be written
@@ -168,13 +202,16 @@ def test_command_prints_a_french_summary(reference_data):
 
 # --- Statuses and read functions ------------------------------------------------------------
 
+
 def test_amazon_refused_then_signed(loaded):
     status = charters.marketplace_charter_status(_id("amazon"))
     assert status["status"] == "signed"
     assert (status["charter"], status["date"]) == ("charte-2020", date(2020, 12, 7))
     assert (status["label"], status["label_en"]) == ("Signataire", "Signatory")
     assert [(event["status"], event["charter"]) for event in status["history"]] == [
-        ("refused", "charte-2019"), ("signed", "charte-2020")]
+        ("refused", "charte-2019"),
+        ("signed", "charte-2020"),
+    ]
     assert status["history"][0]["label"] == "A refusé de signer"
 
 
@@ -194,8 +231,13 @@ def test_statuses_of_every_marketplace(loaded):
 
 def test_a_withdrawal_is_the_latest_event(loaded):
     renewal = Charter.objects.get(code="charte-2020")
-    Signature.objects.create(charter=renewal, marketplace_id=_id("ldlc"), signatory_name="LDLC",
-                             status=Signature.Status.WITHDRAWN, date=date(2023, 5, 2))
+    Signature.objects.create(
+        charter=renewal,
+        marketplace_id=_id("ldlc"),
+        signatory_name="LDLC",
+        status=Signature.Status.WITHDRAWN,
+        date=date(2023, 5, 2),
+    )
     status = charters.marketplace_charter_status(_id("ldlc"))
     assert (status["status"], status["date"], status["label"]) == ("withdrawn", date(2023, 5, 2), "S'est retiré")
     assert [event["status"] for event in status["history"]] == ["signed", "withdrawn"]
@@ -225,6 +267,7 @@ def test_commitments_for_indicator(loaded):
 
 # --- History ----------------------------------------------------------------------------------
 
+
 def test_record_revision_snapshot_and_diff(loaded, personas):
     commitment = Commitment.objects.get(charter__code="charte-2019", code="classement")
     commitment.text = "Nouveau texte."
@@ -241,12 +284,19 @@ def test_record_revision_snapshot_and_diff(loaded, personas):
 
 # --- Admin ------------------------------------------------------------------------------------
 
+
 def _commitment_post(commitment, **changes):
     data = {
-        "charter": commitment.charter_id, "number": commitment.number, "code": commitment.code,
-        "axis_number": commitment.axis_number or "", "axis_title": commitment.axis_title,
-        "axis_title_en": commitment.axis_title_en, "text": commitment.text, "text_en": commitment.text_en,
-        "indicator_codes": commitment.indicator_codes, "sources": json.dumps(commitment.sources),
+        "charter": commitment.charter_id,
+        "number": commitment.number,
+        "code": commitment.code,
+        "axis_number": commitment.axis_number or "",
+        "axis_title": commitment.axis_title,
+        "axis_title_en": commitment.axis_title_en,
+        "text": commitment.text,
+        "text_en": commitment.text_en,
+        "indicator_codes": commitment.indicator_codes,
+        "sources": json.dumps(commitment.sources),
     }
     data.update(changes)
     return data
@@ -260,13 +310,16 @@ def test_administrator_edits_a_commitment_with_history(client, loaded, personas)
     login_as(client, personas, "administrator")
     commitment = Commitment.objects.get(charter__code="charte-2019", code="classement")
     assert client.get(_url(commitment)).status_code == 200
-    response = client.post(_url(commitment), _commitment_post(
-        commitment, text_en="Make ranking rules more robust.", indicator_codes=["family_share"]))
+    response = client.post(
+        _url(commitment),
+        _commitment_post(commitment, text_en="Make ranking rules more robust.", indicator_codes=["family_share"]),
+    )
     assert response.status_code == 302, response.context["adminform"].form.errors
     commitment.refresh_from_db()
     assert commitment.indicator_codes == ["family_share"]
-    revision = RegistryRevision.objects.filter(object_type="barometer.commitment",
-                                               object_id=str(commitment.pk), action="updated").get()
+    revision = RegistryRevision.objects.filter(
+        object_type="barometer.commitment", object_id=str(commitment.pk), action="updated"
+    ).get()
     assert revision.changed_fields == ["text_en", "indicator_codes"]
     assert revision.changed_by == personas["administrator"]
     assert revision.snapshot["indicator_codes"] == ["family_share"]
@@ -288,9 +341,14 @@ def test_admin_saving_without_change_records_nothing(client, loaded, personas):
 def test_admin_refuses_unknown_indicator_and_bad_sources_in_french(client, loaded, personas):
     login_as(client, personas, "administrator")
     commitment = Commitment.objects.get(charter__code="charte-2019", code="classement")
-    response = client.post(_url(commitment), _commitment_post(
-        commitment, indicator_codes=["answered_in_time", "mediation_speed"],
-        sources=json.dumps([{"label": "x", "reliability": "certaine", "date": "hier"}])))
+    response = client.post(
+        _url(commitment),
+        _commitment_post(
+            commitment,
+            indicator_codes=["answered_in_time", "mediation_speed"],
+            sources=json.dumps([{"label": "x", "reliability": "certaine", "date": "hier"}]),
+        ),
+    )
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
     assert "« mediation_speed » n'existe pas dans le registre" in errors["indicator_codes"][0]
@@ -347,8 +405,9 @@ def test_inline_edits_are_recorded(client, loaded, personas):
     data[edited.add_prefix("text_en")] = "More robust ranking rules."
     data[removed.add_prefix("DELETE")] = "on"
     response = client.post(url, data)
-    assert response.status_code == 302, [f.errors for i in response.context["inline_admin_formsets"]
-                                         for f in i.formset.forms if f.errors]
+    assert response.status_code == 302, [
+        f.errors for i in response.context["inline_admin_formsets"] for f in i.formset.forms if f.errors
+    ]
     updated = RegistryRevision.objects.get(object_type="barometer.commitment", action="updated")
     assert (updated.object_id, updated.changed_fields) == (str(edited.instance.pk), ["text_en"])
     deleted = RegistryRevision.objects.get(object_type="barometer.signature", action="deleted")
@@ -409,10 +468,10 @@ def test_revisions_are_read_only_even_for_administrators(client, loaded, persona
     assert client.get("/admin/barometer/registryrevision/add/").status_code == 403
     page = client.get(f"/admin/barometer/registryrevision/{revision.pk}/change/")
     assert page.status_code == 200 and not page.context["has_change_permission"]
-    assert client.post(f"/admin/barometer/registryrevision/{revision.pk}/change/",
-                       {"object_repr": "x"}).status_code == 403
-    assert client.post(f"/admin/barometer/registryrevision/{revision.pk}/delete/",
-                       {"post": "yes"}).status_code == 403
+    assert (
+        client.post(f"/admin/barometer/registryrevision/{revision.pk}/change/", {"object_repr": "x"}).status_code == 403
+    )
+    assert client.post(f"/admin/barometer/registryrevision/{revision.pk}/delete/", {"post": "yes"}).status_code == 403
     assert RegistryRevision.objects.filter(pk=revision.pk, object_repr=revision.object_repr).exists()
 
 
@@ -443,8 +502,15 @@ def test_signature_counts_per_charter(loaded):
 def test_admin_pages_render(client, loaded, personas):
     login_as(client, personas, "administrator")
     charter = Charter.objects.get(code="charte-2019")
-    for model in ("charter", "commitment", "signature", "sellerpopulation", "registryrevision", "edition",
-                  "platformreply"):
+    for model in (
+        "charter",
+        "commitment",
+        "signature",
+        "sellerpopulation",
+        "registryrevision",
+        "edition",
+        "platformreply",
+    ):
         assert client.get(f"/admin/barometer/{model}/").status_code == 200, model
     page = client.get(f"/admin/barometer/charter/{charter.pk}/change/")
     assert page.status_code == 200

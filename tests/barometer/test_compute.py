@@ -22,37 +22,68 @@ START = datetime(2026, 2, 20, 10, tzinfo=UTC)
 def _step():
     return st.one_of(
         st.tuples(st.just("report.requalified"), st.sampled_from(FAMILIES), st.sampled_from(MARKETPLACES)),
-        st.tuples(st.sampled_from(["report.duplicate", "report.not_admissible", "report.reopened",
-                                   "report.forwarded", "report.overdue", "report.answered",
-                                   "report.referred_to_mediation"]), st.none(), st.none()),
-        st.tuples(st.just("report.answer_rated"),
-                  st.sampled_from(["satisfied", "partly_satisfied", "not_satisfied"]), st.none()),
-        st.tuples(st.just("report.action_confirmed"), st.sampled_from(["done", "partly_done", "not_done"]),
-                  st.none()),
-        st.tuples(st.just("report.closed"),
-                  st.sampled_from(["resolved", "mediation_agreement", "mediation_failure"]), st.none()),
+        st.tuples(
+            st.sampled_from(
+                [
+                    "report.duplicate",
+                    "report.not_admissible",
+                    "report.reopened",
+                    "report.forwarded",
+                    "report.overdue",
+                    "report.answered",
+                    "report.referred_to_mediation",
+                ]
+            ),
+            st.none(),
+            st.none(),
+        ),
+        st.tuples(
+            st.just("report.answer_rated"),
+            st.sampled_from(["satisfied", "partly_satisfied", "not_satisfied"]),
+            st.none(),
+        ),
+        st.tuples(st.just("report.action_confirmed"), st.sampled_from(["done", "partly_done", "not_done"]), st.none()),
+        st.tuples(
+            st.just("report.closed"),
+            st.sampled_from(["resolved", "mediation_agreement", "mediation_failure"]),
+            st.none(),
+        ),
     )
 
 
-report_plans = st.lists(st.tuples(
-    st.sampled_from(MARKETPLACES[:3]), st.sampled_from(FAMILIES),
-    st.integers(min_value=0, max_value=120),  # submission day after START (crosses months and quarters)
-    st.booleans(),  # submission event carries the marketplace (older events do not)
-    st.dictionaries(st.sampled_from(["statement_received", "statement_before_effect"]), st.sampled_from(["yes", "no"])),
-    st.lists(st.tuples(_step(), st.integers(min_value=1, max_value=30 * 24), st.booleans()), max_size=8),
-), min_size=1, max_size=4)
+report_plans = st.lists(
+    st.tuples(
+        st.sampled_from(MARKETPLACES[:3]),
+        st.sampled_from(FAMILIES),
+        st.integers(min_value=0, max_value=120),  # submission day after START (crosses months and quarters)
+        st.booleans(),  # submission event carries the marketplace (older events do not)
+        st.dictionaries(
+            st.sampled_from(["statement_received", "statement_before_effect"]), st.sampled_from(["yes", "no"])
+        ),
+        st.lists(st.tuples(_step(), st.integers(min_value=1, max_value=30 * 24), st.booleans()), max_size=8),
+    ),
+    min_size=1,
+    max_size=4,
+)
 
 
 def _clone(base, marketplace, family, answers):
     from fairplace.reports.models import ProblemFamily, Report
 
-    fields = {f.attname: getattr(base, f.attname) for f in Report._meta.concrete_fields
-              if f.attname not in ("id", "reference", "idempotency_key")}
+    fields = {
+        f.attname: getattr(base, f.attname)
+        for f in Report._meta.concrete_fields
+        if f.attname not in ("id", "reference", "idempotency_key")
+    }
     import uuid
 
-    fields.update(reference=f"T{uuid.uuid4().hex[:10].upper()}", idempotency_key=uuid.uuid4(),
-                  marketplace_id=Marketplace.objects.get(slug=marketplace).pk,
-                  family_id=ProblemFamily.objects.get(code=family).pk, answers=answers)
+    fields.update(
+        reference=f"T{uuid.uuid4().hex[:10].upper()}",
+        idempotency_key=uuid.uuid4(),
+        marketplace_id=Marketplace.objects.get(slug=marketplace).pk,
+        family_id=ProblemFamily.objects.get(code=family).pk,
+        answers=answers,
+    )
     return Report.objects.create(**fields)
 
 
@@ -96,8 +127,10 @@ def _check(base, plans):
         state = {"family": family, "marketplace": marketplace}
         for (code, value, marketplace_to), hours_later, refresh_now in steps:
             when += timedelta(hours=hours_later)
-            _at(record_event(report, code, actor_kind="agent", payload=_payload(code, value, marketplace_to, state)),
-                when)
+            _at(
+                record_event(report, code, actor_kind="agent", payload=_payload(code, value, marketplace_to, state)),
+                when,
+            )
             if refresh_now:
                 refresh_stale()
         # The report row follows its requalifications, as casework.requalify does.
@@ -122,14 +155,16 @@ def test_the_worker_updates_the_aggregates_and_the_command_recomputes(make_repor
     call_command("run_job", "barometer.refresh", stdout=StringIO())
     assert not StaleReport.objects.exists()
     manomano = Marketplace.objects.get(slug="manomano").pk
-    received = {key: count for key, count in aggregate_snapshot().items()
-                if key[0] == manomano and key[2] == "received"}
+    received = {
+        key: count for key, count in aggregate_snapshot().items() if key[0] == manomano and key[2] == "received"
+    }
     assert sorted(received.values()) == [1, 1, 1]  # its month, quarter and year
     out = StringIO()
     call_command("compute_barometer", "--full", stdout=out)
     assert "Recalcul complet : 1 signalements" in out.getvalue()
-    assert {key: count for key, count in aggregate_snapshot().items() if key[0] == manomano
-            and key[2] == "received"} == received
+    assert {
+        key: count for key, count in aggregate_snapshot().items() if key[0] == manomano and key[2] == "received"
+    } == received
 
 
 def test_only_counted_events_mark_a_report_stale(make_report):

@@ -79,8 +79,10 @@ def test_a_platform_reads_its_figures_and_replies_during_the_preview(client, cel
     assert empty.status_code == 422 and "Écrivez votre réponse" in empty.content.decode()
     too_long = client.post(reverse("barometer_platform:reply", args=[edition.code]), {"text": "x" * 3001})
     assert too_long.status_code == 422 and "3000 caractères" in too_long.content.decode().replace("\u202f", "")
-    sent = client.post(reverse("barometer_platform:reply", args=[edition.code]),
-                       {"text": "Nos délais se sont améliorés depuis septembre."})
+    sent = client.post(
+        reverse("barometer_platform:reply", args=[edition.code]),
+        {"text": "Nos délais se sont améliorés depuis septembre."},
+    )
     assert sent.status_code == 302
     again = client.post(reverse("barometer_platform:reply", args=[edition.code]), {"text": "Texte corrigé."})
     assert again.status_code == 302

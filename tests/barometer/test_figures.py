@@ -20,10 +20,17 @@ def test_counts_under_five_are_not_stored():
     assert figures.count_figure(5)["n"] == 5
 
 
-@pytest.mark.parametrize("k, n, status, shown_n, has_value", [
-    (0, 0, Status.NONE, 0, False), (2, 3, Status.BELOW_5, None, False), (3, 8, Status.INSUFFICIENT, 8, False),
-    (3, 40, Status.BELOW_5, 40, False), (0, 40, Status.OK, 40, True), (38, 40, Status.OK, 40, True),
-])
+@pytest.mark.parametrize(
+    "k, n, status, shown_n, has_value",
+    [
+        (0, 0, Status.NONE, 0, False),
+        (2, 3, Status.BELOW_5, None, False),
+        (3, 8, Status.INSUFFICIENT, 8, False),
+        (3, 40, Status.BELOW_5, 40, False),
+        (0, 40, Status.OK, 40, True),
+        (38, 40, Status.OK, 40, True),
+    ],
+)
 def test_rate_publication_rules(k, n, status, shown_n, has_value):
     figure = figures.rate_figure(k, n)
     assert figure["status"] == status
@@ -51,8 +58,12 @@ def test_distribution_keeps_open_cases_apart():
     figure = figures.distribution_figure(histogram, awaiting=7, awaiting_overdue=3)
     assert figure["status"] == Status.OK and figure["n"] == 12
     assert figure["value"] == 2.0  # 12 answers: the 6th and 7th are 48 h, i.e. 2 days
-    assert figure["extra"] == {"awaiting": 7, "awaiting_status": Status.OK, "awaiting_overdue": None,
-                               "awaiting_overdue_status": Status.BELOW_5}
+    assert figure["extra"] == {
+        "awaiting": 7,
+        "awaiting_status": Status.OK,
+        "awaiting_overdue": None,
+        "awaiting_overdue_status": Status.BELOW_5,
+    }
 
 
 def test_periods_and_quarters():
@@ -69,12 +80,23 @@ def _cells(rows, marketplace_id, period):
 @pytest.mark.django_db
 def test_build_figures_ranks_only_big_enough_and_separated(reference_data):
     a, b, c = (Marketplace.objects.get(slug=slug).pk for slug in ("cdiscount", "manomano", "amazon"))
-    rows = [(a, "received", 200), (a, "answer_decided", 100), (a, "answered_in_time", 90),
-            (b, "received", 200), (b, "answer_decided", 100), (b, "answered_in_time", 40),
-            (c, "received", 20), (c, "answer_decided", 20), (c, "answered_in_time", 20)]
+    rows = [
+        (a, "received", 200),
+        (a, "answer_decided", 100),
+        (a, "answered_in_time", 90),
+        (b, "received", 200),
+        (b, "answer_decided", 100),
+        (b, "answered_in_time", 40),
+        (c, "received", 20),
+        (c, "answer_decided", 20),
+        (c, "answered_in_time", 20),
+    ]
     _cells(rows, None, "2026-T2")
-    built = {(row["marketplace_id"], row["indicator"]): row
-             for row in figures.build_figures("2026-T2", [a, b, c]) if not row["breakdown"]}
+    built = {
+        (row["marketplace_id"], row["indicator"]): row
+        for row in figures.build_figures("2026-T2", [a, b, c])
+        if not row["breakdown"]
+    }
     assert built[(a, "answered_in_time")]["rank"] == 1
     assert built[(b, "answered_in_time")]["rank"] == 2
     assert built[(b, "answered_in_time")]["ranked_count"] == 2
@@ -91,9 +113,16 @@ def test_real_workflow_steps_feed_the_aggregates(make_report, personas):
 
     report = make_report(state="qualified", marketplace="cdiscount")
     apply_transition(report, "forward", actor=personas["agent"])
-    apply_transition(report, "record_answer", actor=personas["platform_a"], actor_kind="platform",
-                     kind="accepted", actions=["reinstatement"], reasons=[],
-                     message_for_seller="Nous avons rétabli vos offres.")
+    apply_transition(
+        report,
+        "record_answer",
+        actor=personas["platform_a"],
+        actor_kind="platform",
+        kind="accepted",
+        actions=["reinstatement"],
+        reasons=[],
+        message_for_seller="Nous avons rétabli vos offres.",
+    )
     rate_answer(report, value="satisfied")
     refresh_stale()
     cdiscount = Marketplace.objects.get(slug="cdiscount").pk
@@ -101,8 +130,14 @@ def test_real_workflow_steps_feed_the_aggregates(make_report, personas):
     snapshot = aggregate_snapshot()
     for measure in ("received", "answered", "answer_decided", "answered_in_time", "rated", "rated_satisfactory"):
         assert snapshot[(cdiscount, month, measure, 0)] == 1, measure
-    assert sum(count for (m, period, measure, _b), count in snapshot.items()
-               if m == cdiscount and period == month and measure == "answer_hours") == 1
+    assert (
+        sum(
+            count
+            for (m, period, measure, _b), count in snapshot.items()
+            if m == cdiscount and period == month and measure == "answer_hours"
+        )
+        == 1
+    )
 
 
 def figures_tz():
@@ -119,10 +154,11 @@ def test_old_submission_events_take_the_marketplace_from_requalification():
     def event(code, family=None, marketplace=None, changes=None):
         return (code, at, family, marketplace, changes, None, None, None)
 
-    events = [event("report.submitted", family="FEES"),
-              event("report.requalified", changes={"marketplace": {"from": "a", "to": "b"}})]
-    contribution = report_cells(events, current_marketplace_id=2, answers=NO_ANSWERS,
-                                marketplace_ids={"a": 1, "b": 2})
+    events = [
+        event("report.submitted", family="FEES"),
+        event("report.requalified", changes={"marketplace": {"from": "a", "to": "b"}}),
+    ]
+    contribution = report_cells(events, current_marketplace_id=2, answers=NO_ANSWERS, marketplace_ids={"a": 1, "b": 2})
     assert contribution == [2, "2026-05", ["received", "family:FEES"], None]
     # Without the requalification, the current marketplace is the original one.
     assert report_cells(events[:1], 7, NO_ANSWERS, {})[0] == 7

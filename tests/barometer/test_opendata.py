@@ -70,6 +70,7 @@ def by_key(rows):
 
 # --- CSV, JSON, Parquet ----------------------------------------------------------------------
 
+
 def test_csv_round_trip_gives_back_the_edition_figures(client, edition):
     response = client.get(url("edition_data", code="2026-T3", fmt="csv"))
     assert response.status_code == 200
@@ -93,7 +94,10 @@ def test_csv_round_trip_gives_back_the_edition_figures(client, edition):
     assert (time["awaiting_overdue"], time["awaiting_overdue_status"]) == ("", "below_5")
     seller = rows[("cdiscount", "reports_per_1000_sellers", "")]
     assert (seller["sellers"], seller["sellers_year"], seller["sellers_source_url"]) == (
-        "50000", "2025", "https://example.org/rapport-2025")
+        "50000",
+        "2025",
+        "https://example.org/rapport-2025",
+    )
 
 
 def test_below_5_rows_carry_the_status_and_empty_numbers(edition):
@@ -153,6 +157,7 @@ def test_parquet_round_trip_is_typed_and_described(client, edition):
 
 # --- Suppression -----------------------------------------------------------------------------
 
+
 class Tables(HTMLParser):
     """The tables of an HTML page: caption, header cells, body rows (cell texts)."""
 
@@ -178,7 +183,8 @@ class Tables(HTMLParser):
             self._cell = None
         elif tag == "tr" and self.tables:
             self.tables[-1]["head" if "thead" in self._in else "rows"] += (
-                self._row if "thead" in self._in else [self._row])
+                self._row if "thead" in self._in else [self._row]
+            )
             self._row = None
 
     def handle_data(self, data):
@@ -191,17 +197,21 @@ class Tables(HTMLParser):
 def pdf_tables(edition) -> dict[str, list[dict]]:
     parser = Tables()
     parser.feed(pdf.render_html(edition))
-    return {" ".join(table["caption"].split()): [dict(zip(table["head"], row, strict=True)) for row in table["rows"]
-                                                 if len(row) > 1]  # not the "no figure" line
-            for table in parser.tables}
+    return {
+        " ".join(table["caption"].split()): [
+            dict(zip(table["head"], row, strict=True)) for row in table["rows"] if len(row) > 1
+        ]  # not the "no figure" line
+        for table in parser.tables
+    }
 
 
 def test_no_export_publishes_a_count_from_1_to_4(client, edition):
     wrong = planted(edition)  # stored against the rules: n = 3, k = 2, 3 cases awaiting
     csv_rows = read_csv(client.get(url("edition_data", code="2026-T3", fmt="csv")).content)
     json_rows = json.loads(client.get(url("edition_data", code="2026-T3", fmt="json")).content)["figures"]
-    parquet_rows = pq.read_table(io.BytesIO(
-        client.get(url("edition_data", code="2026-T3", fmt="parquet")).content)).to_pylist()
+    parquet_rows = pq.read_table(
+        io.BytesIO(client.get(url("edition_data", code="2026-T3", fmt="parquet")).content)
+    ).to_pylist()
     api_rows = client.get("/api/v1/editions/2026-T3/figures/?page_size=1000").json()["results"]
     for rows in (csv_rows, json_rows, parquet_rows, api_rows):
         assert len(rows) == len(edition.expected) + len(wrong)
@@ -222,9 +232,22 @@ def test_no_export_publishes_a_count_from_1_to_4(client, edition):
 
 
 def test_publishable_applies_the_rules_again():
-    base = {"status": "ok", "n": 40, "k": 3, "value": 0.075, "ci_low": 0.02, "ci_high": 0.2, "p90": None,
-            "rank": 2, "ranked_count": 3, "trend": "down", "awaiting": 4, "awaiting_status": "ok",
-            "awaiting_overdue": 0, "awaiting_overdue_status": "none"}
+    base = {
+        "status": "ok",
+        "n": 40,
+        "k": 3,
+        "value": 0.075,
+        "ci_low": 0.02,
+        "ci_high": 0.2,
+        "p90": None,
+        "rank": 2,
+        "ranked_count": 3,
+        "trend": "down",
+        "awaiting": 4,
+        "awaiting_status": "ok",
+        "awaiting_overdue": 0,
+        "awaiting_overdue_status": "none",
+    }
     shown = opendata.publishable(base, 5)
     assert shown["status"] == "below_5" and shown["n"] == 40
     assert [shown[name] for name in ("k", "value", "ci_low", "ci_high", "rank", "ranked_count")] == [None] * 6
@@ -236,14 +259,21 @@ def test_publishable_applies_the_rules_again():
 
 # --- Editions that are not published ----------------------------------------------------------
 
+
 @pytest.mark.parametrize("status", [Edition.Status.PREVIEW, Edition.Status.WITHDRAWN])
 def test_unpublished_editions_are_404_everywhere(client, reference_data, status):
     hidden = make_edition("2026-T2", status=status)
     figure(hidden, "cdiscount", "reports_received", n=50, value=50.0)
-    for path in [url("edition_pdf", code="2026-T2")] + [
-            url("edition_data", code="2026-T2", fmt=fmt) for fmt in opendata.FORMATS] + [
-            url("edition_data", code="2099-T1", fmt="csv"), url("edition_pdf", code="2099-T1"),
-            "/api/v1/editions/2026-T2/", "/api/v1/editions/2026-T2/figures/"]:
+    for path in (
+        [url("edition_pdf", code="2026-T2")]
+        + [url("edition_data", code="2026-T2", fmt=fmt) for fmt in opendata.FORMATS]
+        + [
+            url("edition_data", code="2099-T1", fmt="csv"),
+            url("edition_pdf", code="2099-T1"),
+            "/api/v1/editions/2026-T2/",
+            "/api/v1/editions/2026-T2/figures/",
+        ]
+    ):
         assert client.get(path).status_code == 404, path
     assert "2026-T2" not in client.get(url("open_data")).content.decode()
     assert client.get("/api/v1/editions/").json()["count"] == 0
@@ -254,8 +284,11 @@ def test_unpublished_editions_are_404_everywhere(client, reference_data, status)
 
 
 def test_other_formats_are_404(client, edition):
-    for path in (url("edition_data", code="2026-T3", fmt="xlsx"), url("dictionary", fmt="html"),
-                 url("charter_data", fmt="xml")):
+    for path in (
+        url("edition_data", code="2026-T3", fmt="xlsx"),
+        url("dictionary", fmt="html"),
+        url("charter_data", fmt="xml"),
+    ):
         assert client.get(path).status_code == 404, path
 
 
@@ -271,6 +304,7 @@ def test_downloads_are_cacheable_and_revalidate(client, edition):
 
 
 # --- Dictionary ------------------------------------------------------------------------------
+
 
 def test_dictionary_lists_every_column_of_the_csv_and_every_indicator(client, edition):
     header = read_csv(opendata.export(edition, "csv"))[0].keys()
@@ -310,15 +344,30 @@ def test_open_data_page_lists_published_editions_their_files_and_the_dictionary(
 
 # --- Charter registry ------------------------------------------------------------------------
 
+
 def test_charter_registry_exports_commitments_and_signatures(client, reference_data):
-    charter = Charter.objects.create(code="charte-2019", title="Charte des acteurs du e-commerce",
-                                     adopted_on=date(2019, 3, 26), sources=[{"label": "Bercy", "url":
-                                                                              "https://example.org/charte"}])
-    Commitment.objects.create(charter=charter, code="mediation", number=1, axis_number=1,
-                              axis_title="Médiation", text="Recourir à la médiation.",
-                              indicator_codes=["mediation_referrals"])
-    Signature.objects.create(charter=charter, marketplace=Marketplace.objects.get(slug="cdiscount"),
-                             signatory_name="Cdiscount", status="signed", date=date(2019, 3, 26))
+    charter = Charter.objects.create(
+        code="charte-2019",
+        title="Charte des acteurs du e-commerce",
+        adopted_on=date(2019, 3, 26),
+        sources=[{"label": "Bercy", "url": "https://example.org/charte"}],
+    )
+    Commitment.objects.create(
+        charter=charter,
+        code="mediation",
+        number=1,
+        axis_number=1,
+        axis_title="Médiation",
+        text="Recourir à la médiation.",
+        indicator_codes=["mediation_referrals"],
+    )
+    Signature.objects.create(
+        charter=charter,
+        marketplace=Marketplace.objects.get(slug="cdiscount"),
+        signatory_name="Cdiscount",
+        status="signed",
+        date=date(2019, 3, 26),
+    )
     Signature.objects.create(charter=charter, signatory_name="=HYPERLINK(1)", status="refused")
 
     document = client.get(url("charter_data", fmt="json")).json()
@@ -332,28 +381,35 @@ def test_charter_registry_exports_commitments_and_signatures(client, reference_d
     assert 'filename="fairplace-registre-des-chartes.csv"' in response["Content-Disposition"]
     rows = read_csv(response.content)
     assert sorted(row["record"] for row in rows) == ["commitment", "signature", "signature"]
-    assert {row["signatory_name"] for row in rows if row["record"] == "signature"} == {"Cdiscount",
-                                                                                       "'=HYPERLINK(1)"}
+    assert {row["signatory_name"] for row in rows if row["record"] == "signature"} == {"Cdiscount", "'=HYPERLINK(1)"}
 
 
 # --- PDF -------------------------------------------------------------------------------------
+
 
 def test_pdf_html_words_every_status_as_the_pages_do(edition, personas):
     reply(edition, "cdiscount", "Nous contestons la méthode de calcul du délai.", personas["platform_a"])
     html = pdf.render_html(edition)
     tables = pdf_tables(edition)
     assert len(tables) == 11  # one table per indicator, each with its caption
-    results = {(caption.split(" — ")[0], line["Place de marché"], line.get("Famille de problèmes", "")):
-               line["Résultat"] for caption, lines in tables.items() for line in lines}
+    results = {
+        (caption.split(" — ")[0], line["Place de marché"], line.get("Famille de problèmes", "")): line["Résultat"]
+        for caption, lines in tables.items()
+        for line in lines
+    }
     assert results[("Orientations vers la médiation", "Cdiscount", "")] == "moins de 5"
     assert results[("Déréférencements motivés à temps", "Cdiscount", "")] == "moins de 5 cas sur 42"
     assert results[("Actions promises confirmées par le vendeur", "Cdiscount", "")] == "aucun cas"
     assert results[("Réponses jugées satisfaisantes par les vendeurs", "Cdiscount", "")] == (
-        "échantillon insuffisant (n = 7)")
+        "échantillon insuffisant (n = 7)"
+    )
     assert results[("Signalements pour 1 000 vendeurs", "ManoMano", "")] == "non disponible"
     assert results[("Réponses dans le délai", "Cdiscount", "")] == "75,0 %"  # (spaces normalised by the parser)
-    answered = next(line for line in tables["Réponses dans le délai — édition 2026-T3, par place de marché"]
-                    if line["Place de marché"] == "Cdiscount")
+    answered = next(
+        line
+        for line in tables["Réponses dans le délai — édition 2026-T3, par place de marché"]
+        if line["Place de marché"] == "Cdiscount"
+    )
     assert answered["Rang"] == "1er ex aequo sur 2" and answered["Évolution"] == "en hausse"
     assert "Nous contestons la méthode de calcul du délai." in html
     assert "https://example.org/rapport-2025" in html  # the source of the number of sellers
@@ -382,9 +438,10 @@ def test_pdf_is_built_on_first_download_then_served_from_storage(client, edition
 def test_pdf_has_pages_and_fetches_nothing():
     from weasyprint import HTML
 
-    document = HTML(string="<p>Page 1</p><p style='break-before: page'>Page 2</p>"
-                           "<img src='https://example.org/x.png' alt=''>",
-                    url_fetcher=pdf._fetcher()).render()
+    document = HTML(
+        string="<p>Page 1</p><p style='break-before: page'>Page 2</p><img src='https://example.org/x.png' alt=''>",
+        url_fetcher=pdf._fetcher(),
+    ).render()
     assert len(document.pages) == 2
     for address in ("https://example.org/x.png", "http://example.org/x.png", "file:///etc/passwd"):
         with pytest.raises(ValueError):

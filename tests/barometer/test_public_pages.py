@@ -25,20 +25,32 @@ QUARTERS = {"1": ("01-01", "03-31"), "2": ("04-01", "06-30"), "3": ("07-01", "09
 
 # --- Factory --------------------------------------------------------------------------------
 
+
 def make_edition(code: str, status: str = "published") -> Edition:
     year, quarter = code[:4], code[-1]
     start, end = QUARTERS[quarter]
     return Edition.objects.create(
-        code=code, period_start=date.fromisoformat(f"{year}-{start}"), period_end=date.fromisoformat(f"{year}-{end}"),
-        status=status, frozen_at=timezone.now(), publication_date=date.fromisoformat(f"{year}-{end}"),
+        code=code,
+        period_start=date.fromisoformat(f"{year}-{start}"),
+        period_end=date.fromisoformat(f"{year}-{end}"),
+        status=status,
+        frozen_at=timezone.now(),
+        publication_date=date.fromisoformat(f"{year}-{end}"),
         published_at=datetime(int(year), 12, 31, 12, tzinfo=UTC) if status == "published" else None,
-        methodology_version="test", settings_snapshot={"MIN_SAMPLE_RANK": 30})
+        methodology_version="test",
+        settings_snapshot={"MIN_SAMPLE_RANK": 30},
+    )
 
 
 def figure(edition, slug, indicator, breakdown="", **fields) -> EditionFigure:
     fields.setdefault("status", "ok")
-    return EditionFigure.objects.create(edition=edition, marketplace=Marketplace.objects.get(slug=slug),
-                                        indicator=indicator, breakdown=breakdown, **fields)
+    return EditionFigure.objects.create(
+        edition=edition,
+        marketplace=Marketplace.objects.get(slug=slug),
+        indicator=indicator,
+        breakdown=breakdown,
+        **fields,
+    )
 
 
 def rate(k, n, low, high, **extra) -> dict:
@@ -51,14 +63,31 @@ def full_edition(code="2026-T2", status="published") -> Edition:
     edition = make_edition(code, status)
     # Cdiscount: published figures, ranks and trends.
     figure(edition, "cdiscount", "reports_received", n=420, value=420)
-    figure(edition, "cdiscount", "reports_per_1000_sellers", n=420, value=3.2,
-           extra={"sellers": 131250, "source": "Rapport annuel 2025", "source_url": "https://exemple.fr"})
-    figure(edition, "cdiscount", "answered_in_time", rank=1, ranked_count=3, trend="up",
-           **rate(150, 200, 0.6861, 0.8044))
-    figure(edition, "cdiscount", "time_to_answer", n=150, value=4.5, p90=12.0, ci_low=3.5, ci_high=5.5, rank=1,
-           ranked_count=2, trend="down",
-           extra={"awaiting": 12, "awaiting_status": "ok", "awaiting_overdue": None,
-                  "awaiting_overdue_status": "below_5"})
+    figure(
+        edition,
+        "cdiscount",
+        "reports_per_1000_sellers",
+        n=420,
+        value=3.2,
+        extra={"sellers": 131250, "source": "Rapport annuel 2025", "source_url": "https://exemple.fr"},
+    )
+    figure(
+        edition, "cdiscount", "answered_in_time", rank=1, ranked_count=3, trend="up", **rate(150, 200, 0.6861, 0.8044)
+    )
+    figure(
+        edition,
+        "cdiscount",
+        "time_to_answer",
+        n=150,
+        value=4.5,
+        p90=12.0,
+        ci_low=3.5,
+        ci_high=5.5,
+        rank=1,
+        ranked_count=2,
+        trend="down",
+        extra={"awaiting": 12, "awaiting_status": "ok", "awaiting_overdue": None, "awaiting_overdue_status": "below_5"},
+    )
     figure(edition, "cdiscount", "answer_satisfactory", trend="stable", **rate(57, 132, 0.3521, 0.5178))
     figure(edition, "cdiscount", "action_confirmed", status="insufficient", n=7)
     figure(edition, "cdiscount", "mediation_referrals", status="below_5", n=3)  # trap: n must stay unprinted
@@ -73,9 +102,19 @@ def full_edition(code="2026-T2", status="published") -> Edition:
     figure(edition, "manomano", "reports_received", n=95, value=95)
     figure(edition, "manomano", "reports_per_1000_sellers", status="unknown")
     figure(edition, "manomano", "answered_in_time", rank=1, ranked_count=3, **rate(31, 45, 0.5423, 0.8085))
-    figure(edition, "manomano", "time_to_answer", status="insufficient", n=8,
-           extra={"awaiting": None, "awaiting_status": "below_5", "awaiting_overdue": None,
-                  "awaiting_overdue_status": "none"})
+    figure(
+        edition,
+        "manomano",
+        "time_to_answer",
+        status="insufficient",
+        n=8,
+        extra={
+            "awaiting": None,
+            "awaiting_status": "below_5",
+            "awaiting_overdue": None,
+            "awaiting_overdue_status": "none",
+        },
+    )
     figure(edition, "manomano", "answer_satisfactory", status="below_5", n=12)
     figure(edition, "manomano", "family_share", "FEES", **rate(60, 95, 0.5315, 0.7210))
     figure(edition, "manomano", "family_share", "DEREF", status="below_5", n=95)
@@ -102,8 +141,11 @@ class Node:
         for child in self.children:
             if isinstance(child, Node):
                 if (tag is None or child.tag == tag) and all(
-                        value in (child.attrs.get(name.rstrip("_")) or "").split() if name == "class_"
-                        else child.attrs.get(name) == value for name, value in attrs.items()):
+                    value in (child.attrs.get(name.rstrip("_")) or "").split()
+                    if name == "class_"
+                    else child.attrs.get(name) == value
+                    for name, value in attrs.items()
+                ):
                     yield child
                 yield from child.find_all(tag, **attrs)
 
@@ -143,8 +185,10 @@ def parse(response) -> Node:
 
 
 def chart_numbers(svg: Node) -> list[tuple[str, str]]:
-    return [(row.find("text", class_="fp-chart__label").text(), row.find("text", class_="fp-chart__value").text())
-            for row in svg.find_all("g", class_="fp-chart__row")]
+    return [
+        (row.find("text", class_="fp-chart__label").text(), row.find("text", class_="fp-chart__value").text())
+        for row in svg.find_all("g", class_="fp-chart__row")
+    ]
 
 
 def table_numbers(table: Node) -> list[tuple[str, str]]:
@@ -158,6 +202,7 @@ def table_numbers(table: Node) -> list[tuple[str, str]]:
 
 
 # --- Fixtures -------------------------------------------------------------------------------
+
 
 @pytest.fixture(autouse=True)
 def _empty_cache(db):
@@ -176,9 +221,15 @@ def edition(reference_data):
     return full_edition()
 
 
-PAGES = [("barometer:compare", {}), ("barometer:marketplace", {"slug": "cdiscount"}),
-         ("barometer:marketplace", {"slug": "amazon"}), ("barometer:methodology", {}),
-         ("barometer:charters", {}), ("barometer:editions", {}), ("barometer:edition", {"code": "2026-T2"})]
+PAGES = [
+    ("barometer:compare", {}),
+    ("barometer:marketplace", {"slug": "cdiscount"}),
+    ("barometer:marketplace", {"slug": "amazon"}),
+    ("barometer:methodology", {}),
+    ("barometer:charters", {}),
+    ("barometer:editions", {}),
+    ("barometer:edition", {"code": "2026-T2"}),
+]
 
 
 def url(name, lang="fr", **kwargs) -> str:
@@ -189,6 +240,7 @@ def url(name, lang="fr", **kwargs) -> str:
 
 
 # --- Every page, both languages -------------------------------------------------------------
+
 
 @pytest.mark.parametrize(("name", "kwargs"), PAGES)
 def test_every_page_answers_in_french_and_english(client, edition, name, kwargs):
@@ -248,6 +300,7 @@ def test_no_published_edition_yet(client, reference_data):
 
 # --- What is never public ---------------------------------------------------------------------
 
+
 def test_preview_editions_are_not_public(client, edition):
     preview = make_edition("2026-T3", status="preview")
     figure(preview, "cdiscount", "answered_in_time", **rate(199, 200, 0.97, 0.999))
@@ -271,8 +324,12 @@ def test_reply_is_shown_escaped_and_only_for_a_published_edition(client, edition
     assert "Réponse en relecture" not in text
     assert "n'a pas publié de réponse à cette édition" in text
 
-    PlatformReply.objects.create(edition=edition, marketplace=cdiscount, author=author,
-                                 text="Nous contestons <script>alert(1)</script> ces chiffres.\n\nDeuxième paragraphe.")
+    PlatformReply.objects.create(
+        edition=edition,
+        marketplace=cdiscount,
+        author=author,
+        text="Nous contestons <script>alert(1)</script> ces chiffres.\n\nDeuxième paragraphe.",
+    )
     published.bump_generation()
     document = parse(client.get(page))
     reply = document.find("aside", id="reponse")
@@ -292,9 +349,12 @@ SMALL_COUNT = re.compile(r"(?<![\d,.])[1-4](?![\d,.])")
 
 
 def test_no_page_prints_a_count_from_1_to_4(client, edition):
-    pages = [url("barometer:compare") + "?comparer=cdiscount&comparer=manomano&comparer=amazon",
-             url("barometer:marketplace", slug="cdiscount"), url("barometer:marketplace", slug="manomano"),
-             url("barometer:marketplace", slug="amazon")]
+    pages = [
+        url("barometer:compare") + "?comparer=cdiscount&comparer=manomano&comparer=amazon",
+        url("barometer:marketplace", slug="cdiscount"),
+        url("barometer:marketplace", slug="manomano"),
+        url("barometer:marketplace", slug="amazon"),
+    ]
     below_5_cells = 0
     for page in pages:
         response = client.get(page)
@@ -365,9 +425,13 @@ def test_display_never_makes_a_number_of_a_null_field():
 
 # --- Charts and their tables ------------------------------------------------------------------
 
+
 def test_each_chart_has_a_name_and_the_same_numbers_as_its_table(client, edition):
-    pages = [url("barometer:compare") + "?comparer=cdiscount&comparer=manomano",
-             url("barometer:marketplace", slug="cdiscount"), url("barometer:compare", "en")]
+    pages = [
+        url("barometer:compare") + "?comparer=cdiscount&comparer=manomano",
+        url("barometer:marketplace", slug="cdiscount"),
+        url("barometer:compare", "en"),
+    ]
     checked = 0
     for page in pages:
         document = parse(client.get(page))
@@ -388,8 +452,7 @@ def test_each_chart_has_a_name_and_the_same_numbers_as_its_table(client, edition
 def test_chart_bar_and_whisker_match_the_figure(client, edition):
     document = parse(client.get(url("barometer:compare")))
     svg = document.find("svg", id="graphique-ensemble")
-    rows = {row.find("text", class_="fp-chart__label").text(): row
-            for row in svg.find_all("g", class_="fp-chart__row")}
+    rows = {row.find("text", class_="fp-chart__label").text(): row for row in svg.find_all("g", class_="fp-chart__row")}
     cdiscount = rows["Cdiscount"]
     assert cdiscount.find("rect").attrs["data-value"] == "75"
     whisker = cdiscount.find("g", class_="fp-chart__interval")
@@ -398,13 +461,17 @@ def test_chart_bar_and_whisker_match_the_figure(client, edition):
     assert set(rows) == {"Amazon", "Cdiscount", "ManoMano"}  # the marketplaces with a figure
     compared = parse(client.get(url("barometer:compare"), {"comparer": ["cdiscount", "manomano"]}))
     svg = compared.find("svg", id="comparaison-answer_satisfactory")
-    manomano = [row for row in svg.find_all("g", class_="fp-chart__row")
-                if row.find("text", class_="fp-chart__label").text() == "ManoMano"][0]
+    manomano = [
+        row
+        for row in svg.find_all("g", class_="fp-chart__row")
+        if row.find("text", class_="fp-chart__label").text() == "ManoMano"
+    ][0]
     assert manomano.find("rect") is None  # suppressed: words, no bar
     assert manomano.find("text", class_="fp-chart__value").text() == "moins de 5 cas sur 12"
 
 
 # --- The comparison -----------------------------------------------------------------------------
+
 
 def test_compare_two_marketplaces_side_by_side(client, edition):
     response = client.get(url("barometer:compare"), {"comparer": ["manomano", "cdiscount"]})
@@ -422,11 +489,14 @@ def test_compare_two_marketplaces_side_by_side(client, edition):
     assert document.find("table", id="tableau-familles-comparaison") is not None
 
 
-@pytest.mark.parametrize(("chosen", "message"), [
-    (["cdiscount"], "Choisissez au moins deux places de marché à comparer."),
-    (["cdiscount", "manomano", "amazon", "ebay", "fnac"], "Choisissez au plus quatre places de marché à comparer."),
-    (["cdiscount", "nulle-part"], "Une des places de marché choisies n'existe pas"),
-])
+@pytest.mark.parametrize(
+    ("chosen", "message"),
+    [
+        (["cdiscount"], "Choisissez au moins deux places de marché à comparer."),
+        (["cdiscount", "manomano", "amazon", "ebay", "fnac"], "Choisissez au plus quatre places de marché à comparer."),
+        (["cdiscount", "nulle-part"], "Une des places de marché choisies n'existe pas"),
+    ],
+)
 def test_compare_refuses_a_bad_selection(client, edition, chosen, message):
     response = client.get(url("barometer:compare"), {"comparer": chosen})
     assert response.status_code == 200
@@ -446,6 +516,7 @@ def test_compare_page_links_downloads_and_methodology(client, edition):
 
 
 # --- Marketplace page -----------------------------------------------------------------------------
+
 
 def test_marketplace_page_series_families_and_commitments(client, edition):
     older = make_edition("2026-T1")
@@ -469,8 +540,12 @@ def test_marketplace_page_series_families_and_commitments(client, edition):
 
 
 def test_methodology_states_the_rules_from_settings(client, reference_data, settings):
-    settings.FAIRPLACE_BAROMETER = {**settings.FAIRPLACE_BAROMETER, "MIN_SAMPLE_RANK": 37, "MIN_SAMPLE_PUBLISH": 13,
-                                    "PREVIEW_DAYS": 21}
+    settings.FAIRPLACE_BAROMETER = {
+        **settings.FAIRPLACE_BAROMETER,
+        "MIN_SAMPLE_RANK": 37,
+        "MIN_SAMPLE_PUBLISH": 13,
+        "PREVIEW_DAYS": 21,
+    }
     text = parse(client.get(url("barometer:methodology"))).text()
     assert "qu'à partir de 37 cas" in text
     assert "au moins 13 cas" in text
@@ -505,11 +580,13 @@ def test_editions_page_lists_published_editions_only(client, edition):
 
 # --- Cache and queries ------------------------------------------------------------------------------
 
+
 def test_cached_page_changes_after_bump_generation(client, edition):
     page = url("barometer:compare")
     assert "75,0 %" in parse(client.get(page)).text()
     EditionFigure.objects.filter(edition=edition, indicator="answered_in_time", marketplace__slug="cdiscount").update(
-        k=160, value=0.8)
+        k=160, value=0.8
+    )
     assert "75,0 %" in parse(client.get(page)).text()  # served from the cache
     published.bump_generation()
     text = parse(client.get(page)).text()
@@ -534,8 +611,10 @@ def test_page_queries_do_not_grow_with_the_data(client, reference_data, django_a
     load_charters()
     small = make_edition("2026-T1")
     figure(small, "cdiscount", "answered_in_time", **rate(150, 200, 0.6861, 0.8044))
-    pages = [url("barometer:compare") + "?comparer=cdiscount&comparer=manomano",
-             url("barometer:marketplace", slug="cdiscount")]
+    pages = [
+        url("barometer:compare") + "?comparer=cdiscount&comparer=manomano",
+        url("barometer:marketplace", slug="cdiscount"),
+    ]
     counts = {}
     cache.clear()
     published.forget_local()  # both passes start from the same cold caches
@@ -545,10 +624,14 @@ def test_page_queries_do_not_grow_with_the_data(client, reference_data, django_a
         counts[page] = len(queries)
     edition = full_edition("2026-T2")
     for slug in ("manomano", "cdiscount"):
-        PlatformReply.objects.create(edition=edition, marketplace=Marketplace.objects.get(slug=slug),
-                                     author=get_user_model().objects.create_user(email=f"rep@{slug}.example",
-                                                                                 password="x" * 20, role="platform"),
-                                     text="Réponse")
+        PlatformReply.objects.create(
+            edition=edition,
+            marketplace=Marketplace.objects.get(slug=slug),
+            author=get_user_model().objects.create_user(
+                email=f"rep@{slug}.example", password="x" * 20, role="platform"
+            ),
+            text="Réponse",
+        )
     cache.clear()
     published.forget_local()
     for page in pages:
@@ -568,7 +651,8 @@ def test_outside_a_transaction_a_cached_page_costs_no_query(client, reference_da
         assert client.get(page).status_code == 200
     assert len(queries) == 0  # the page and the generation are remembered by the process
     EditionFigure.objects.filter(edition=edition, indicator="answered_in_time", marketplace__slug="cdiscount").update(
-        k=160, value=0.8)
+        k=160, value=0.8
+    )
     published.bump_generation()  # what publish_edition and the reply form call
     assert "80,0 %" in parse(client.get(page)).text()
 

@@ -36,8 +36,9 @@ def test_wilson_refuses_impossible_counts(k, n):
         stats.wilson_interval(k, n)
 
 
-histograms = st.dictionaries(st.integers(min_value=0, max_value=2000), st.integers(min_value=1, max_value=40),
-                             min_size=1, max_size=60)
+histograms = st.dictionaries(
+    st.integers(min_value=0, max_value=2000), st.integers(min_value=1, max_value=40), min_size=1, max_size=60
+)
 
 
 @given(histogram=histograms, q=st.sampled_from([0, 10, 25, 50, 75, 90, 99, 100]))
@@ -66,9 +67,14 @@ def test_ranks_count_only_separated_intervals():
     assert stats.rank_where_separated(intervals, higher_is_better=False) == {"a": 2, "b": 2, "c": 1}
 
 
-@pytest.mark.parametrize("previous, current, expected", [
-    ((0.3, 0.4), (0.5, 0.6), "up"), ((0.5, 0.6), (0.3, 0.4), "down"), ((0.3, 0.5), (0.4, 0.6), "stable"),
-    (None, (0.4, 0.6), ""),
-])
+@pytest.mark.parametrize(
+    "previous, current, expected",
+    [
+        ((0.3, 0.4), (0.5, 0.6), "up"),
+        ((0.5, 0.6), (0.3, 0.4), "down"),
+        ((0.3, 0.5), (0.4, 0.6), "stable"),
+        (None, (0.4, 0.6), ""),
+    ],
+)
 def test_trend_needs_separated_intervals(previous, current, expected):
     assert stats.trend(previous, current) == expected

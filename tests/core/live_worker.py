@@ -69,8 +69,12 @@ def live_queue(tmp_path):
 
 class Worker:
     def __init__(self, env: dict, log: Path, threads: int = 4):
-        environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.worker_settings",
-                       "DATABASE_URL": database_url(), **env}
+        environment = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tests.worker_settings",
+            "DATABASE_URL": database_url(),
+            **env,
+        }
         location = settings.STORAGES["default"].get("OPTIONS", {}).get("location")
         if location:  # the test's private files folder (tests/conftest.py), not the developer's var/
             environment["FAIRPLACE_PRIVATE_MEDIA_ROOT"] = str(location)
@@ -78,9 +82,23 @@ class Worker:
         self.log = log
         self._out = log.open("ab")
         self.process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "manage.py", "run_huey", "--workers", str(threads), "--worker-type", "thread",
-             "--scheduler-interval", "1"],
-            cwd=ROOT, env=environment, stdout=self._out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "manage.py",
+                "run_huey",
+                "--workers",
+                str(threads),
+                "--worker-type",
+                "thread",
+                "--scheduler-interval",
+                "1",
+            ],
+            cwd=ROOT,
+            env=environment,
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
 
     @property
     def alive(self) -> bool:

@@ -29,8 +29,12 @@ def test_healthz_worker_is_503_without_a_worker_and_200_with_one(client):
 
 def test_three_failures_in_a_row_make_it_503_and_the_error_text_stays_private(client):
     beat()
-    PeriodicJob.objects.create(name="reports.overdue", consecutive_failures=3, last_failed_at=timezone.now(),
-                               last_error="Traceback …\nsmtplib.SMTPRecipientsRefused: {'vendeuse@exemple.fr': …}")
+    PeriodicJob.objects.create(
+        name="reports.overdue",
+        consecutive_failures=3,
+        last_failed_at=timezone.now(),
+        last_error="Traceback …\nsmtplib.SMTPRecipientsRefused: {'vendeuse@exemple.fr': …}",
+    )
     response = client.get("/healthz/worker")
     assert response.status_code == 503
     job = next(job for job in response.json()["jobs"] if job["name"] == "reports.overdue")
@@ -48,12 +52,19 @@ def test_an_old_heartbeat_is_no_worker(client):
     assert client.get("/healthz/worker").status_code == 503
 
 
-def test_an_administrator_sees_the_jobs_and_sends_a_failed_email_again(client, personas, mailoutbox,
-                                                                      django_capture_on_commit_callbacks):
-    message = OutboxMessage.objects.create(to="vendeuse@exemple.fr", subject="Votre code", body_text="123456",
-                                           template="email_code", status=OutboxMessage.Status.FAILED, attempts=8,
-                                           last_error="SMTPServerDisconnected('Connection unexpectedly closed')",
-                                           next_attempt_at=timezone.now())
+def test_an_administrator_sees_the_jobs_and_sends_a_failed_email_again(
+    client, personas, mailoutbox, django_capture_on_commit_callbacks
+):
+    message = OutboxMessage.objects.create(
+        to="vendeuse@exemple.fr",
+        subject="Votre code",
+        body_text="123456",
+        template="email_code",
+        status=OutboxMessage.Status.FAILED,
+        attempts=8,
+        last_error="SMTPServerDisconnected('Connection unexpectedly closed')",
+        next_attempt_at=timezone.now(),
+    )
     login_as(client, personas, "administrator")
     page = client.get("/gestion/taches/")
     content = page.content.decode()

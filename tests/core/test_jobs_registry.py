@@ -15,10 +15,22 @@ from fairplace.core.jobs.runs import JOBS, run_job, run_now
 from fairplace.core.jobs.schedules import CronError, parse_cron
 from fairplace.core.models import JobRun, PeriodicJob
 
-EXPECTED = {"barometer.publish", "barometer.refresh", "core.outbox_sweep", "core.purge_job_runs",
-            "core.purge_rate_limits", "fees.link_reports", "reports.action_follow_ups", "reports.answer_reminders",
-            "reports.digest", "reports.exports", "reports.overdue", "reports.purge_drafts",
-            "reports.scan_attachments", "terms.track"}
+EXPECTED = {
+    "barometer.publish",
+    "barometer.refresh",
+    "core.outbox_sweep",
+    "core.purge_job_runs",
+    "core.purge_rate_limits",
+    "fees.link_reports",
+    "reports.action_follow_ups",
+    "reports.answer_reminders",
+    "reports.digest",
+    "reports.exports",
+    "reports.overdue",
+    "reports.purge_drafts",
+    "reports.scan_attachments",
+    "terms.track",
+}
 
 
 def test_every_job_is_declared_and_listed_in_the_docs_with_its_schedule():

@@ -24,16 +24,30 @@ def test_make_run_serves_and_its_worker_sends_links_with_the_served_port(tmp_pat
     handler = _Collector()
     controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
     controller.start()
-    env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "config.settings.dev",
-           "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "EMAIL_HOST": "127.0.0.1",
-           "EMAIL_PORT": str(smtp_port), "FAIRPLACE_HUEY_FILE": str(tmp_path / "huey.sqlite3"),
-           "FAIRPLACE_HUEY_NAME": "make-run-test", "FAIRPLACE_PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
-           "FAIRPLACE_COMPANY_SEARCH_ENABLED": "false"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp_port),
+        "FAIRPLACE_HUEY_FILE": str(tmp_path / "huey.sqlite3"),
+        "FAIRPLACE_HUEY_NAME": "make-run-test",
+        "FAIRPLACE_PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
+        "FAIRPLACE_COMPANY_SEARCH_ENABLED": "false",
+    }
     for name in ("FAIRPLACE_PUBLIC_URL", "PORT", "FAIRPLACE_HUEY_IMMEDIATE", "REDIS_URL"):
         env.pop(name, None)
     log = (tmp_path / "run.log").open("wb")
-    process = subprocess.Popen(["bash", "scripts/run.sh", str(port)], cwd=ROOT, env=env, stdout=log,  # noqa: S603
-                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        ["bash", "scripts/run.sh", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,  # noqa: S603
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=base, timeout=10) as client:
@@ -41,8 +55,11 @@ def test_make_run_serves_and_its_worker_sends_links_with_the_served_port(tmp_pat
             form = client.get("/suivi/")
             token = client.cookies["csrftoken"]
             assert form.status_code == 200
-            sent = client.post("/suivi/", data={"email": "vendeuse@exemple.fr", "csrfmiddlewaretoken": token},
-                               headers={"Referer": f"{base}/suivi/"})
+            sent = client.post(
+                "/suivi/",
+                data={"email": "vendeuse@exemple.fr", "csrfmiddlewaretoken": token},
+                headers={"Referer": f"{base}/suivi/"},
+            )
             assert sent.status_code == 200
             wait_until(lambda: handler.messages, timeout=60, message="the worker to send the tracking link")
             body = handler.messages[0].get_payload(decode=True).decode()

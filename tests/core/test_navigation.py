@@ -15,18 +15,59 @@ def _header(client) -> list[str]:
     return [re.sub(r"\s+", " ", label).strip() for label in re.findall(r'class="fr-btn [^"]*"[^>]*>([^<]+)</a>', tools)]
 
 
-@pytest.mark.parametrize(("persona", "expected"), [
-    (None, ["Baromètre", "Frais des places de marché", "Signaler un problème", "Suivre mes signalements"]),
-    ("agent", ["Baromètre", "Frais des places de marché", "Signalements à traiter", "Grilles tarifaires",
-               "Conditions suivies", "agent@fairplace.test"]),
-    ("supervisor", ["Baromètre", "Frais des places de marché", "Signalements à traiter", "Grilles tarifaires",
-                    "Conditions suivies", "Éditions du baromètre", "superviseur@fairplace.test"]),
-    ("administrator", ["Baromètre", "Frais des places de marché", "Signalements à traiter", "Grilles tarifaires",
-                       "Conditions suivies", "Éditions du baromètre", "Tâches de fond", "admin@fairplace.test"]),
-    ("platform_a", ["Baromètre", "Frais des places de marché", "Espace plateforme", "Relecture du baromètre",
-                    "rep@cdiscount.test"]),
-    ("mediator", ["Baromètre", "Frais des places de marché", "Dossiers de médiation", "mediateur@fairplace.test"]),
-])
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [
+        (None, ["Baromètre", "Frais des places de marché", "Signaler un problème", "Suivre mes signalements"]),
+        (
+            "agent",
+            [
+                "Baromètre",
+                "Frais des places de marché",
+                "Signalements à traiter",
+                "Grilles tarifaires",
+                "Conditions suivies",
+                "agent@fairplace.test",
+            ],
+        ),
+        (
+            "supervisor",
+            [
+                "Baromètre",
+                "Frais des places de marché",
+                "Signalements à traiter",
+                "Grilles tarifaires",
+                "Conditions suivies",
+                "Éditions du baromètre",
+                "superviseur@fairplace.test",
+            ],
+        ),
+        (
+            "administrator",
+            [
+                "Baromètre",
+                "Frais des places de marché",
+                "Signalements à traiter",
+                "Grilles tarifaires",
+                "Conditions suivies",
+                "Éditions du baromètre",
+                "Tâches de fond",
+                "admin@fairplace.test",
+            ],
+        ),
+        (
+            "platform_a",
+            [
+                "Baromètre",
+                "Frais des places de marché",
+                "Espace plateforme",
+                "Relecture du baromètre",
+                "rep@cdiscount.test",
+            ],
+        ),
+        ("mediator", ["Baromètre", "Frais des places de marché", "Dossiers de médiation", "mediateur@fairplace.test"]),
+    ],
+)
 def test_each_persona_sees_its_own_entries(client, personas, persona, expected):
     if persona:
         login_as(client, personas, persona)

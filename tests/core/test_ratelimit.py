@@ -35,8 +35,13 @@ def test_redis_backend_counts_atomically(settings, limits):
     except redis.exceptions.ConnectionError:
         pytest.skip("Redis ne répond pas sur 127.0.0.1:6379")
     settings.REDIS_URL = "redis://127.0.0.1:6379/15"
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": settings.REDIS_URL, "KEY_PREFIX": "fairplace-test"}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": settings.REDIS_URL,
+            "KEY_PREFIX": "fairplace-test",
+        }
+    }
     from django.core.cache import cache
 
     cache.clear()

@@ -54,15 +54,26 @@ def smtp():
 
 
 def _env(queue_env: dict, smtp_port: int, **extra) -> dict:
-    return {**queue_env, "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp_port), "EMAIL_TIMEOUT": "5",
-            "FAIRPLACE_OUTBOX_RETRY_SECONDS": "1", "FAIRPLACE_OUTBOX_CLAIM_SECONDS": "5", **extra}
+    return {
+        **queue_env,
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp_port),
+        "EMAIL_TIMEOUT": "5",
+        "FAIRPLACE_OUTBOX_RETRY_SECONDS": "1",
+        "FAIRPLACE_OUTBOX_CLAIM_SECONDS": "5",
+        **extra,
+    }
 
 
 def _enqueue(count: int, prefix: str) -> None:
     with transaction.atomic():  # the tasks are enqueued when this commits
         for number in range(count):
-            enqueue_email(to=f"vendeur{number}@exemple.fr", template="email_code",
-                          context={"code": f"{number:06d}", "minutes": 15}, dedup_key=f"{prefix}:{number}")
+            enqueue_email(
+                to=f"vendeur{number}@exemple.fr",
+                template="email_code",
+                context={"code": f"{number:06d}", "minutes": 15},
+                dedup_key=f"{prefix}:{number}",
+            )
 
 
 def _sent() -> int:
@@ -72,19 +83,32 @@ def _sent() -> int:
 def test_a_failing_job_does_not_stop_the_others_and_healthz_worker_shows_it(client, settings, tmp_path, smtp):
     from fairplace.observatory.terms.models import TrackedDocument
 
-    TrackedDocument.objects.create(service_name="Cdiscount", title="Conditions", doc_type="seller_terms",
-                                   urls=["https://cdiscount.example/cgv"])
+    TrackedDocument.objects.create(
+        service_name="Cdiscount", title="Conditions", doc_type="seller_terms", urls=["https://cdiscount.example/cgv"]
+    )
     PeriodicJob.objects.create(name="terms.track", consecutive_failures=2)  # two failed runs before this one
-    OutboxMessage.objects.create(to="agent@fairplace.test", subject="Relance", body_text="…", template="test",
-                                 next_attempt_at=timezone.now())  # left to the sweep (no task was enqueued)
+    OutboxMessage.objects.create(
+        to="agent@fairplace.test", subject="Relance", body_text="…", template="test", next_attempt_at=timezone.now()
+    )  # left to the sweep (no task was enqueued)
     failing = shlex.join([sys.executable, "-c", "import sys; sys.exit(3)"])
-    with live_queue(tmp_path) as queue, workers(_env(queue, smtp.port, FAIRPLACE_TERMS_TRACK_COMMAND=failing,
-                                                     FAIRPLACE_SCHEDULES="terms.track=* * * * *"), tmp_path) as [w]:
-        wait_until(lambda: PeriodicJob.objects.filter(name="terms.track", consecutive_failures=3).exists(),
-                   timeout=60, message="the tracking run to fail")
+    with (
+        live_queue(tmp_path) as queue,
+        workers(
+            _env(queue, smtp.port, FAIRPLACE_TERMS_TRACK_COMMAND=failing, FAIRPLACE_SCHEDULES="terms.track=* * * * *"),
+            tmp_path,
+        ) as [w],
+    ):
+        wait_until(
+            lambda: PeriodicJob.objects.filter(name="terms.track", consecutive_failures=3).exists(),
+            timeout=60,
+            message="the tracking run to fail",
+        )
         wait_until(lambda: _sent() == 1, timeout=60, message="the sweep to send the e-mail")
-        wait_until(lambda: JobRun.objects.filter(job__name="barometer.refresh", status="succeeded").exists(),
-                   timeout=60, message="another job to run")
+        wait_until(
+            lambda: JobRun.objects.filter(job__name="barometer.refresh", status="succeeded").exists(),
+            timeout=60,
+            message="another job to run",
+        )
         assert w.alive
         response = client.get("/healthz/worker")
         assert response.status_code == 503
@@ -106,12 +130,20 @@ def test_a_failing_job_does_not_stop_the_others_and_healthz_worker_shows_it(clie
 
 def _terminate_backends(stop: threading.Event, keep: set[int], killed: list[int]) -> None:
     config = connection.settings_dict
-    with psycopg.connect(host=config.get("HOST") or "127.0.0.1", port=config.get("PORT") or 5432,
-                         user=config.get("USER") or "postgres", dbname=config["NAME"], autocommit=True) as admin:
+    with psycopg.connect(
+        host=config.get("HOST") or "127.0.0.1",
+        port=config.get("PORT") or 5432,
+        user=config.get("USER") or "postgres",
+        dbname=config["NAME"],
+        autocommit=True,
+    ) as admin:
         keep = keep | {admin.info.backend_pid}
         while not stop.is_set():
-            rows = admin.execute("SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity "
-                                 "WHERE datname = current_database() AND pid <> ALL(%s)", [list(keep)]).fetchall()
+            rows = admin.execute(
+                "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> ALL(%s)",
+                [list(keep)],
+            ).fetchall()
             killed.extend(pid for pid, _ in rows)
             stop.wait(0.2)
 
@@ -123,13 +155,18 @@ def test_terminated_database_connections_lose_and_duplicate_no_email(tmp_path, s
     stop, killed = threading.Event(), []
     with live_queue(tmp_path) as queue, workers(_env(queue, smtp.port), tmp_path) as [w]:
         _enqueue(500, "terminate")
-        killer = threading.Thread(target=_terminate_backends,
-                                  args=(stop, {connection.connection.info.backend_pid}, killed))
+        killer = threading.Thread(
+            target=_terminate_backends, args=(stop, {connection.connection.info.backend_pid}, killed)
+        )
         wait_until(lambda: len(smtp.handler.messages) >= 20, timeout=60, message="the first e-mails")
         killer.start()
         try:
-            wait_until(lambda: len(smtp.handler.messages) >= 300 or not w.alive, timeout=120, interval=0.5,
-                       message="e-mails to go on arriving under terminations")
+            wait_until(
+                lambda: len(smtp.handler.messages) >= 300 or not w.alive,
+                timeout=120,
+                interval=0.5,
+                message="e-mails to go on arriving under terminations",
+            )
         finally:
             stop.set()
             killer.join()
@@ -145,8 +182,11 @@ def test_an_smtp_outage_delays_but_loses_and_duplicates_nothing(tmp_path):
     try:
         with live_queue(tmp_path) as queue, workers(_env(queue, server.port), tmp_path) as [w]:
             _enqueue(50, "outage")
-            wait_until(lambda: OutboxMessage.objects.filter(attempts__gte=2).count() == 50, timeout=60,
-                       message="every message to fail twice")
+            wait_until(
+                lambda: OutboxMessage.objects.filter(attempts__gte=2).count() == 50,
+                timeout=60,
+                message="every message to fail twice",
+            )
             assert _sent() == 0 and not OutboxMessage.objects.filter(status=OutboxMessage.Status.FAILED).exists()
             server.start()
             wait_until(lambda: _sent() == 50, timeout=90, interval=0.5, message="delivery once SMTP is back")
@@ -161,8 +201,18 @@ def test_an_smtp_outage_delays_but_loses_and_duplicates_nothing(tmp_path):
 def test_two_workers_started_at_once_never_run_a_job_twice_in_one_slot(tmp_path, smtp):
     with live_queue(tmp_path) as queue, workers(_env(queue, smtp.port), tmp_path, count=2) as pair:
         every_minute = ["core.outbox_sweep", "barometer.refresh", "reports.exports", "reports.scan_attachments"]
-        wait_until(lambda: JobRun.objects.filter(job__name__in=every_minute).exclude(status="running")
-                   .values("job").distinct().count() == len(every_minute), timeout=60, message="the first slot")
+        wait_until(
+            lambda: (
+                JobRun.objects.filter(job__name__in=every_minute)
+                .exclude(status="running")
+                .values("job")
+                .distinct()
+                .count()
+                == len(every_minute)
+            ),
+            timeout=60,
+            message="the first slot",
+        )
         time.sleep(3)  # both schedulers enqueued the slot's jobs: let the second copies reach a worker
         assert all(worker.alive for worker in pair)
         output = "".join(worker.output() for worker in pair)
@@ -183,8 +233,11 @@ def test_a_large_export_is_built_by_the_worker(settings, tmp_path, smtp, make_re
     with live_queue(tmp_path) as queue, workers(_env(queue, smtp.port), tmp_path):
         job = request_export(personas["agent"], query="", export_format="xlsx")
         assert job.status == ExportJob.Status.PENDING
-        wait_until(lambda: ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.DONE).exists(), timeout=60,
-                   message="the export to be built")
+        wait_until(
+            lambda: ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.DONE).exists(),
+            timeout=60,
+            message="the export to be built",
+        )
     job.refresh_from_db()
     assert job.row_count == 3
     with job.file.open("rb") as built:

@@ -30,12 +30,15 @@ SIREN = SIRET[:9]
 COMPANY_NAME = "Atelier Martin"
 FIRST_NAME, LAST_NAME = "Camille", "Martin"
 SELLER_EMAIL = "camille.martin@atelier-martin.example"
-MESSAGE_FOR_SELLER = ("Après réexamen, votre compte est réactivé depuis ce matin et vos offres sont de nouveau "
-                      "en ligne. Les sommes retenues seront versées sous 7 jours.")
+MESSAGE_FOR_SELLER = (
+    "Après réexamen, votre compte est réactivé depuis ce matin et vos offres sont de nouveau "
+    "en ligne. Les sommes retenues seront versées sous 7 jours."
+)
 MESSAGE_FOR_ADMINISTRATION = "Note interne Cdiscount : la suspension venait d'une erreur de notre outil anti-fraude."
 
 
 # People --------------------------------------------------------------------------------
+
 
 def make_agent(email: str = AGENT_EMAIL):
     """An observatory agent with a confirmed authenticator app (TOTP device)."""
@@ -58,6 +61,7 @@ def current_code(device: TOTPDevice) -> str:
 
 # Reports -------------------------------------------------------------------------------
 
+
 def submit_report(*, email: str = SELLER_EMAIL, consent: str = "anonymous", marketplace: str = "cdiscount") -> Report:
     """A report filed through the real intake service, from a complete draft whose e-mail is
     confirmed (what the wizard hands over on "Envoyer mon signalement")."""
@@ -77,9 +81,15 @@ def answered_report(agent, representative, *, actions=("reinstatement", "payment
     """A forwarded report the platform accepted, promising ``actions``, with a message for
     the seller and one for the administration only."""
     report = forwarded_report(agent, **kwargs)
-    record_platform_answer(report, actor=representative, kind="accepted", reasons=[], actions=list(actions),
-                           message_for_seller=MESSAGE_FOR_SELLER,
-                           message_for_administration=MESSAGE_FOR_ADMINISTRATION)
+    record_platform_answer(
+        report,
+        actor=representative,
+        kind="accepted",
+        reasons=[],
+        actions=list(actions),
+        message_for_seller=MESSAGE_FOR_SELLER,
+        message_for_administration=MESSAGE_FOR_ADMINISTRATION,
+    )
     return Report.objects.get(pk=report.pk)
 
 
@@ -89,6 +99,7 @@ def tracking_path(report: Report) -> str:
 
 
 # Browser -------------------------------------------------------------------------------
+
 
 def log_in(page: Page, email: str, password: str = PERSONA_PASSWORD, shoot=None) -> None:
     """Fill in and send the real login form (the page must be the login page)."""
@@ -122,11 +133,13 @@ def write_png(path, width: int = 24, height: int = 16) -> None:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
-    rows = b"".join(b"\x00" + b"".join(bytes((x * 10 % 256, y * 15 % 256, 120)) for x in range(width))
-                    for y in range(height))
+    rows = b"".join(
+        b"\x00" + b"".join(bytes((x * 10 % 256, y * 15 % 256, 120)) for x in range(width)) for y in range(height)
+    )
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
-                     + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    )
 
 
 def write_pdf(path, text: str = "Compte reactive le 12 mars") -> None:

@@ -24,8 +24,11 @@ DESKTOP = {"width": 1280, "height": 900}
 
 def _no_browser(reason: str):
     if os.environ.get("CI") == "true":
-        pytest.fail(f"Chromium absent ({reason}) : sous CI (CI=true) les parcours navigateur sont obligatoires ; "
-                    "lancez scripts/ensure_chromium.sh", pytrace=False)
+        pytest.fail(
+            f"Chromium absent ({reason}) : sous CI (CI=true) les parcours navigateur sont obligatoires ; "
+            "lancez scripts/ensure_chromium.sh",
+            pytrace=False,
+        )
     pytest.skip(f"Chromium absent ({reason}) : parcours navigateur ignoré")
 
 
@@ -47,8 +50,12 @@ def browser():
     try:
         # French browser chrome too (file inputs, date placeholders): Chromium reads the
         # process locale, not --lang.
-        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=launch_args(),
-                                              env={**os.environ, "LANGUAGE": "fr", "LANG": "fr_FR.UTF-8"})
+        chromium = playwright.chromium.launch(
+            executable_path=executable,
+            headless=True,
+            args=launch_args(),
+            env={**os.environ, "LANGUAGE": "fr", "LANG": "fr_FR.UTF-8"},
+        )
     except PlaywrightError as exc:
         playwright.stop()
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
@@ -83,8 +90,12 @@ def _open_page(request, browser, live_server, viewport: dict, failure_suffix: st
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for stale in SCREENSHOTS.glob(f"{_test_name(request)}-*.png"):
         stale.unlink()  # screenshots of an earlier run of this test
-    context = browser.new_context(viewport=viewport, locale="fr-FR", base_url=live_server.url,
-                                  extra_http_headers={"Accept-Language": "fr-FR,fr;q=0.9"})
+    context = browser.new_context(
+        viewport=viewport,
+        locale="fr-FR",
+        base_url=live_server.url,
+        extra_http_headers={"Accept-Language": "fr-FR,fr;q=0.9"},
+    )
     context.set_default_timeout(15_000)
     page = context.new_page()
     errors: list[str] = []

@@ -36,8 +36,9 @@ def barometer(e2e_reference_data, django_user_model):
     edition = full_edition("2026-T2")
     make_edition("2026-T3", status="preview")
     author = django_user_model.objects.create_user(email="rep@cdiscount.example", password="x" * 20, role="platform")
-    PlatformReply.objects.create(edition=edition, marketplace=Marketplace.objects.get(slug="cdiscount"),
-                                 author=author, text=REPLY)
+    PlatformReply.objects.create(
+        edition=edition, marketplace=Marketplace.objects.get(slug="cdiscount"), author=author, text=REPLY
+    )
     yield edition
     cache.clear()
     published.forget_local()
@@ -115,8 +116,9 @@ def test_visitor_compares_two_marketplaces_and_downloads_the_csv(desktop: Page, 
     rows = list(csv.DictReader(io.StringIO(content), delimiter=";"))
     assert {"edition", "marketplace", "indicator", "status"} <= set(rows[0])
     assert {row["edition"] for row in rows} == {"2026-T2"}
-    cdiscount = next(row for row in rows
-                     if row["marketplace"] == "cdiscount" and row["indicator"] == "answered_in_time")
+    cdiscount = next(
+        row for row in rows if row["marketplace"] == "cdiscount" and row["indicator"] == "answered_in_time"
+    )
     assert cdiscount["status"] == "ok"
     assert {row["marketplace"] for row in rows} >= {"cdiscount", "manomano", "amazon"}
     assert page.js_errors == []
@@ -127,8 +129,7 @@ def test_english_visitor_on_a_phone(page: Page, barometer, snap):
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", level=1)).to_have_text("Choose your marketplace")
     expect(page.locator("#tableau-comparaison thead th").first).to_have_text("Indicator")
-    expect(page.locator('#tableau-comparaison tr[data-indicator="answered_in_time"] td').first).to_contain_text(
-        "75.0%")
+    expect(page.locator('#tableau-comparaison tr[data-indicator="answered_in_time"] td').first).to_contain_text("75.0%")
     snap(page, "04-telephone-anglais")
 
     # The DSFR language switch (in the header menu on a phone) leads to the same comparison in French.

@@ -78,6 +78,7 @@ def events_of(report: Report) -> list[tuple]:
 
 # 1. The agent ------------------------------------------------------------------------------
 
+
 def test_an_agent_logs_in_with_totp_triages_and_forwards_a_report(desktop, shot):
     page = desktop
     agent, device = make_agent()
@@ -154,8 +155,12 @@ def test_an_agent_logs_in_with_totp_triages_and_forwards_a_report(desktop, shot)
     expect(accordion_button(page, "forward")).to_have_count(0)
 
     timeline = page.locator("#historique")
-    for label in ("Signalement envoyé", "Dossier attribué", "Signalement examiné par l'observatoire",
-                  "Signalement transmis à la plateforme"):
+    for label in (
+        "Signalement envoyé",
+        "Dossier attribué",
+        "Signalement examiné par l'observatoire",
+        "Signalement transmis à la plateforme",
+    ):
         expect(timeline).to_contain_text(label)
     forwarded_row = timeline.locator("tr", has_text="Signalement transmis à la plateforme")
     expect(forwarded_row).to_contain_text("l'observatoire")
@@ -179,6 +184,7 @@ def test_an_agent_logs_in_with_totp_triages_and_forwards_a_report(desktop, shot)
 
 
 # 2. The platform ---------------------------------------------------------------------------
+
 
 def test_the_platform_reads_an_anonymous_report_and_answers_it(desktop, page, shot, tmp_path):
     platform = desktop
@@ -272,10 +278,15 @@ def test_the_platform_reads_an_anonymous_report_and_answers_it(desktop, page, sh
     assert answer.author == representative
     assert answer.follow_up_due_at is not None
     [attachment] = answer.attachments.all()
-    assert (attachment.original_name, attachment.kind, attachment.report_id) == ("reactivation-compte.pdf", "pdf",
-                                                                               report.pk)
-    assert events_of(report)[-2:] == [("report.read_by_platform", "platform", PLATFORM_EMAIL),
-                                      ("report.answered", "platform", PLATFORM_EMAIL)]
+    assert (attachment.original_name, attachment.kind, attachment.report_id) == (
+        "reactivation-compte.pdf",
+        "pdf",
+        report.pk,
+    )
+    assert events_of(report)[-2:] == [
+        ("report.read_by_platform", "platform", PLATFORM_EMAIL),
+        ("report.answered", "platform", PLATFORM_EMAIL),
+    ]
     assert ReportEvent.objects.filter(report=report, code="report.read_by_platform").count() == 1
 
     # The seller, on a phone, reads the answer, never the note for the administration.
@@ -284,13 +295,15 @@ def test_the_platform_reads_an_anonymous_report_and_answers_it(desktop, page, sh
     answer_section = page.locator("#reponse")
     expect(answer_section).to_contain_text(MESSAGE_FOR_SELLER)
     expect(answer_section.locator("li", has_text="reactivation-compte.pdf")).to_contain_text(
-        "analyse antivirus en cours")  # downloadable once the antivirus said clean
+        "analyse antivirus en cours"
+    )  # downloadable once the antivirus said clean
     assert MESSAGE_FOR_ADMINISTRATION not in page.content()
     assert "administration" not in answer_section.inner_text()
     shot(page, "vendeur-voit-la-reponse")
 
 
 # 3. The seller -----------------------------------------------------------------------------
+
 
 def test_the_seller_rates_the_answer_and_says_whether_the_promise_was_kept(page, shot):
     agent, _device = make_agent()
@@ -325,7 +338,8 @@ def test_the_seller_rates_the_answer_and_says_whether_the_promise_was_kept(page,
     rating_form = page.locator("#rating-form")
     rating_form.get_by_role("button", name="Envoyer mon avis").click()
     expect(page.locator("#error-summary")).to_contain_text(
-        "Cette réponse vous satisfait-elle ? : Choisissez votre avis sur la réponse.")
+        "Cette réponse vous satisfait-elle ? : Choisissez votre avis sur la réponse."
+    )
     error_links_lead_to_fields(page)
     expect(page.locator("#error-summary")).to_be_focused()  # read first by a screen reader
     shot(page, "avis-erreur")
@@ -365,10 +379,14 @@ def test_the_seller_rates_the_answer_and_says_whether_the_promise_was_kept(page,
     assert feedback["action_confirmation"].value == "partly_done"
     assert feedback["action_confirmation"].comment.endswith("ne sont pas versées.")
     assert {item.answer_id for item in feedback.values()} == {answer.pk}
-    rated, confirmed = (ReportEvent.objects.get(report=report, code=code)
-                        for code in ("report.answer_rated", "report.action_confirmed"))
-    assert (rated.actor_kind, rated.actor, rated.payload) == ("seller", None,
-                                                              {"answer_id": answer.pk, "value": "partly_satisfied"})
+    rated, confirmed = (
+        ReportEvent.objects.get(report=report, code=code) for code in ("report.answer_rated", "report.action_confirmed")
+    )
+    assert (rated.actor_kind, rated.actor, rated.payload) == (
+        "seller",
+        None,
+        {"answer_id": answer.pk, "value": "partly_satisfied"},
+    )
     assert (confirmed.actor_kind, confirmed.payload) == ("seller", {"answer_id": answer.pk, "value": "partly_done"})
     report.refresh_from_db()
     assert report.state == "answered"

@@ -50,8 +50,10 @@ def fill_line(page: Page, number: int, category: str, price: str, shipping: str,
 
 def ranking(page: Page) -> list[tuple[str, str]]:
     rows = page.locator("#classement tbody tr[data-marketplace]")
-    return [(rows.nth(i).get_attribute("data-marketplace"), rows.nth(i).locator("td").first.inner_text().strip())
-            for i in range(rows.count())]
+    return [
+        (rows.nth(i).get_attribute("data-marketplace"), rows.nth(i).locator("td").first.inner_text().strip())
+        for i in range(rows.count())
+    ]
 
 
 def test_seller_simulates_fees_on_a_phone_and_shares_the_result(page: Page, fee_grids, snap):

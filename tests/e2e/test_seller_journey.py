@@ -19,12 +19,15 @@ pytestmark = pytest.mark.e2e
 SIRET_TYPED = "732 829 320 00074"
 SIRET = "73282932000074"
 EMAIL = "camille.martin@atelier-martin.example"
-DESCRIPTION = ("Le 2 mars, mon compte vendeur a été suspendu sans préavis. Le message de la plateforme ne cite "
-               "aucun produit ni aucune commande ; mes demandes au support restent sans réponse.")
+DESCRIPTION = (
+    "Le 2 mars, mon compte vendeur a été suspendu sans préavis. Le message de la plateforme ne cite "
+    "aucun produit ni aucune commande ; mes demandes au support restent sans réponse."
+)
 REFERENCE_RE = re.compile(r"^FP-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
 
 
 # Helpers -------------------------------------------------------------------------------
+
 
 def write_png(path, width: int = 24, height: int = 16) -> None:
     """A real (tiny) PNG image: the server checks the content, not the name."""
@@ -32,11 +35,13 @@ def write_png(path, width: int = 24, height: int = 16) -> None:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
-    rows = b"".join(b"\x00" + b"".join(bytes((x * 10 % 256, y * 15 % 256, 120)) for x in range(width))
-                    for y in range(height))  # filter byte 0, then RGB pixels
+    rows = b"".join(
+        b"\x00" + b"".join(bytes((x * 10 % 256, y * 15 % 256, 120)) for x in range(width)) for y in range(height)
+    )  # filter byte 0, then RGB pixels
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
-                     + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    )
 
 
 def choose(page: Page, name: str, value: str) -> None:
@@ -86,7 +91,7 @@ def start_report(page: Page, shoot=None) -> None:
     expect(page).to_have_url(re.compile(r"/signaler/plateforme/$"))
     expect(page.locator("h1")).to_contain_text("La place de marché")
     expect(page.locator("h1")).to_contain_text("Étape 1 sur 8")
-    expect(page.locator('[data-show-if] #id_other_name')).to_be_hidden()
+    expect(page.locator("[data-show-if] #id_other_name")).to_be_hidden()
     choose(page, "marketplace", "cdiscount")
     if shoot:
         shoot(page, "plateforme")
@@ -137,13 +142,20 @@ def fill_contact_and_confirm(page: Page, smtp_server, shoot=None) -> None:
 
 # The journey ---------------------------------------------------------------------------
 
+
 def test_seller_files_a_report_from_home_to_receipt(page, live_server, smtp_server, settings, shoot, tmp_path):
     settings.FAIRPLACE_PUBLIC_URL = live_server.url
     start_report(page, shoot)
 
     # Details: questions generated from families.yaml (timeline, statement, complaint, SUSP).
-    for hidden in ("statement_medium", "statement_before_effect", "complaint_lodged_on", "complaint_outcome",
-                   "notice_days_given", "days_suspended"):
+    for hidden in (
+        "statement_medium",
+        "statement_before_effect",
+        "complaint_lodged_on",
+        "complaint_outcome",
+        "notice_days_given",
+        "days_suspended",
+    ):
         expect(question(page, hidden)).to_be_hidden()
     page.get_by_label("Quand le problème a-t-il commencé ?").fill(started_on())
     choose(page, "statement_received", "yes")
@@ -247,8 +259,9 @@ def test_seller_files_a_report_from_home_to_receipt(page, live_server, smtp_serv
     shoot(page, "suivi")
 
 
-def test_back_button_keeps_the_description_and_a_double_submit_files_one_report(page, live_server, smtp_server,
-                                                                                 settings, shoot):
+def test_back_button_keeps_the_description_and_a_double_submit_files_one_report(
+    page, live_server, smtp_server, settings, shoot
+):
     settings.FAIRPLACE_PUBLIC_URL = live_server.url
     start_report(page)
     answer_details_quickly(page)
@@ -282,12 +295,15 @@ def test_back_button_keeps_the_description_and_a_double_submit_files_one_report(
     assert list(Report.objects.values_list("reference", flat=True)) == [reference]
 
     # ...and so does the same form posted again afterwards (a browser retry): it leads to the same receipt.
-    replay = page.evaluate("""async ({action, fields}) => {
+    replay = page.evaluate(
+        """async ({action, fields}) => {
         const body = new FormData();
         for (const [name, value] of fields) body.append(name, value);
         const response = await fetch(action, {method: "POST", body, credentials: "same-origin"});
         return {status: response.status, url: response.url, text: await response.text()};
-    }""", form_data)
+    }""",
+        form_data,
+    )
     assert replay["status"] == 200, replay["status"]
     assert urlsplit(replay["url"]).path == "/signaler/recu/"
     assert reference in replay["text"]
@@ -308,7 +324,7 @@ def test_phone_header_offers_the_menu_without_script_errors(page, shoot):
 
 
 def test_wizard_buttons_show_their_whole_label_on_a_phone(page, shoot):
-    """"Précédent" and "Continuer" carry an icon: inside a DSFR buttons group without
+    """ "Précédent" and "Continuer" carry an icon: inside a DSFR buttons group without
     fr-btns-group--icon-left/right, DSFR treats them as icon-only buttons (40 px, label cut)."""
     start_report(page)
     page.locator("main form .fr-btns-group").scroll_into_view_if_needed()

@@ -60,12 +60,18 @@ Les présentes conditions sont soumises au droit français.
 def _two_versions(after: str):
     """Cdiscount's seller terms seen on 2 March 2024, then changed to ``after`` on 5 August 2024: the new version."""
     document = TrackedDocument.objects.create(
-        marketplace=Marketplace.objects.get(slug="cdiscount"), service_name="Cdiscount", doc_type="seller_terms",
-        title="Conditions des vendeurs", urls=["https://marketplace.example/cgv"])
-    record_snapshot(document, fetched_at=datetime(2024, 3, 2, 6, tzinfo=UTC), markdown=BEFORE, source="fetch",
-                    alert=False)
-    return record_snapshot(document, fetched_at=datetime(2024, 8, 5, 6, tzinfo=UTC), markdown=after,
-                           source="fetch", alert=False).version
+        marketplace=Marketplace.objects.get(slug="cdiscount"),
+        service_name="Cdiscount",
+        doc_type="seller_terms",
+        title="Conditions des vendeurs",
+        urls=["https://marketplace.example/cgv"],
+    )
+    record_snapshot(
+        document, fetched_at=datetime(2024, 3, 2, 6, tzinfo=UTC), markdown=BEFORE, source="fetch", alert=False
+    )
+    return record_snapshot(
+        document, fetched_at=datetime(2024, 8, 5, 6, tzinfo=UTC), markdown=after, source="fetch", alert=False
+    ).version
 
 
 @pytest.fixture
@@ -95,8 +101,13 @@ def test_a_visitor_follows_a_change_of_seller_terms_clause_by_clause(desktop: Pa
 
 # The same change, published without any date: the text alone cannot measure the notice.
 SILENT_AFTER = AFTER.replace("Mise à jour le 5 août 2024, en vigueur à compter du 10 août 2024.\n\n", "")
-SELLER_ANSWERS = {"change_topic": "fees", "change_announced_on": "2024-08-01", "change_effective_on": "2024-08-05",
-                  "change_medium": "email", "adaptation_needed": "yes"}
+SELLER_ANSWERS = {
+    "change_topic": "fees",
+    "change_announced_on": "2024-08-01",
+    "change_effective_on": "2024-08-05",
+    "change_medium": "email",
+    "adaptation_needed": "yes",
+}
 
 
 @pytest.fixture
@@ -110,8 +121,15 @@ def _seller_report():
     steps["details.TCCHG"].update(SELLER_ANSWERS)
     draft = ReportDraft.objects.create(steps=steps, email_verified="vendeuse@exemple.fr", submit_key=uuid.uuid4())
     report = intake.submit_draft(draft.pk, draft.submit_key, ip="192.0.2.1")
-    notice = Attachment(report=report, original_name="courriel-cdiscount-1er-aout.pdf", kind="pdf", size=9,
-                        sha256="0" * 64, uploaded_at=report.submitted_at, scan_status=Attachment.ScanStatus.CLEAN)
+    notice = Attachment(
+        report=report,
+        original_name="courriel-cdiscount-1er-aout.pdf",
+        kind="pdf",
+        size=9,
+        sha256="0" * 64,
+        uploaded_at=report.submitted_at,
+        scan_status=Attachment.ScanStatus.CLEAN,
+    )
     notice.file.save(notice.id.hex, ContentFile(b"%PDF-1.4 avis"), save=False)
     notice.save()
     return report

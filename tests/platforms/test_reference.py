@@ -1,8 +1,7 @@
 from fairplace.platforms.models import Marketplace
 from fairplace.platforms.reference import load_marketplaces, read_marketplaces
 
-CHARTER_2019 = {"boulanger", "cdiscount", "conforama", "ebay", "fnac", "la-redoute", "leboncoin", "manomano",
-                "rakuten"}
+CHARTER_2019 = {"boulanger", "cdiscount", "conforama", "ebay", "fnac", "la-redoute", "leboncoin", "manomano", "rakuten"}
 OTHERS = {"amazon", "aliexpress", "alibaba", "back-market", "ldlc", "temu", "shein", "zalando", "vinted", "etsy"}
 
 

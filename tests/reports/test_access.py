@@ -55,8 +55,14 @@ def reports(complete_draft, personas):
     mediation = submit(consent="mediation", email="e@exemple.fr", siret="35600000000048")
     apply_transition(mediation, "qualify")
     apply_transition(mediation, "refer_to_mediation", mediator=personas["mediateur_a"])
-    return {"new": new, "anonymous": anonymous, "identified": identified, "at_amazon": at_amazon,
-            "not_forwarded_cdiscount": not_forwarded_cdiscount, "mediation": mediation}
+    return {
+        "new": new,
+        "anonymous": anonymous,
+        "identified": identified,
+        "at_amazon": at_amazon,
+        "not_forwarded_cdiscount": not_forwarded_cdiscount,
+        "mediation": mediation,
+    }
 
 
 EXPECTED = {

@@ -25,8 +25,14 @@ def forwarded(make_report):
 
 
 def _answer(report, actor, files=(), **overrides):
-    arguments = {"kind": "accepted", "reasons": [], "actions": ["fee_refund"], "message_for_seller": "Remboursé.",
-                 "message_for_administration": "Erreur de facturation.", **overrides}
+    arguments = {
+        "kind": "accepted",
+        "reasons": [],
+        "actions": ["fee_refund"],
+        "message_for_seller": "Remboursé.",
+        "message_for_administration": "Erreur de facturation.",
+        **overrides,
+    }
     return record_platform_answer(report, actor=actor, files=files, **arguments)
 
 
@@ -43,24 +49,32 @@ def _stored_files() -> int:
 
 
 def test_an_answer_and_its_files_are_stored_together(forwarded, personas):
-    answer = _answer(forwarded, personas["platform_a"],
-                     files=[SimpleUploadedFile("avoir.pdf", PDF), SimpleUploadedFile("écran.png", PNG)])
+    answer = _answer(
+        forwarded,
+        personas["platform_a"],
+        files=[SimpleUploadedFile("avoir.pdf", PDF), SimpleUploadedFile("écran.png", PNG)],
+    )
     assert Report.objects.get(pk=forwarded.pk).state == ReportState.ANSWERED
     files = list(answer.attachments.order_by("original_name"))
     assert [(f.original_name, f.kind, f.report_id) for f in files] == [
-        ("avoir.pdf", "pdf", forwarded.pk), ("écran.png", "png", forwarded.pk)]
+        ("avoir.pdf", "pdf", forwarded.pk),
+        ("écran.png", "png", forwarded.pk),
+    ]
     assert all(f.scan_status == Attachment.ScanStatus.PENDING and f.file.read() for f in files)
     assert _stored_files() == 2
     # The seller's own evidence is a separate list.
     assert not forwarded.attachments.filter(answer__isnull=True).exists()
 
 
-@pytest.mark.parametrize("files, message", [
-    ([SimpleUploadedFile("a.pdf", PDF), SimpleUploadedFile("faux.pdf", b"not a pdf at all")], "type accepté"),
-    ([SimpleUploadedFile(f"{n}.pdf", PDF) for n in range(4)], "3 fichiers au plus"),
-    ([SimpleUploadedFile("vide.pdf", b"")], "est vide"),
-    ([SimpleUploadedFile("image.pdf", PNG)], "ne correspond pas à son extension"),
-])
+@pytest.mark.parametrize(
+    "files, message",
+    [
+        ([SimpleUploadedFile("a.pdf", PDF), SimpleUploadedFile("faux.pdf", b"not a pdf at all")], "type accepté"),
+        ([SimpleUploadedFile(f"{n}.pdf", PDF) for n in range(4)], "3 fichiers au plus"),
+        ([SimpleUploadedFile("vide.pdf", b"")], "est vide"),
+        ([SimpleUploadedFile("image.pdf", PNG)], "ne correspond pas à son extension"),
+    ],
+)
 def test_a_refused_file_refuses_the_whole_answer_and_stores_nothing(forwarded, personas, files, message):
     with pytest.raises(AnswerError, match=message) as caught:
         _answer(forwarded, personas["platform_a"], files=files)
@@ -91,8 +105,11 @@ def test_a_failure_after_the_files_were_written_removes_them(forwarded, personas
 
     monkeypatch.setattr(Attachment, "save", save_then_fail)
     with pytest.raises(OSError):
-        _answer(forwarded, personas["platform_a"],
-                files=[SimpleUploadedFile("a.pdf", PDF), SimpleUploadedFile("b.pdf", PDF)])
+        _answer(
+            forwarded,
+            personas["platform_a"],
+            files=[SimpleUploadedFile("a.pdf", PDF), SimpleUploadedFile("b.pdf", PDF)],
+        )
     monkeypatch.undo()
     assert _stored_files() == 0 and not PlatformAnswer.objects.exists() and not Attachment.objects.exists()
 
@@ -130,8 +147,9 @@ def test_an_overdue_report_may_still_be_answered(make_report, personas):
 def test_the_seller_is_told_by_e_mail_once_the_answer_is_recorded(forwarded, personas):
     OutboxMessage.objects.all().delete()
     _answer(forwarded, personas["platform_a"])
-    assert list(OutboxMessage.objects.values_list("to", "template")) == [(forwarded.contact_email,
-                                                                         "report_state_changed")]
+    assert list(OutboxMessage.objects.values_list("to", "template")) == [
+        (forwarded.contact_email, "report_state_changed")
+    ]
 
 
 def test_code_labels_are_french(forwarded, personas):
@@ -142,6 +160,7 @@ def test_code_labels_are_french(forwarded, personas):
 
 
 # First reading -------------------------------------------------------------------------
+
 
 def test_the_first_reading_is_recorded_once(forwarded, personas):
     assert mark_read_by_platform(forwarded, actor=personas["platform_a"]) is True
@@ -164,8 +183,8 @@ def test_concurrent_openings_record_one_reading(make_report, personas):
     report = apply_transition(make_report("qualified", consent="anonymous"), "forward")
     results = []
     errors = run_in_threads(
-        lambda: results.append(mark_read_by_platform(Report.objects.get(pk=report.pk), actor=personas["platform_a"])),
-        4)
+        lambda: results.append(mark_read_by_platform(Report.objects.get(pk=report.pk), actor=personas["platform_a"])), 4
+    )
     assert errors == []
     assert sorted(results) == [False, False, False, True]
     assert report.events.filter(code="report.read_by_platform").count() == 1

@@ -46,9 +46,17 @@ def last_event(report):
 
 
 def add_attachment(report, name, *, answer=None, scan_status=Attachment.ScanStatus.CLEAN):
-    return Attachment.objects.create(report=report, answer=answer, file=f"attachments/test/{name}",
-                                     original_name=name, kind="pdf", size=2048, sha256="0" * 64,
-                                     scan_status=scan_status, uploaded_at=timezone.now())
+    return Attachment.objects.create(
+        report=report,
+        answer=answer,
+        file=f"attachments/test/{name}",
+        original_name=name,
+        kind="pdf",
+        size=2048,
+        sha256="0" * 64,
+        scan_status=scan_status,
+        uploaded_at=timezone.now(),
+    )
 
 
 @pytest.fixture
@@ -65,18 +73,27 @@ def forwarded(make_report):
 
 # The page ---------------------------------------------------------------------------------
 
+
 def test_case_page_shows_every_section(agent_client, personas, make_report, forwarded):
     agent = personas["agent"]
     Report.objects.filter(pk=forwarded.pk).update(assigned_to=agent, platform_first_read_at=timezone.now())
     clean_file = add_attachment(forwarded, "capture-suspension.pdf")
     add_attachment(forwarded, "facture-douteuse.pdf", scan_status=Attachment.ScanStatus.PENDING)
-    apply_transition(forwarded, "record_answer", actor=personas["platform_a"], actor_kind="platform",
-                     kind="rejected", reasons=["fraud_risk"], message_for_seller="Votre compte présentait un risque.",
-                     message_for_administration="Trois signalements de clients en une semaine.")
+    apply_transition(
+        forwarded,
+        "record_answer",
+        actor=personas["platform_a"],
+        actor_kind="platform",
+        kind="rejected",
+        reasons=["fraud_risk"],
+        message_for_seller="Votre compte présentait un risque.",
+        message_for_administration="Trois signalements de clients en une semaine.",
+    )
     add_attachment(forwarded, "preuve-plateforme.pdf", answer=forwarded.platform_answers.get())
     rate_answer(forwarded, value="not_satisfied", comment="Aucune preuve fournie.")
-    InternalNote.objects.create(report=forwarded, author=agent, body="Vendeur rappelé le 3 mars.",
-                                created_at=timezone.now())
+    InternalNote.objects.create(
+        report=forwarded, author=agent, body="Vendeur rappelé le 3 mars.", created_at=timezone.now()
+    )
     messaging.send_message(forwarded, sender="seller", recipient="platform", body="Pouvez-vous réexaminer ?")
     duplicate = make_report("duplicate", duplicate_of=forwarded, siret="35600000049837", email="b@exemple.fr")
 
@@ -85,21 +102,44 @@ def test_case_page_shows_every_section(agent_client, personas, make_report, forw
     assert response.status_code == 200
     page = page_of(response)
     for expected in [
-        forwarded.reference, "Réponse de la plateforme reçue", "Transmission anonyme", "Cdiscount",
-        forwarded.family.label, "agent@fairplace.test", "Première lecture par la plateforme",
+        forwarded.reference,
+        "Réponse de la plateforme reçue",
+        "Transmission anonyme",
+        "Cdiscount",
+        forwarded.family.label,
+        "agent@fairplace.test",
+        "Première lecture par la plateforme",
         # the seller, their report and their files
-        "Atelier Martin", "73282932000074", "vendeuse@exemple.fr", "Camille Martin",
-        "suspendu du jour au lendemain", "capture-suspension.pdf", "analyse antivirus en attente",
+        "Atelier Martin",
+        "73282932000074",
+        "vendeuse@exemple.fr",
+        "Camille Martin",
+        "suspendu du jour au lendemain",
+        "capture-suspension.pdf",
+        "analyse antivirus en attente",
         reverse("reports:staff_attachment", args=[clean_file.id]),
         duplicate.reference,
         # the platform's claims, then the seller's word
-        "Demande rejetée", "Risque de fraude ou de sécurité", "Votre compte présentait un risque.",
-        "Trois signalements de clients en une semaine.", "preuve-plateforme.pdf",
-        "Ce que déclare la plateforme", "Ce qu'en dit le vendeur", "Pas satisfaisante", "Aucune preuve fournie.",
+        "Demande rejetée",
+        "Risque de fraude ou de sécurité",
+        "Votre compte présentait un risque.",
+        "Trois signalements de clients en une semaine.",
+        "preuve-plateforme.pdf",
+        "Ce que déclare la plateforme",
+        "Ce qu'en dit le vendeur",
+        "Pas satisfaisante",
+        "Aucune preuve fournie.",
         # history, notes, messages, actions
-        "Signalement envoyé", "Réponse évaluée par le vendeur", "l'observatoire",
-        "Vendeur rappelé le 3 mars.", "Pouvez-vous réexaminer ?", "en attente de relecture",
-        "Transmettre à la plateforme", "Clore", "Confier au médiateur", "Attribution",
+        "Signalement envoyé",
+        "Réponse évaluée par le vendeur",
+        "l'observatoire",
+        "Vendeur rappelé le 3 mars.",
+        "Pouvez-vous réexaminer ?",
+        "en attente de relecture",
+        "Transmettre à la plateforme",
+        "Clore",
+        "Confier au médiateur",
+        "Attribution",
     ]:
         assert expected in page, expected
     assert "Rouvrir" not in page
@@ -111,8 +151,15 @@ def test_case_page_shows_every_section(agent_client, personas, make_report, forw
 
 
 def test_the_sellers_word_on_the_promised_action_is_shown_apart(agent_client, personas, forwarded):
-    apply_transition(forwarded, "record_answer", actor=personas["platform_a"], actor_kind="platform",
-                     kind="accepted", actions=["fee_refund"], message_for_seller="Nous remboursons les frais.")
+    apply_transition(
+        forwarded,
+        "record_answer",
+        actor=personas["platform_a"],
+        actor_kind="platform",
+        kind="accepted",
+        actions=["fee_refund"],
+        message_for_seller="Nous remboursons les frais.",
+    )
     page = page_of(agent_client.get(case_url(forwarded)))
     assert "Remboursement de frais ou de commissions" in page
     assert "Le vendeur sera interrogé le" in page
@@ -129,10 +176,15 @@ def test_dates_are_french_and_late_answers_are_flagged(agent_client, forwarded):
     assert 'id="late"' in page
 
 
-@pytest.mark.parametrize(("consent", "label"), [
-    ("anonymous", "Transmission anonyme"), ("identified", "Transmission avec identité"),
-    ("barometer_only", "Baromètre seulement"), ("mediation", "Médiation demandée"),
-])
+@pytest.mark.parametrize(
+    ("consent", "label"),
+    [
+        ("anonymous", "Transmission anonyme"),
+        ("identified", "Transmission avec identité"),
+        ("barometer_only", "Baromètre seulement"),
+        ("mediation", "Médiation demandée"),
+    ],
+)
 def test_the_header_says_the_sellers_choice_plainly(agent_client, make_report, consent, label):
     report = make_report(consent=consent)
     response = agent_client.get(case_url(report))
@@ -171,6 +223,7 @@ def test_posts_need_the_csrf_token(personas, make_report):
 
 # Transitions ------------------------------------------------------------------------------
 
+
 def test_qualifying_records_the_agent_and_says_so(agent_client, personas, make_report):
     report = make_report()
     response = post_transition(agent_client, report, "qualify")
@@ -194,7 +247,10 @@ def test_rejecting_needs_a_reason(agent_client, personas, make_report):
     assert response.status_code == 302
     event = last_event(report)
     assert (event.code, event.payload["reason"], event.actor) == (
-        "report.not_admissible", "Vente entre particuliers", personas["agent"])
+        "report.not_admissible",
+        "Vente entre particuliers",
+        personas["agent"],
+    )
 
 
 def test_the_guards_french_message_is_shown_with_the_typed_values(agent_client, make_report):
@@ -226,8 +282,9 @@ def test_an_action_the_state_does_not_allow_is_refused_in_french(agent_client, m
 def test_the_close_form_offers_only_the_outcomes_the_state_allows(agent_client, personas, make_report):
     report = make_report("answered")
     form = agent_client.get(case_url(report)).context["transitions"]
-    outcomes = {value for value, _ in next(i["form"] for i in form if i["transition"].name == "close")
-                .fields["outcome"].choices}
+    outcomes = {
+        value for value, _ in next(i["form"] for i in form if i["transition"].name == "close").fields["outcome"].choices
+    }
     assert outcomes == {"", "resolved", "partially_resolved", "unresolved"}
 
     response = post_transition(agent_client, report, "close", outcome="mediation_agreement", reason="Accord")
@@ -243,26 +300,43 @@ def test_the_close_form_offers_only_the_outcomes_the_state_allows(agent_client, 
 
 def test_an_agent_records_an_answer_received_by_post(agent_client, personas, forwarded):
     assert "Enregistrer la réponse de la plateforme" in page_of(agent_client.get(case_url(forwarded)))
-    response = post_transition(agent_client, forwarded, "record_answer", kind="accepted",
-                               message_for_seller="Votre compte est rétabli.")
+    response = post_transition(
+        agent_client, forwarded, "record_answer", kind="accepted", message_for_seller="Votre compte est rétabli."
+    )
     assert response.status_code == 422
     page = page_of(response)
     assert "Indiquez au moins une action promise." in page
     assert "Votre compte est rétabli." in page
 
-    response = post_transition(agent_client, forwarded, "record_answer", kind="not_concerned",
-                               not_concerned_reasons=["unknown_seller"], rejection_reasons=["fraud_risk"],
-                               message_for_seller="Inconnu.")
+    response = post_transition(
+        agent_client,
+        forwarded,
+        "record_answer",
+        kind="not_concerned",
+        not_concerned_reasons=["unknown_seller"],
+        rejection_reasons=["fraud_risk"],
+        message_for_seller="Inconnu.",
+    )
     assert response.status_code == 422
     assert "Ces motifs ne valent pas pour une réponse « Plateforme non concernée »." in page_of(response)
 
-    response = post_transition(agent_client, forwarded, "record_answer", kind="accepted",
-                               actions=["reinstatement", "fee_refund"], message_for_seller="Votre compte est rétabli.",
-                               message_for_administration="Courrier du 2 mars.")
+    response = post_transition(
+        agent_client,
+        forwarded,
+        "record_answer",
+        kind="accepted",
+        actions=["reinstatement", "fee_refund"],
+        message_for_seller="Votre compte est rétabli.",
+        message_for_administration="Courrier du 2 mars.",
+    )
     assert response.status_code == 302
     answer = PlatformAnswer.objects.get(report=forwarded)
     assert (answer.kind, answer.actions, answer.reasons, answer.author) == (
-        "accepted", ["reinstatement", "fee_refund"], [], personas["agent"])
+        "accepted",
+        ["reinstatement", "fee_refund"],
+        [],
+        personas["agent"],
+    )
     assert answer.message_for_administration == "Courrier du 2 mars."
     assert last_event(forwarded).actor_kind == "agent"
 
@@ -284,8 +358,9 @@ def test_referral_needs_the_sellers_consent_and_names_the_mediator(agent_client,
 
 def test_the_mediator_list_holds_only_active_mediators(agent_client, personas, make_report):
     report = make_report("qualified")
-    response = post_transition(agent_client, report, "refer_to_mediation", mediator=personas["agent"].pk,
-                               seller_consent="on")
+    response = post_transition(
+        agent_client, report, "refer_to_mediation", mediator=personas["agent"].pk, seller_consent="on"
+    )
     assert response.status_code == 422
     assert "Choisissez un médiateur de la liste." in page_of(response)
 
@@ -306,6 +381,7 @@ def test_reopening_is_for_supervisors_only(client, personas, make_report):
 
 
 # Assignment, notes, requalification, merge ----------------------------------------------
+
 
 def test_assigning_to_me_to_someone_and_to_nobody(agent_client, personas, make_report):
     report = make_report()
@@ -363,29 +439,46 @@ def test_requalifying(agent_client, personas, make_report):
     assert "Qualifier" in page
     assert f'action="{url}"' in page
 
-    response = agent_client.post(url, {"requalify-family": report.family.code, "requalify-marketplace": "cdiscount",
-                                       "requalify-reason": "Rien ne change"})
+    response = agent_client.post(
+        url,
+        {
+            "requalify-family": report.family.code,
+            "requalify-marketplace": "cdiscount",
+            "requalify-reason": "Rien ne change",
+        },
+    )
     assert response.status_code == 422
     page = page_of(response)
     assert "Rien à changer" in page
     assert "Rien ne change" in page
 
-    response = agent_client.post(url, {"requalify-family": other_family.code, "requalify-marketplace": "manomano",
-                                       "requalify-reason": "Erreur de famille et de plateforme"})
+    response = agent_client.post(
+        url,
+        {
+            "requalify-family": other_family.code,
+            "requalify-marketplace": "manomano",
+            "requalify-reason": "Erreur de famille et de plateforme",
+        },
+    )
     assert response.status_code == 302
     report.refresh_from_db()
     assert (report.family, report.marketplace.slug) == (other_family, "manomano")
     event = last_event(report)
     assert (event.code, event.actor, event.payload["reason"]) == (
-        "report.requalified", personas["agent"], "Erreur de famille et de plateforme")
+        "report.requalified",
+        personas["agent"],
+        "Erreur de famille et de plateforme",
+    )
     assert "Signalement requalifié." in page_of(agent_client.get(case_url(report)))
 
 
 def test_a_forwarded_report_is_no_longer_requalified(agent_client, forwarded):
     assert agent_client.get(case_url(forwarded)).context["requalify_form"] is None
     other_family = ProblemFamily.objects.exclude(pk=forwarded.family_id).first()
-    response = agent_client.post(case_url(forwarded, "case_requalify"), {
-        "requalify-family": other_family.code, "requalify-marketplace": "cdiscount", "requalify-reason": "Erreur"})
+    response = agent_client.post(
+        case_url(forwarded, "case_requalify"),
+        {"requalify-family": other_family.code, "requalify-marketplace": "cdiscount", "requalify-reason": "Erreur"},
+    )
     assert response.status_code == 422
     assert "ne peut plus être requalifié" in page_of(response)
 
@@ -417,10 +510,12 @@ def test_merging_a_duplicate(agent_client, personas, make_report):
 
 # Messages ---------------------------------------------------------------------------------
 
+
 def test_writing_to_the_seller(agent_client, personas, make_report):
     report = make_report()
-    response = agent_client.post(case_url(report, "case_message"), {"message-recipient": "seller",
-                                                                     "message-body": "Pouvez-vous préciser ?"})
+    response = agent_client.post(
+        case_url(report, "case_message"), {"message-recipient": "seller", "message-body": "Pouvez-vous préciser ?"}
+    )
     assert response.status_code == 302
     message = Message.objects.get(report=report)
     assert (message.sender, message.recipient, message.author) == ("observatory", "seller", personas["agent"])
@@ -431,16 +526,18 @@ def test_writing_to_the_seller(agent_client, personas, make_report):
 
 def test_writing_to_a_platform_that_has_not_received_the_report_is_refused(agent_client, make_report):
     report = make_report("qualified")
-    response = agent_client.post(case_url(report, "case_message"), {"message-recipient": "platform",
-                                                                     "message-body": "Bonjour"})
+    response = agent_client.post(
+        case_url(report, "case_message"), {"message-recipient": "platform", "message-body": "Bonjour"}
+    )
     assert response.status_code == 422
     page = page_of(response)
     assert "Le signalement n'a pas été transmis à la plateforme" in page
     assert "Bonjour" in page
     assert not Message.objects.exists()
 
-    response = agent_client.post(case_url(report, "case_message"), {"message-recipient": "mediator",
-                                                                     "message-body": ""})
+    response = agent_client.post(
+        case_url(report, "case_message"), {"message-recipient": "mediator", "message-body": ""}
+    )
     assert response.status_code == 422
     assert "Choisissez le vendeur ou la plateforme." in page_of(response)
     assert "Écrivez le message." in page_of(response)
@@ -476,8 +573,9 @@ def test_a_held_message_is_released_by_an_agent(agent_client, personas, forwarde
 QUERY_BOUND = 15
 
 
-def test_the_case_page_runs_a_bounded_number_of_queries(agent_client, personas, forwarded,
-                                                          django_assert_max_num_queries):
+def test_the_case_page_runs_a_bounded_number_of_queries(
+    agent_client, personas, forwarded, django_assert_max_num_queries
+):
     agent = personas["agent"]
     Report.objects.filter(pk=forwarded.pk).update(assigned_to=agent)
     for index in range(6):  # + the submission event and the three messages' events: 10

@@ -46,9 +46,16 @@ def refs(*reports) -> set[str]:
 
 
 def add_evidence(report, *, answer=None) -> Attachment:
-    return Attachment.objects.create(report=report, answer=answer, file=f"attachments/{uuid.uuid4().hex}",
-                                     original_name="preuve.pdf", kind="pdf", size=10, sha256="0" * 64,
-                                     uploaded_at=timezone.now())
+    return Attachment.objects.create(
+        report=report,
+        answer=answer,
+        file=f"attachments/{uuid.uuid4().hex}",
+        original_name="preuve.pdf",
+        kind="pdf",
+        size=10,
+        sha256="0" * 64,
+        uploaded_at=timezone.now(),
+    )
 
 
 # Access ------------------------------------------------------------------------------------
@@ -94,6 +101,7 @@ def test_observatory_roles_see_the_queue_with_links_to_the_case_page(client, per
 
 # Filters -----------------------------------------------------------------------------------
 
+
 def test_filter_by_marketplace(agent, make_report):
     at_cdiscount = make_report(marketplace="cdiscount")
     make_report(marketplace="manomano")
@@ -115,8 +123,9 @@ def test_filter_by_several_states(agent, make_report):
 def test_filter_overdue_keeps_overdue_and_forwarded_past_their_deadline(agent, make_report):
     now = timezone.now()
     overdue = make_report(state="overdue", answer_due_at=now - timedelta(days=3))
-    past_due = make_report(state="forwarded", forwarded_at=now - timedelta(days=40),
-                           answer_due_at=now - timedelta(hours=1))
+    past_due = make_report(
+        state="forwarded", forwarded_at=now - timedelta(days=40), answer_due_at=now - timedelta(hours=1)
+    )
     make_report(state="forwarded", forwarded_at=now, answer_due_at=now + timedelta(days=30))
     make_report(state="answered", answer_due_at=now - timedelta(days=3))
     response = agent.get(queue_url("overdue=1"))
@@ -133,7 +142,8 @@ def test_filter_by_submission_dates_counts_whole_days_in_paris_time(agent, make_
     assert set(listed(response)) == refs(late_evening, first_day)
     # The French format typed by hand works too.
     assert set(listed(agent.get(queue_url("submitted_from=28/02/2026&submitted_to=01/03/2026")))) == refs(
-        late_evening, first_day)
+        late_evening, first_day
+    )
 
 
 def test_dates_in_the_wrong_order_are_refused_in_french(agent, make_report):
@@ -151,9 +161,14 @@ def test_filter_by_siren(agent, make_report):
     assert listed(agent.get(queue_url("siren=732 829 320"))) == [company_a.reference]
 
 
-@pytest.mark.parametrize(("siren", "message"), [("732829321", "Ce numéro SIREN n&#x27;est pas valide"),
-                                                ("12345", "Le SIREN compte 9 chiffres."),
-                                                ("ABCDEFGHI", "Le SIREN compte 9 chiffres.")])
+@pytest.mark.parametrize(
+    ("siren", "message"),
+    [
+        ("732829321", "Ce numéro SIREN n&#x27;est pas valide"),
+        ("12345", "Le SIREN compte 9 chiffres."),
+        ("ABCDEFGHI", "Le SIREN compte 9 chiffres."),
+    ],
+)
 def test_an_invalid_siren_is_refused_in_french(agent, siren, message):
     response = agent.get(queue_url(f"siren={siren}"))
     assert response.status_code == 422
@@ -164,8 +179,9 @@ def test_filter_by_attachments_counts_the_sellers_evidence_only(agent, make_repo
     with_evidence, without = make_report(), make_report()
     answered = make_report(state="answered")
     add_evidence(with_evidence)
-    answer = PlatformAnswer.objects.create(report=answered, kind="accepted", message_for_seller="Rétabli",
-                                           created_at=timezone.now())
+    answer = PlatformAnswer.objects.create(
+        report=answered, kind="accepted", message_for_seller="Rétabli", created_at=timezone.now()
+    )
     add_evidence(answered, answer=answer)  # the platform's file, not the seller's
     assert listed(agent.get(queue_url("attachments=yes"))) == [with_evidence.reference]
     assert set(listed(agent.get(queue_url("attachments=no")))) == refs(without, answered)
@@ -194,8 +210,19 @@ def test_assignee_must_be_me_nobody_or_an_observatory_user(agent, personas, valu
     assert "Choisissez « moi », « personne » ou un agent de l&#x27;observatoire." in response.content.decode()
 
 
-@pytest.mark.parametrize("query", ["marketplace=nowhere", "family=NOPE", "state=lost", "consent=maybe",
-                                   "attachments=perhaps", "per_page=7", "sort=-id", "submitted_from=hier"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "marketplace=nowhere",
+        "family=NOPE",
+        "state=lost",
+        "consent=maybe",
+        "attachments=perhaps",
+        "per_page=7",
+        "sort=-id",
+        "submitted_from=hier",
+    ],
+)
 def test_unknown_filter_values_are_refused_with_a_french_message(agent, query):
     response = agent.get(queue_url(query))
     assert response.status_code == 422
@@ -205,6 +232,7 @@ def test_unknown_filter_values_are_refused_with_a_french_message(agent, query):
 
 
 # Search ------------------------------------------------------------------------------------
+
 
 def test_search_finds_words_of_the_description_and_the_company_name(agent, make_report):
     pallets = make_report(description="Mes palettes sont bloquées dans l'entrepôt de la plateforme depuis mars.")
@@ -259,25 +287,37 @@ def test_search_query_can_use_the_french_full_text_index(personas, make_report):
 
 # Sort and pagination -----------------------------------------------------------------------
 
+
 @pytest.fixture
 def three_reports(make_report):
     now = timezone.now()
-    old = make_report(state="forwarded", marketplace="manomano", submitted_at=now - timedelta(days=3),
-                      answer_due_at=now + timedelta(days=2))
+    old = make_report(
+        state="forwarded",
+        marketplace="manomano",
+        submitted_at=now - timedelta(days=3),
+        answer_due_at=now + timedelta(days=2),
+    )
     middle = make_report(state="submitted", marketplace="cdiscount", submitted_at=now - timedelta(days=2))
-    new = make_report(state="qualified", marketplace="cdiscount", submitted_at=now - timedelta(days=1),
-                      answer_due_at=now + timedelta(days=1))
+    new = make_report(
+        state="qualified",
+        marketplace="cdiscount",
+        submitted_at=now - timedelta(days=1),
+        answer_due_at=now + timedelta(days=1),
+    )
     return old, middle, new
 
 
-@pytest.mark.parametrize(("sort", "expected"), [
-    ("", ["new", "middle", "old"]),
-    ("newest", ["new", "middle", "old"]),
-    ("oldest", ["old", "middle", "new"]),
-    ("due", ["new", "old", "middle"]),          # nearest deadline first, none last
-    ("state", ["middle", "new", "old"]),        # workflow order: submitted, qualified, forwarded
-    ("marketplace", ["new", "middle", "old"]),  # Cdiscount (newest first) then ManoMano
-])
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("", ["new", "middle", "old"]),
+        ("newest", ["new", "middle", "old"]),
+        ("oldest", ["old", "middle", "new"]),
+        ("due", ["new", "old", "middle"]),  # nearest deadline first, none last
+        ("state", ["middle", "new", "old"]),  # workflow order: submitted, qualified, forwarded
+        ("marketplace", ["new", "middle", "old"]),  # Cdiscount (newest first) then ManoMano
+    ],
+)
 def test_sort_orders(agent, three_reports, sort, expected):
     old, middle, new = three_reports
     names = {old.reference: "old", middle.reference: "middle", new.reference: "new"}
@@ -315,9 +355,11 @@ def test_page_size_choices(agent, make_report):
 def test_queue_page_runs_the_same_number_of_queries_for_5_and_40_reports(agent, personas, make_report):
     def add(count):
         for index in range(count):
-            report = make_report(marketplace=["cdiscount", "manomano", "amazon"][index % 3],
-                                 family_code=["SUSP", "FEES"][index % 2],
-                                 assigned_to=[personas["agent"], personas["supervisor"], None][index % 3])
+            report = make_report(
+                marketplace=["cdiscount", "manomano", "amazon"][index % 3],
+                family_code=["SUSP", "FEES"][index % 2],
+                assigned_to=[personas["agent"], personas["supervisor"], None][index % 3],
+            )
             if index % 2:
                 add_evidence(report)
 
@@ -334,9 +376,11 @@ def test_queue_page_runs_the_same_number_of_queries_for_5_and_40_reports(agent, 
 
 # Saved filters -----------------------------------------------------------------------------
 
+
 def test_save_a_filter_and_find_it_on_the_queue_page(agent, personas):
-    response = agent.post(reverse("backoffice:save_filter"),
-                          {"name": "Mes retards", "query": "overdue=1&assigned=me&page=3"})
+    response = agent.post(
+        reverse("backoffice:save_filter"), {"name": "Mes retards", "query": "overdue=1&assigned=me&page=3"}
+    )
     assert response.status_code == 302 and response.url == queue_url("overdue=1&assigned=me")
     saved = SavedFilter.objects.get(user=personas["agent"])
     assert (saved.name, saved.query) == ("Mes retards", "overdue=1&assigned=me")
@@ -346,8 +390,9 @@ def test_save_a_filter_and_find_it_on_the_queue_page(agent, personas):
 
 def test_a_filter_name_is_unique_per_user(agent, client, personas):
     agent.post(reverse("backoffice:save_filter"), {"name": "Amazon", "query": "marketplace=amazon"})
-    response = agent.post(reverse("backoffice:save_filter"), {"name": "Amazon", "query": "state=submitted"},
-                          follow=True)
+    response = agent.post(
+        reverse("backoffice:save_filter"), {"name": "Amazon", "query": "state=submitted"}, follow=True
+    )
     assert "Vous avez déjà un filtre nommé « Amazon »." in response.content.decode()
     assert SavedFilter.objects.get(user=personas["agent"]).query == "marketplace=amazon"
     other = login_as(Client(), personas, "supervisor")
@@ -376,9 +421,12 @@ def test_only_ones_own_saved_filters_are_listed_and_deletable(agent, personas):
 
 # Bulk actions ------------------------------------------------------------------------------
 
+
 def bulk(client, reports, action, query="", **extra):
-    return client.post(reverse("backoffice:bulk"), {
-        "reports": [r.reference for r in reports], "action": action, "query": query, **extra})
+    return client.post(
+        reverse("backoffice:bulk"),
+        {"reports": [r.reference for r in reports], "action": action, "query": query, **extra},
+    )
 
 
 def test_bulk_assign_to_me_then_redirect_to_the_same_filters(agent, personas, make_report):
@@ -386,7 +434,9 @@ def test_bulk_assign_to_me_then_redirect_to_the_same_filters(agent, personas, ma
     response = bulk(agent, [first, second], "assign_me", query="state=submitted&sort=oldest")
     assert response.status_code == 302 and response.url == queue_url("state=submitted&sort=oldest")
     assert set(Report.objects.filter(assigned_to=personas["agent"]).values_list("pk", flat=True)) == {
-        first.pk, second.pk}
+        first.pk,
+        second.pk,
+    }
     assert ReportEvent.objects.filter(code="report.assigned").count() == 2
     page = agent.get(response.url)
     assert "2 signalements traités." in page.content.decode()
@@ -421,15 +471,18 @@ def test_bulk_forward_reports_each_refusal_in_french_and_forwards_the_others(age
     assert Report.objects.get(pk=refused.pk).state == "qualified"
     content = agent.get(response.url).content.decode()
     assert "2 signalements traités." in content
-    assert (f"{refused.reference} : transmission impossible : Le vendeur n&#x27;a pas accepté la transmission "
-            "à la plateforme.") in content
+    assert (
+        f"{refused.reference} : transmission impossible : Le vendeur n&#x27;a pas accepté la transmission "
+        "à la plateforme."
+    ) in content
 
 
 def test_bulk_qualify_and_mark_overdue(agent, make_report):
     now = timezone.now()
     submitted = make_report()
-    past_due = make_report(state="forwarded", forwarded_at=now - timedelta(days=40),
-                           answer_due_at=now - timedelta(days=1))
+    past_due = make_report(
+        state="forwarded", forwarded_at=now - timedelta(days=40), answer_due_at=now - timedelta(days=1)
+    )
     not_due = make_report(state="forwarded", forwarded_at=now, answer_due_at=now + timedelta(days=20))
     bulk(agent, [submitted], "qualify")
     assert Report.objects.get(pk=submitted.pk).state == "qualified"

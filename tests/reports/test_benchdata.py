@@ -52,7 +52,8 @@ def test_counts_match_the_rows_written(generated):
     assert SellerContact.objects.values("email").distinct().count() == SellerContact.objects.count()
     # Every contact is someone's: a SellerContact exists per distinct e-mail of the reports.
     assert set(Report.objects.values_list("contact_email", flat=True)) == set(
-        SellerContact.objects.values_list("email", flat=True))
+        SellerContact.objects.values_list("email", flat=True)
+    )
     assert generated.answers == PlatformAnswer.objects.count() > 0
     assert generated.referrals == MediationReferral.objects.count() > 0
     assert generated.attachments == Attachment.objects.count() > 0
@@ -88,7 +89,8 @@ def test_every_marketplace_family_and_autre_appear(reference_data):
     assert used == set(Marketplace.objects.active().values_list("slug", flat=True))
     assert Report.objects.filter(marketplace=None).exclude(marketplace_other_name="").exists()
     assert set(Report.objects.values_list("family__code", flat=True)) == set(
-        ProblemFamily.objects.filter(is_active=True).values_list("code", flat=True))
+        ProblemFamily.objects.filter(is_active=True).values_list("code", flat=True)
+    )
 
 
 @pytest.mark.django_db
@@ -109,10 +111,13 @@ def test_histories_are_coherent_and_their_chains_verify(generated):
         assert stages[-1] == "platform_refused"
     answered = ReportEvent.objects.filter(code="report.answered")
     assert set(answered.values_list("payload__answer_id", flat=True)) == set(
-        PlatformAnswer.objects.values_list("pk", flat=True))
+        PlatformAnswer.objects.values_list("pk", flat=True)
+    )
     # What the seller said: one SellerFeedback row per event, as feedback.py writes them.
-    said = {(e.report_id, e.payload["answer_id"], e.payload["value"]) for e in ReportEvent.objects.filter(
-        code__in=["report.answer_rated", "report.action_confirmed"])}
+    said = {
+        (e.report_id, e.payload["answer_id"], e.payload["value"])
+        for e in ReportEvent.objects.filter(code__in=["report.answer_rated", "report.action_confirmed"])
+    }
     assert said and said == set(SellerFeedback.objects.values_list("report_id", "answer_id", "value"))
     # The payloads the barometer reads: the marketplace at submission, the deadline at forwarding.
     for report in reports:
@@ -130,15 +135,17 @@ def test_every_state_change_the_generator_writes_is_a_step_the_workflow_allows(g
     steps = {}
     for transition in TRANSITIONS.values():
         steps.setdefault(transition.event, []).append(transition)
-    moves = ReportEvent.objects.exclude(code__in=["report.submitted", "report.assigned"]).filter(
-        payload__has_key="to")
+    moves = ReportEvent.objects.exclude(code__in=["report.submitted", "report.assigned"]).filter(payload__has_key="to")
     seen = Counter()
     for event in moves.iterator():
         source, target = event.payload["from"], event.payload["to"]
         if source not in S.values or target not in S.values:
             continue
-        allowed = [t for t in steps.get(event.code, []) if source in t.sources and t.target == target
-                   and event.actor_kind in t.actors]
+        allowed = [
+            t
+            for t in steps.get(event.code, [])
+            if source in t.sources and t.target == target and event.actor_kind in t.actors
+        ]
         assert allowed, f"{event.code} {source} → {target} by {event.actor_kind} is not a workflow step"
         seen[event.code] += 1
     assert {"report.qualified", "report.forwarded", "report.answered", "report.closed"} <= set(seen)
@@ -189,14 +196,18 @@ def test_parallel_bulk_load_on_postgresql(reference_data):
     if connection.vendor != "postgresql":
         pytest.skip("forked writers and COPY are for PostgreSQL (SQLite writes in-process)")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN (%s, %s) ORDER BY 1",
-                       [Report._meta.db_table, ReportEvent._meta.db_table])
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN (%s, %s) ORDER BY 1",
+            [Report._meta.db_table, ReportEvent._meta.db_table],
+        )
         indexes_before = cursor.fetchall()
     result = generate(300, seed=11, batch=100, workers=2, progress=quiet, bulk_mode=True)
     assert result.workers == 2
     assert Report.objects.count() == 300 and ReportEvent.objects.count() == result.events
     assert all(verify_chain(report) for report in Report.objects.all())
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN (%s, %s) ORDER BY 1",
-                       [Report._meta.db_table, ReportEvent._meta.db_table])
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN (%s, %s) ORDER BY 1",
+            [Report._meta.db_table, ReportEvent._meta.db_table],
+        )
         assert cursor.fetchall() == indexes_before

@@ -24,6 +24,7 @@ def events(report, code):
 
 # assign ------------------------------------------------------------------------------------
 
+
 def test_assign_sets_the_agent_and_records_one_event(make_report, personas):
     report = make_report()
     updated = casework.assign(report, assignee=personas["supervisor"], actor=personas["agent"])
@@ -72,6 +73,7 @@ def test_only_observatory_staff_may_assign(make_report, personas):
 
 # internal notes ----------------------------------------------------------------------------
 
+
 def test_internal_note_is_stored_trimmed(make_report, personas):
     report = make_report()
     note = casework.add_internal_note(report, author=personas["agent"], body="  Appeler le vendeur lundi.  ")
@@ -79,8 +81,9 @@ def test_internal_note_is_stored_trimmed(make_report, personas):
     assert note.author == personas["agent"] and note.report == report
 
 
-@pytest.mark.parametrize(("body", "message"), [("", "La note est vide"), ("   \n ", "La note est vide"),
-                                               ("x" * 5001, "5001 caractères")])
+@pytest.mark.parametrize(
+    ("body", "message"), [("", "La note est vide"), ("   \n ", "La note est vide"), ("x" * 5001, "5001 caractères")]
+)
 def test_internal_note_must_be_non_empty_and_at_most_5000_characters(make_report, personas, body, message):
     report = make_report()
     with pytest.raises(CaseworkError, match=message):
@@ -95,12 +98,18 @@ def test_internal_note_of_exactly_5000_characters_is_accepted(make_report, perso
 
 # requalify ---------------------------------------------------------------------------------
 
+
 def test_requalify_family_and_marketplace_records_both_changes(make_report, personas):
     report = make_report(state="qualified")
     fees = ProblemFamily.objects.get(code="FEES")
     manomano = Marketplace.objects.get(slug="manomano")
-    casework.requalify(report, actor=personas["agent"], family=fees, marketplace=manomano,
-                       reason="Il s'agit de commissions, sur ManoMano.")
+    casework.requalify(
+        report,
+        actor=personas["agent"],
+        family=fees,
+        marketplace=manomano,
+        reason="Il s'agit de commissions, sur ManoMano.",
+    )
     report.refresh_from_db()
     assert report.family == fees and report.marketplace == manomano
     [event] = events(report, "report.requalified")
@@ -113,8 +122,9 @@ def test_requalify_family_and_marketplace_records_both_changes(make_report, pers
 
 def test_requalify_only_the_family_leaves_the_marketplace(make_report, personas):
     report = make_report()
-    casework.requalify(report, actor=personas["agent"], family=ProblemFamily.objects.get(code="FEES"),
-                       reason="Mauvaise famille")
+    casework.requalify(
+        report, actor=personas["agent"], family=ProblemFamily.objects.get(code="FEES"), reason="Mauvaise famille"
+    )
     report.refresh_from_db()
     assert report.marketplace.slug == "cdiscount"
     assert set(events(report, "report.requalified")[0].payload["changes"]) == {"family"}
@@ -138,12 +148,14 @@ def test_requalify_without_any_change_is_refused(make_report, personas):
 def test_requalify_is_refused_once_forwarded_or_finished(make_report, personas, state):
     report = make_report(state=state)
     with pytest.raises(CaseworkError, match="ne peut plus être requalifié"):
-        casework.requalify(report, actor=personas["agent"], family=ProblemFamily.objects.get(code="FEES"),
-                           reason="Trop tard")
+        casework.requalify(
+            report, actor=personas["agent"], family=ProblemFamily.objects.get(code="FEES"), reason="Trop tard"
+        )
     assert Report.objects.get(pk=report.pk).family.code == "SUSP"
 
 
 # merge_duplicate ---------------------------------------------------------------------------
+
 
 def test_merge_duplicate_links_the_duplicate_to_the_original(make_report, personas):
     original = make_report(state="qualified")
@@ -160,8 +172,9 @@ def test_merge_duplicate_links_the_duplicate_to_the_original(make_report, person
 
 def test_merge_duplicate_keeps_the_reason_as_an_internal_note(make_report, personas):
     original, duplicate = make_report(), make_report(email="autre@exemple.fr")
-    casework.merge_duplicate(duplicate, original=original, actor=personas["agent"],
-                             reason="Même dossier déposé deux fois")
+    casework.merge_duplicate(
+        duplicate, original=original, actor=personas["agent"], reason="Même dossier déposé deux fois"
+    )
     [note] = InternalNote.objects.filter(report=duplicate)
     assert original.reference in note.body and "Même dossier déposé deux fois" in note.body
 
@@ -188,18 +201,21 @@ def test_merge_duplicate_reason_note_is_not_kept_when_the_merge_is_refused(make_
 
 # bulk actions ------------------------------------------------------------------------------
 
+
 def test_bulk_qualify_reports_each_refusal_and_goes_on(make_report, personas):
     first = make_report()
     already = make_report(state="qualified", email="b@exemple.fr")
     last = make_report(email="c@exemple.fr")
-    result = casework.apply_bulk_action([first.reference, already.reference, last.reference, "FP-0000-0000-0000"],
-                                        action="qualify", actor=personas["agent"])
+    result = casework.apply_bulk_action(
+        [first.reference, already.reference, last.reference, "FP-0000-0000-0000"],
+        action="qualify",
+        actor=personas["agent"],
+    )
     assert result.done == [first.reference, last.reference]
     assert len(result.failures) == 2
     assert result.failures[0].startswith(f"{already.reference} : qualification impossible : ")
     assert result.failures[1] == "FP-0000-0000-0000 : qualification impossible : signalement introuvable"
-    assert set(Report.objects.filter(state="qualified").values_list("pk", flat=True)) == {
-        first.pk, already.pk, last.pk}
+    assert set(Report.objects.filter(state="qualified").values_list("pk", flat=True)) == {first.pk, already.pk, last.pk}
 
 
 def test_bulk_assign_to_requires_an_assignee(make_report, personas):

@@ -39,12 +39,25 @@ def busy_queue(make_report, personas):
     make_report(submitted_at=now - timedelta(hours=20), assigned_to=personas["agent"], state="qualified")
     make_report(submitted_at=now - timedelta(days=3))  # not new
     make_report(state="overdue", submitted_at=now - timedelta(days=50), answer_due_at=now - timedelta(days=5))
-    forwarded = make_report(state="forwarded", submitted_at=now - timedelta(days=10),
-                            answer_due_at=now + timedelta(days=20))
-    Message.objects.create(report=forwarded, sender=Party.SELLER, recipient=Party.PLATFORM,
-                           body="Pouvez-vous rétablir mon compte ?", created_at=now)
-    Message.objects.create(report=forwarded, sender=Party.SELLER, recipient=Party.PLATFORM,
-                           body="Déjà relu", created_at=now, released_at=now, released_by=personas["agent"])
+    forwarded = make_report(
+        state="forwarded", submitted_at=now - timedelta(days=10), answer_due_at=now + timedelta(days=20)
+    )
+    Message.objects.create(
+        report=forwarded,
+        sender=Party.SELLER,
+        recipient=Party.PLATFORM,
+        body="Pouvez-vous rétablir mon compte ?",
+        created_at=now,
+    )
+    Message.objects.create(
+        report=forwarded,
+        sender=Party.SELLER,
+        recipient=Party.PLATFORM,
+        body="Déjà relu",
+        created_at=now,
+        released_at=now,
+        released_by=personas["agent"],
+    )
     # Digest e-mails only: the receipts of the set-up are not what this test reads.
     OutboxMessage.objects.all().delete()
     return now
@@ -122,4 +135,6 @@ def test_the_command_sends_the_digest(busy_queue, capsys):
     call_command("send_agent_digest")
     assert "2 point(s) quotidien(s)" in capsys.readouterr().out
     assert set(OutboxMessage.objects.filter(template="agent_digest").values_list("to", flat=True)) == {
-        "agent@fairplace.test", "superviseur@fairplace.test"}
+        "agent@fairplace.test",
+        "superviseur@fairplace.test",
+    }

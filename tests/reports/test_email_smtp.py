@@ -57,8 +57,9 @@ def test_a_message_held_by_another_worker_is_not_sent_twice(smtp_server, complet
     draft = complete_draft()
     intake.send_email_code(draft, "x@exemple.fr", ip="10.0.0.3")
     message = OutboxMessage.objects.get()
-    OutboxMessage.objects.filter(pk=message.pk).update(status="sending",
-                                                       claimed_until=timezone.now() + timedelta(minutes=1))
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        status="sending", claimed_until=timezone.now() + timedelta(minutes=1)
+    )
     assert deliver(message.pk) is False and smtp_server.messages == []
     OutboxMessage.objects.filter(pk=message.pk).update(claimed_until=timezone.now() - timedelta(seconds=1))
     assert deliver(message.pk) is True and len(smtp_server.messages) == 1  # the claim expired

@@ -19,9 +19,21 @@ from tests.conftest import login_as
 pytestmark = pytest.mark.django_db
 
 PARIS = ZoneInfo("Europe/Paris")
-HEADER = ["Référence", "Déposé le", "État", "Issue", "Place de marché", "Famille de problèmes", "SIREN",
-          "Raison sociale", "Choix de transmission", "Agent chargé", "Réponse attendue avant le", "Transmis le",
-          "En retard"]
+HEADER = [
+    "Référence",
+    "Déposé le",
+    "État",
+    "Issue",
+    "Place de marché",
+    "Famille de problèmes",
+    "SIREN",
+    "Raison sociale",
+    "Choix de transmission",
+    "Agent chargé",
+    "Réponse attendue avant le",
+    "Transmis le",
+    "En retard",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -36,11 +48,16 @@ def agent(client, personas):
 
 @pytest.fixture
 def forwarded_report(make_report, personas):
-    return make_report(state="forwarded", consent="identified", company_name="=HYPERLINK(\"http://x\")",
-                       submitted_at=datetime(2025, 3, 2, 9, 15, tzinfo=PARIS),
-                       forwarded_at=datetime(2025, 3, 3, 10, 0, tzinfo=PARIS),
-                       # Long past: the platform is late.
-                       answer_due_at=datetime(2025, 4, 2, 23, 59, tzinfo=PARIS), assigned_to=personas["supervisor"])
+    return make_report(
+        state="forwarded",
+        consent="identified",
+        company_name='=HYPERLINK("http://x")',
+        submitted_at=datetime(2025, 3, 2, 9, 15, tzinfo=PARIS),
+        forwarded_at=datetime(2025, 3, 3, 10, 0, tzinfo=PARIS),
+        # Long past: the platform is late.
+        answer_due_at=datetime(2025, 4, 2, 23, 59, tzinfo=PARIS),
+        assigned_to=personas["supervisor"],
+    )
 
 
 def export(client, query="", fmt="csv"):
@@ -60,13 +77,23 @@ def test_csv_export_is_utf8_with_bom_and_semicolons_with_the_selection_only(agen
     assert content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == HEADER
-    assert rows[1:] == [[
-        forwarded_report.reference, "02/03/2025 09:15", "Transmis à la plateforme", "", "Cdiscount",
-        "Mon compte vendeur a été suspendu ou fermé", forwarded_report.siren,
-        "'=HYPERLINK(\"http://x\")",  # a seller's text never becomes a formula
-        "Transmettre à la plateforme avec mon identité", "superviseur@fairplace.test",
-        "02/04/2025 23:59", "03/03/2025 10:00", "oui",
-    ]]
+    assert rows[1:] == [
+        [
+            forwarded_report.reference,
+            "02/03/2025 09:15",
+            "Transmis à la plateforme",
+            "",
+            "Cdiscount",
+            "Mon compte vendeur a été suspendu ou fermé",
+            forwarded_report.siren,
+            '\'=HYPERLINK("http://x")',  # a seller's text never becomes a formula
+            "Transmettre à la plateforme avec mon identité",
+            "superviseur@fairplace.test",
+            "02/04/2025 23:59",
+            "03/03/2025 10:00",
+            "oui",
+        ]
+    ]
 
 
 def test_xlsx_export_reads_back_with_dates_in_paris_time(agent, forwarded_report):
@@ -76,7 +103,7 @@ def test_xlsx_export_reads_back_with_dates_in_paris_time(agent, forwarded_report
     assert values[0] == HEADER
     assert values[1][0] == forwarded_report.reference
     assert values[1][1] == datetime(2025, 3, 2, 9, 15)
-    assert values[1][7] == "'=HYPERLINK(\"http://x\")"
+    assert values[1][7] == '\'=HYPERLINK("http://x")'
     assert values[1][11] == datetime(2025, 3, 3, 10, 0)
     assert values[1][12] == "oui"
     assert len(values) == 2
@@ -146,8 +173,7 @@ def test_two_worker_passes_build_a_job_once(personas, make_report, monkeypatch):
 
 def test_a_build_that_fails_is_marked_failed_with_a_french_message(personas, make_report, monkeypatch):
     make_report()
-    job = ExportJob.objects.create(requested_by=personas["agent"], format="xlsx", query="",
-                                   created_at=timezone.now())
+    job = ExportJob.objects.create(requested_by=personas["agent"], format="xlsx", query="", created_at=timezone.now())
 
     def broken_writer(data, target):
         raise OSError("disk full")
@@ -160,8 +186,9 @@ def test_a_build_that_fails_is_marked_failed_with_a_french_message(personas, mak
 
 
 def test_a_stored_query_that_no_longer_validates_fails_the_job(personas):
-    job = ExportJob.objects.create(requested_by=personas["agent"], format="csv", query="marketplace=closed-down",
-                                   created_at=timezone.now())
+    job = ExportJob.objects.create(
+        requested_by=personas["agent"], format="csv", query="marketplace=closed-down", created_at=timezone.now()
+    )
     exports.build_pending_exports()
     job.refresh_from_db()
     assert job.status == "failed"
@@ -190,7 +217,12 @@ def test_only_the_owner_downloads_an_export(agent, personas, forwarded_report):
 
 
 def test_failed_job_is_listed_with_its_error(agent, personas):
-    ExportJob.objects.create(requested_by=personas["agent"], format="csv", status="failed",
-                             error="La création du fichier a échoué.", created_at=timezone.now() - timedelta(hours=1))
+    ExportJob.objects.create(
+        requested_by=personas["agent"],
+        format="csv",
+        status="failed",
+        error="La création du fichier a échoué.",
+        created_at=timezone.now() - timedelta(hours=1),
+    )
     page = agent.get(reverse("backoffice:exports")).content.decode()
     assert "échec" in page and "La création du fichier a échoué." in page

@@ -12,8 +12,24 @@ from tests.conftest import details_for
 
 FAMILIES = read_families()
 REQUIRED_CODES = {
-    "DEREF", "SUSP", "FUNDS", "TCCHG", "FEES", "CONTACT", "RANK", "COUNTERFEIT-VICTIM", "COUNTERFEIT-ACCUSED",
-    "REVIEWS", "GUARANTEE", "PARITY", "SELFPREF", "CLAUSES", "DATA-EXIT", "REDRESS", "KYB", "COMPLIANCE-BLOCK",
+    "DEREF",
+    "SUSP",
+    "FUNDS",
+    "TCCHG",
+    "FEES",
+    "CONTACT",
+    "RANK",
+    "COUNTERFEIT-VICTIM",
+    "COUNTERFEIT-ACCUSED",
+    "REVIEWS",
+    "GUARANTEE",
+    "PARITY",
+    "SELFPREF",
+    "CLAUSES",
+    "DATA-EXIT",
+    "REDRESS",
+    "KYB",
+    "COMPLIANCE-BLOCK",
     "OTHER",
 }
 
@@ -31,7 +47,10 @@ def _family(code: str) -> dict:
 def test_each_family_has_french_texts_and_a_date_question(family):
     assert family["label"] and len(family["explanation"]) > 30
     assert "occurred_on" in {question["id"] for question in family["questions"]} or family["code"] in {
-        "TCCHG", "FEES", "COUNTERFEIT-VICTIM"}
+        "TCCHG",
+        "FEES",
+        "COUNTERFEIT-VICTIM",
+    }
 
 
 @pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f["code"])
@@ -93,21 +112,29 @@ def test_percent_above_100_and_negative_amounts_are_refused():
 def test_date_order_constraint_between_two_questions():
     questions = [
         {"id": "announced_on", "type": "date", "label": "Annoncé le", "required": True},
-        {"id": "effective_on", "type": "date", "label": "En vigueur le", "required": True,
-         "not_before": "announced_on"},
+        {
+            "id": "effective_on",
+            "type": "date",
+            "label": "En vigueur le",
+            "required": True,
+            "not_before": "announced_on",
+        },
     ]
     form = build_form_class(questions)(data={"announced_on": "2026-03-10", "effective_on": "2026-03-01"})
     assert not form.is_valid()
     assert form.errors["effective_on"] == ["Cette date ne peut pas précéder « Annoncé le »."]
 
 
-@pytest.mark.parametrize("broken, message", [
-    ({"id": "x", "type": "colour", "label": "X"}, "unknown type"),
-    ({"id": "x", "type": "integer", "label": "X", "choices": []}, "unknown keys"),
-    ({"id": "x", "type": "choice", "label": "X", "choices": [{"value": "a", "label": "A"}] * 2}, "distinct"),
-    ({"id": "x", "type": "date", "label": "X", "not_before": "nowhere"}, "earlier date"),
-    ({"id": "x", "type": "text", "label": "X", "show_if": {"later": "yes"}}, "not an earlier question"),
-])
+@pytest.mark.parametrize(
+    "broken, message",
+    [
+        ({"id": "x", "type": "colour", "label": "X"}, "unknown type"),
+        ({"id": "x", "type": "integer", "label": "X", "choices": []}, "unknown keys"),
+        ({"id": "x", "type": "choice", "label": "X", "choices": [{"value": "a", "label": "A"}] * 2}, "distinct"),
+        ({"id": "x", "type": "date", "label": "X", "not_before": "nowhere"}, "earlier date"),
+        ({"id": "x", "type": "text", "label": "X", "show_if": {"later": "yes"}}, "not an earlier question"),
+    ],
+)
 def test_loader_refuses_malformed_question_declarations(tmp_path: Path, broken, message):
     document = {"families": [{"code": "BAD", "label": "Bad", "explanation": "…", "questions": [broken]}]}
     path = tmp_path / "families.yaml"

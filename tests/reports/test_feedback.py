@@ -31,9 +31,16 @@ def _at(*args):
 
 def answered(make_report, *, kind="accepted", actions=("reinstatement",), reasons=(), **fields):
     report = apply_transition(make_report("qualified", consent="anonymous", **fields), "forward")
-    apply_transition(report, "record_answer", actor_kind="platform", kind=kind, actions=list(actions),
-                     reasons=list(reasons), message_for_seller="Nous avons rétabli votre compte.",
-                     message_for_administration="NOTE-RESERVEE-ADMINISTRATION")
+    apply_transition(
+        report,
+        "record_answer",
+        actor_kind="platform",
+        kind=kind,
+        actions=list(actions),
+        reasons=list(reasons),
+        message_for_seller="Nous avons rétabli votre compte.",
+        message_for_administration="NOTE-RESERVEE-ADMINISTRATION",
+    )
     return Report.objects.get(pk=report.pk)
 
 
@@ -43,12 +50,17 @@ def _detail_url(report) -> str:
 
 # Rating the answer ---------------------------------------------------------------------
 
+
 def test_the_seller_rates_the_answer_once_and_it_is_kept_apart_from_the_answer(make_report):
     report = answered(make_report)
     feedback = rate_answer(report, value="partly_satisfied", comment=" Compte rétabli mais tard. ")
     answer = PlatformAnswer.objects.get(report=report)
     assert (feedback.kind, feedback.value, feedback.comment, feedback.answer) == (
-        "answer_rating", "partly_satisfied", "Compte rétabli mais tard.", answer)
+        "answer_rating",
+        "partly_satisfied",
+        "Compte rétabli mais tard.",
+        answer,
+    )
     assert answer.kind == "accepted"  # the platform's claim is untouched
     event = report.events.get(code="report.answer_rated")
     assert event.payload == {"answer_id": answer.pk, "value": "partly_satisfied"} and event.actor_kind == "seller"
@@ -90,6 +102,7 @@ def test_a_report_that_moved_on_may_still_have_its_answer_rated(make_report):
 
 # Confirming the promised action --------------------------------------------------------
 
+
 def test_the_seller_confirms_the_promised_action_once_even_before_the_follow_up(make_report):
     report = answered(make_report)
     feedback = confirm_action(report, value="not_done", comment="Toujours bloqué.")
@@ -112,6 +125,7 @@ def test_there_is_no_action_to_confirm_when_none_was_promised(make_report):
 
 
 # The seller's page ---------------------------------------------------------------------
+
 
 def test_the_seller_reads_the_answer_without_the_message_for_the_administration(client, make_report):
     report = answered(make_report)
@@ -156,11 +170,23 @@ def test_another_sellers_link_cannot_rate(client, make_report):
 
 def test_answer_files_are_listed_under_the_answer_and_served_once_clean(client, make_report, personas):
     report = apply_transition(make_report("qualified", consent="anonymous"), "forward")
-    answer = record_platform_answer(report, actor=personas["platform_a"], kind="accepted", reasons=[],
-                                    actions=["fee_refund"], message_for_seller="Avoir joint.",
-                                    files=[SimpleUploadedFile("avoir-cdiscount.pdf", PDF)])
-    own = Attachment(report=report, original_name="ma-preuve.pdf", kind="pdf", size=len(PDF), sha256="0" * 64,
-                     uploaded_at=answer.created_at)
+    answer = record_platform_answer(
+        report,
+        actor=personas["platform_a"],
+        kind="accepted",
+        reasons=[],
+        actions=["fee_refund"],
+        message_for_seller="Avoir joint.",
+        files=[SimpleUploadedFile("avoir-cdiscount.pdf", PDF)],
+    )
+    own = Attachment(
+        report=report,
+        original_name="ma-preuve.pdf",
+        kind="pdf",
+        size=len(PDF),
+        sha256="0" * 64,
+        uploaded_at=answer.created_at,
+    )
     own.file.save(own.id.hex, SimpleUploadedFile("ma-preuve.pdf", PDF), save=False)
     own.save()
     html = client.get(_detail_url(report)).content.decode()
@@ -176,6 +202,7 @@ def test_answer_files_are_listed_under_the_answer_and_served_once_clean(client, 
 
 
 # Withdrawal ----------------------------------------------------------------------------
+
 
 def test_withdrawing_needs_a_confirmation_and_closes_the_report(client, make_report):
     report = apply_transition(make_report("qualified", consent="anonymous"), "forward")
@@ -196,11 +223,18 @@ def test_withdrawing_needs_a_confirmation_and_closes_the_report(client, make_rep
 
 # The follow-up of the promised action --------------------------------------------------
 
+
 def test_the_seller_is_asked_about_the_promised_action_21_days_later_once(make_report, smtp_server):
     with time_machine.travel(_at(2026, 6, 1, 10), tick=False):
         report = answered(make_report, actions=("reinstatement", "fee_refund"))
-        rejected = answered(make_report, kind="rejected", actions=(), reasons=("fraud_risk",),
-                            siret="35600000049837", email="autre@exemple.fr")
+        rejected = answered(
+            make_report,
+            kind="rejected",
+            actions=(),
+            reasons=("fraud_risk",),
+            siret="35600000049837",
+            email="autre@exemple.fr",
+        )
         OutboxMessage.objects.all().delete()
     with time_machine.travel(_at(2026, 6, 22, 12), tick=False):
         assert send_action_follow_ups() == 0
@@ -235,8 +269,14 @@ def test_each_answer_with_promised_actions_gets_its_own_follow_up(make_report):
         apply_transition(report, "close", outcome=Outcome.UNRESOLVED)
         apply_transition(report, "reopen", reason="Nouvel élément")
         apply_transition(report, "forward")
-        apply_transition(report, "record_answer", actor_kind="platform", kind="accepted", actions=["fee_refund"],
-                         message_for_seller="Remboursement en cours.")
+        apply_transition(
+            report,
+            "record_answer",
+            actor_kind="platform",
+            kind="accepted",
+            actions=["fee_refund"],
+            message_for_seller="Remboursement en cours.",
+        )
     with time_machine.travel(_at(2026, 6, 30), tick=False):
         assert send_action_follow_ups() == 2
         assert send_action_follow_ups() == 0

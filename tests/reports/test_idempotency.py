@@ -79,6 +79,7 @@ def test_concurrent_submissions_of_one_draft_create_one_report(complete_draft):
     assert len(results) == 6 and len(set(results)) == 1
     assert Report.objects.count() == 1
 
+
 @pytest.mark.django_db
 def test_a_garbled_submit_key_without_a_draft_goes_back_to_the_start(client, reference_data):
     response = client.post(STEP_URL.format("recapitulatif"), {"accuracy": "on", "submit_key": "pas-un-uuid"})

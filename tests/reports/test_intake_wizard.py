@@ -77,8 +77,9 @@ def test_other_marketplace_needs_a_name(client, reference_data):
     errors = response.context["form"].errors
     assert errors["other_name"] == ["Indiquez le nom de la place de marché."]
     assert "other_url" in errors
-    response = post_step(client, "plateforme", {"marketplace": "autre", "other_name": "MaPlace",
-                                                "other_url": "www.maplace.fr"})
+    response = post_step(
+        client, "plateforme", {"marketplace": "autre", "other_name": "MaPlace", "other_url": "www.maplace.fr"}
+    )
     assert response.url == STEP_URL.format("probleme")
 
 
@@ -94,8 +95,11 @@ def test_switching_family_keeps_the_answers_of_each_family(client, reference_dat
 
 def test_company_step_explains_bad_siret_and_naf_and_keeps_the_rest(client, complete_draft):
     attach_draft(client, complete_draft())
-    response = post_step(client, "entreprise", {"siret": "73282932000075", "naf_code": "4791",
-                                                "company_name": "Atelier Martin", "company_size": "micro"})
+    response = post_step(
+        client,
+        "entreprise",
+        {"siret": "73282932000075", "naf_code": "4791", "company_name": "Atelier Martin", "company_size": "micro"},
+    )
     assert response.status_code == 422
     errors = response.context["form"].errors
     assert "mal recopié" in errors["siret"][0]
@@ -114,8 +118,7 @@ def test_email_code_wrong_then_right(client, reference_data):
 
     post_step(client, "details", details_for(ProblemFamily.objects.get(code="OTHER")))
     post_step(client, "description", {"description": "Aucun interlocuteur depuis trois mois malgré mes relances."})
-    post_step(client, "entreprise", {"siret": "35600000049837", "company_name": "La Poste",
-                                     "company_size": "large"})
+    post_step(client, "entreprise", {"siret": "35600000049837", "company_name": "La Poste", "company_size": "large"})
     post_step(client, "contact", {"first_name": "A", "last_name": "B", "email": "Vendeur@Exemple.FR"})
     code = code_from_outbox()
     assert mail.outbox[-1].to == ["vendeur@exemple.fr"]
@@ -154,8 +157,9 @@ def test_email_code_locks_after_five_wrong_attempts_and_expires(client, complete
 
 def test_changing_email_after_confirmation_asks_for_a_new_code(client, reference_data):
     fill_until_summary(client)
-    response = post_step(client, "contact", {"first_name": "Camille", "last_name": "Martin",
-                                             "email": "autre@exemple.fr"})
+    response = post_step(
+        client, "contact", {"first_name": "Camille", "last_name": "Martin", "email": "autre@exemple.fr"}
+    )
     assert response.url == "/signaler/code/"
     assert client.get(STEP_URL.format("recapitulatif")).url == STEP_URL.format("contact")
 

@@ -34,8 +34,9 @@ def referred(make_report, personas):
 
     def make(mediator="mediator", **fields) -> Report:
         report = make_report(S.QUALIFIED, **fields)
-        return apply_transition(report, "refer_to_mediation", actor=personas["agent"], seller_consent=True,
-                                mediator=personas[mediator])
+        return apply_transition(
+            report, "refer_to_mediation", actor=personas["agent"], seller_consent=True, mediator=personas[mediator]
+        )
 
     return make
 
@@ -45,6 +46,7 @@ def case_urls(reference):
 
 
 # Access ------------------------------------------------------------------------------------
+
 
 def test_other_mediator_gets_404_on_a_case_not_referred_to_them(client, personas, referred):
     report = referred()
@@ -81,6 +83,7 @@ def test_anonymous_is_sent_to_login_and_unverified_mediator_to_the_code(client, 
 
 # The list ----------------------------------------------------------------------------------
 
+
 def test_cases_list_shows_own_cases_with_referral_age_and_last_stage(client, personas, referred):
     mine = referred()
     MediationReferral.objects.filter(report=mine).update(referred_at=timezone.now() - timedelta(days=12))
@@ -112,13 +115,22 @@ def test_cases_list_query_count_does_not_grow_with_cases(client, personas, refer
 
 # The case page -----------------------------------------------------------------------------
 
+
 def test_case_page_shows_identity_and_only_the_message_for_the_seller(client, personas, make_report):
     report = make_report(S.FORWARDED)
-    apply_transition(report, "record_answer", actor=personas["platform_a"], actor_kind="platform", kind="rejected",
-                     reasons=["decision_upheld"], message_for_seller="Décision maintenue après réexamen du compte.",
-                     message_for_administration="Vendeur signalé en interne, ne pas divulguer.")
-    apply_transition(report, "refer_to_mediation", actor=personas["agent"], seller_consent=True,
-                     mediator=personas["mediator"])
+    apply_transition(
+        report,
+        "record_answer",
+        actor=personas["platform_a"],
+        actor_kind="platform",
+        kind="rejected",
+        reasons=["decision_upheld"],
+        message_for_seller="Décision maintenue après réexamen du compte.",
+        message_for_administration="Vendeur signalé en interne, ne pas divulguer.",
+    )
+    apply_transition(
+        report, "refer_to_mediation", actor=personas["agent"], seller_consent=True, mediator=personas["mediator"]
+    )
     login_as(client, personas, "mediator")
     response = client.get(reverse("mediation:case", args=[report.reference]))
     assert response.status_code == 200
@@ -131,11 +143,14 @@ def test_case_page_shows_identity_and_only_the_message_for_the_seller(client, pe
 
 # Private notes -----------------------------------------------------------------------------
 
+
 def test_notes_are_visible_to_their_author_only(client, personas, referred):
     report = referred()
     login_as(client, personas, "mediator")
-    response = client.post(reverse("mediation:note", args=[report.reference]),
-                           {"note-body": "Le vendeur semble prêt à un geste commercial."})
+    response = client.post(
+        reverse("mediation:note", args=[report.reference]),
+        {"note-body": "Le vendeur semble prêt à un geste commercial."},
+    )
     assert response.status_code == 302
     assert "Le vendeur semble prêt" in client.get(reverse("mediation:case", args=[report.reference])).text
     assert list(mediator_notes(report, personas["other_mediator"])) == []
@@ -172,18 +187,23 @@ def test_note_must_not_be_empty_and_is_the_mediators_own_case(personas, referred
 
 # Stages ------------------------------------------------------------------------------------
 
+
 def test_first_stage_starts_the_mediation_with_mediator_events(client, personas, referred):
     report = referred()
     login_as(client, personas, "mediator")
-    response = client.post(reverse("mediation:stage", args=[report.reference]),
-                           {"stage-stage": "contact_made", "stage-on": TODAY().isoformat(),
-                            "stage-detail": "Appel téléphonique"})
+    response = client.post(
+        reverse("mediation:stage", args=[report.reference]),
+        {"stage-stage": "contact_made", "stage-on": TODAY().isoformat(), "stage-detail": "Appel téléphonique"},
+    )
     assert response.status_code == 302
     report.refresh_from_db()
     assert report.state == S.IN_MEDIATION
     started, stage = report.events.order_by("-id")[:2][::-1]
-    assert (started.code, started.actor_kind, started.actor) == ("report.mediation_started", "mediator",
-                                                                  personas["mediator"])
+    assert (started.code, started.actor_kind, started.actor) == (
+        "report.mediation_started",
+        "mediator",
+        personas["mediator"],
+    )
     assert (stage.code, stage.actor_kind, stage.actor) == ("report.mediation_stage", "mediator", personas["mediator"])
     assert stage.payload == {"stage": "contact_made", "on": TODAY().isoformat(), "detail": "Appel téléphonique"}
     assert verify_chain(report)
@@ -194,11 +214,14 @@ def test_first_stage_starts_the_mediation_with_mediator_events(client, personas,
     assert "Contact pris avec le vendeur" in page and "Plateforme contactée" in page
 
 
-@pytest.mark.parametrize("stage, on, message", [
-    ("contact_made", 1, "dans le futur"),
-    ("contact_made", -3, "précéder la saisine"),
-    ("call_the_police", 0, "parmi celles proposées"),
-])
+@pytest.mark.parametrize(
+    "stage, on, message",
+    [
+        ("contact_made", 1, "dans le futur"),
+        ("contact_made", -3, "précéder la saisine"),
+        ("call_the_police", 0, "parmi celles proposées"),
+    ],
+)
 def test_stage_validation(personas, referred, stage, on, message):
     report = referred()
     with pytest.raises(MediationError, match=message):
@@ -221,14 +244,17 @@ def test_invalid_stage_form_keeps_typed_values_with_422(client, personas, referr
     report = referred()
     login_as(client, personas, "mediator")
     future = (TODAY() + timedelta(days=5)).isoformat()
-    response = client.post(reverse("mediation:stage", args=[report.reference]),
-                           {"stage-stage": "meeting_held", "stage-on": future, "stage-detail": "Visioconférence"})
+    response = client.post(
+        reverse("mediation:stage", args=[report.reference]),
+        {"stage-stage": "meeting_held", "stage-on": future, "stage-detail": "Visioconférence"},
+    )
     assert response.status_code == 422
     assert "ne peut pas être dans le futur" in response.text
     assert f'value="{future}"' in response.text and 'value="Visioconférence"' in response.text
     assert 'value="meeting_held" selected' in response.text
-    response = client.post(reverse("mediation:stage", args=[report.reference]),
-                           {"stage-stage": "meeting_held", "stage-on": "31/02/2026"})
+    response = client.post(
+        reverse("mediation:stage", args=[report.reference]), {"stage-stage": "meeting_held", "stage-on": "31/02/2026"}
+    )
     assert response.status_code == 422 and "date valide" in response.text
 
 
@@ -247,13 +273,16 @@ def test_platform_refusal_suggests_closing_but_does_not_close(client, personas, 
 
 # Closing -----------------------------------------------------------------------------------
 
+
 def test_close_with_a_non_mediation_outcome_is_refused(client, personas, referred):
     report = referred()
     with pytest.raises(MediationError, match="par l'issue de la médiation"):
         close_mediation(report, mediator=personas["mediator"], outcome=Outcome.RESOLVED)
     login_as(client, personas, "mediator")
-    response = client.post(reverse("mediation:close", args=[report.reference]),
-                           {"close-outcome": "resolved", "close-reason": "Accord trouvé"})
+    response = client.post(
+        reverse("mediation:close", args=[report.reference]),
+        {"close-outcome": "resolved", "close-reason": "Accord trouvé"},
+    )
     assert response.status_code == 422
     assert 'value="Accord trouvé"' in response.text
     report.refresh_from_db()
@@ -264,8 +293,10 @@ def test_close_with_a_mediation_outcome(client, personas, referred):
     report = referred()
     record_stage(report, mediator=personas["mediator"], stage="proposal_made", on=TODAY())
     login_as(client, personas, "mediator")
-    response = client.post(reverse("mediation:close", args=[report.reference]),
-                           {"close-outcome": "mediation_agreement", "close-reason": ""})
+    response = client.post(
+        reverse("mediation:close", args=[report.reference]),
+        {"close-outcome": "mediation_agreement", "close-reason": ""},
+    )
     assert response.status_code == 302
     report.refresh_from_db()
     assert (report.state, report.outcome) == (S.CLOSED, Outcome.MEDIATION_AGREEMENT)

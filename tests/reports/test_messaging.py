@@ -22,8 +22,12 @@ from tests.conftest import login_as
 
 pytestmark = pytest.mark.django_db
 
-IDENTITY = {"company_name": "Boutique Zéphyrine", "contact_first_name": "Philibert",
-            "contact_last_name": "Vautrin-Lacombe", "contact_phone": "06 98 76 54 32"}
+IDENTITY = {
+    "company_name": "Boutique Zéphyrine",
+    "contact_first_name": "Philibert",
+    "contact_last_name": "Vautrin-Lacombe",
+    "contact_phone": "06 98 76 54 32",
+}
 SELLER_EMAIL = "philibert.vautrin@exemple.fr"
 IDENTITY_STRINGS = [*IDENTITY.values(), SELLER_EMAIL, "73282932000074", "732829320"]
 
@@ -44,23 +48,36 @@ def _send(report, sender, recipient, body="Bonjour, pouvez-vous préciser ?", au
 
 # Who may write to whom -----------------------------------------------------------------
 
-@pytest.mark.parametrize("sender, recipient", [
-    ("seller", "observatory"), ("observatory", "seller"), ("observatory", "platform"), ("platform", "observatory"),
-    ("seller", "platform"), ("platform", "seller")])
+
+@pytest.mark.parametrize(
+    "sender, recipient",
+    [
+        ("seller", "observatory"),
+        ("observatory", "seller"),
+        ("observatory", "platform"),
+        ("platform", "observatory"),
+        ("seller", "platform"),
+        ("platform", "seller"),
+    ],
+)
 def test_the_allowed_pairs_once_forwarded(report, sender, recipient):
     message = _send(report, sender, recipient)
     assert (message.sender, message.recipient) == (sender, recipient)
 
 
-@pytest.mark.parametrize("sender, recipient", [
-    ("seller", "seller"), ("observatory", "observatory"), ("platform", "platform"), ("mediator", "seller")])
+@pytest.mark.parametrize(
+    "sender, recipient",
+    [("seller", "seller"), ("observatory", "observatory"), ("platform", "platform"), ("mediator", "seller")],
+)
 def test_other_pairs_are_refused(report, sender, recipient):
     with pytest.raises(MessagingError, match="destinataire n'est pas possible"):
         _send(report, sender, recipient)
 
 
-@pytest.mark.parametrize("sender, recipient", [
-    ("seller", "platform"), ("platform", "seller"), ("observatory", "platform"), ("platform", "observatory")])
+@pytest.mark.parametrize(
+    "sender, recipient",
+    [("seller", "platform"), ("platform", "seller"), ("observatory", "platform"), ("platform", "observatory")],
+)
 def test_nothing_goes_to_or_from_the_platform_before_forwarding(make_report, sender, recipient):
     report = make_report("qualified", consent="anonymous")
     with pytest.raises(MessagingError, match="pas été transmis"):
@@ -78,8 +95,14 @@ def test_no_direct_exchange_with_the_platform_without_the_sellers_consent(make_r
     assert _send(report, "observatory", "platform").pk
 
 
-@pytest.mark.parametrize("body, error", [("", "Écrivez votre message."), ("   \n ", "Écrivez votre message."),
-                                         ("x" * (MAX_BODY + 1), "dépasse 5000 caractères")])
+@pytest.mark.parametrize(
+    "body, error",
+    [
+        ("", "Écrivez votre message."),
+        ("   \n ", "Écrivez votre message."),
+        ("x" * (MAX_BODY + 1), "dépasse 5000 caractères"),
+    ],
+)
 def test_the_body_is_required_and_bounded(report, body, error):
     with pytest.raises(MessagingError, match=error):
         _send(report, "seller", "observatory", body=body)
@@ -87,6 +110,7 @@ def test_the_body_is_required_and_bounded(report, body, error):
 
 
 # Held and released ---------------------------------------------------------------------
+
 
 def test_an_anonymous_sellers_message_to_the_platform_waits_for_an_agent(report, personas):
     held = _send(report, "seller", "platform", body="Mon SIRET est 73282932000074")
@@ -127,6 +151,7 @@ def test_other_messages_are_delivered_at_once(make_report):
 
 # Who reads what ------------------------------------------------------------------------
 
+
 def test_each_party_reads_only_its_own_conversations(report):
     to_seller = _send(report, "observatory", "seller")
     to_platform = _send(report, "observatory", "platform")
@@ -141,14 +166,17 @@ def test_the_platform_reads_le_vendeur_and_the_seller_never_reads_a_representati
     release_message(_send(report, "seller", "platform"), agent=personas["agent"])
     _send(report, "platform", "seller", author=personas["platform_a"])
     platform_side = display_messages(report, "platform")
-    assert [(row["sender"], row["recipient"]) for row in platform_side] == [("Le vendeur", "Vous"),
-                                                                            ("Vous", "Le vendeur")]
+    assert [(row["sender"], row["recipient"]) for row in platform_side] == [
+        ("Le vendeur", "Vous"),
+        ("Vous", "Le vendeur"),
+    ]
     seller_side = display_messages(report, "seller")
     assert seller_side[-1]["sender"] == "Cdiscount"
     assert all("rep@cdiscount.test" not in str(row.values()) for row in seller_side)
 
 
 # Notifications -------------------------------------------------------------------------
+
 
 def _mails(smtp_server) -> list[tuple[str, str]]:
     deliver_due()
@@ -167,8 +195,13 @@ def test_notifications_travel_over_smtp_without_the_anonymous_sellers_identity(r
     release_message(held, agent=personas["agent"])
     mails = _mails(smtp_server)
     recipients = [to for to, _body in mails]
-    assert recipients == [SELLER_EMAIL, "rep@cdiscount.test", "agent@fairplace.test", "agent@fairplace.test",
-                          "rep@cdiscount.test"]
+    assert recipients == [
+        SELLER_EMAIL,
+        "rep@cdiscount.test",
+        "agent@fairplace.test",
+        "agent@fairplace.test",
+        "rep@cdiscount.test",
+    ]
     seller_mail = mails[0][1]
     assert "/suivi/" in seller_mail and report.reference in seller_mail and "rep@cdiscount.test" not in seller_mail
     for to, body in mails:
@@ -213,6 +246,7 @@ def test_a_rollback_of_the_callers_transaction_sends_nothing(report):
 
 # The seller's and the platform's pages -------------------------------------------------
 
+
 def _detail_url(report) -> str:
     return f"/suivi/{intake.tracking_token(report.contact)}/{report.reference}/"
 
@@ -220,8 +254,9 @@ def _detail_url(report) -> str:
 def test_the_seller_writes_to_the_platform_and_is_told_an_agent_rereads_it(client, report):
     page = client.get(_detail_url(report)).content.decode()
     assert 'value="platform"' in page and "relus par un agent" in page
-    response = client.post(_detail_url(report) + "messages/", {"recipient": "platform", "body": "Mon texte"},
-                           follow=True)
+    response = client.post(
+        _detail_url(report) + "messages/", {"recipient": "platform", "body": "Mon texte"}, follow=True
+    )
     html = response.content.decode()
     assert "un agent de l&#x27;observatoire le relit avant de le transmettre" in html
     assert "Mon texte" in html and "en relecture par l'observatoire" in html and "Aucun message" not in html
@@ -234,8 +269,10 @@ def test_before_forwarding_the_seller_may_only_write_to_the_observatory(client, 
     assert 'value="platform"' not in page
     refused = client.post(_detail_url(report) + "messages/", {"recipient": "platform", "body": "Texte gardé"})
     assert refused.status_code == 422 and "Texte gardé" in refused.content.decode()
-    assert client.post(_detail_url(report) + "messages/",
-                       {"recipient": "observatory", "body": "Une question"}).status_code == 302
+    assert (
+        client.post(_detail_url(report) + "messages/", {"recipient": "observatory", "body": "Une question"}).status_code
+        == 302
+    )
     assert Message.objects.get().recipient == "observatory"
 
 

@@ -17,23 +17,39 @@ from tests.conftest import login_as
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
-IDENTITY = {"siret": "73282932000074", "siren": "732829320", "company_name": "Boutique Zéphyrine",
-            "contact_first_name": "Philibert", "contact_last_name": "Vautrin-Lacombe",
-            "contact_email": "philibert.vautrin@exemple.fr", "contact_phone": "06 98 76 54 32"}
+IDENTITY = {
+    "siret": "73282932000074",
+    "siren": "732829320",
+    "company_name": "Boutique Zéphyrine",
+    "contact_first_name": "Philibert",
+    "contact_last_name": "Vautrin-Lacombe",
+    "contact_email": "philibert.vautrin@exemple.fr",
+    "contact_phone": "06 98 76 54 32",
+}
 IDENTITY_STRINGS = [value.encode() for value in IDENTITY.values()]
 
 
 def forward(make_report, *, consent="anonymous", marketplace="cdiscount", **fields):
     """A report forwarded through the real workflow, with a recognisable identity."""
     email = fields.pop("email", IDENTITY["contact_email"])
-    report = make_report("qualified", consent=consent, marketplace=marketplace, email=email,
-                         **{**{k: v for k, v in IDENTITY.items() if k not in ("siret", "contact_email")}, **fields})
+    report = make_report(
+        "qualified",
+        consent=consent,
+        marketplace=marketplace,
+        email=email,
+        **{**{k: v for k, v in IDENTITY.items() if k not in ("siret", "contact_email")}, **fields},
+    )
     return apply_transition(report, "forward")
 
 
 def answer_data(**overrides) -> dict:
-    return {"kind": "accepted", "actions": ["reinstatement"], "message_for_seller": "Votre compte est rétabli.",
-            "message_for_administration": "Faux positif de notre outil.", **overrides}
+    return {
+        "kind": "accepted",
+        "actions": ["reinstatement"],
+        "message_for_seller": "Votre compte est rétabli.",
+        "message_for_administration": "Faux positif de notre outil.",
+        **overrides,
+    }
 
 
 def assert_no_identity(content: bytes):
@@ -43,8 +59,10 @@ def assert_no_identity(content: bytes):
 
 # Who may come in -----------------------------------------------------------------------
 
-@pytest.mark.parametrize("persona, status", [
-    ("agent", 403), ("supervisor", 403), ("mediator", 403), ("no_role", 403), ("platform_a", 200)])
+
+@pytest.mark.parametrize(
+    "persona, status", [("agent", 403), ("supervisor", 403), ("mediator", 403), ("no_role", 403), ("platform_a", 200)]
+)
 def test_only_platform_representatives_enter_the_platform_space(client, personas, persona, status):
     login_as(client, personas, persona)
     assert client.get("/plateforme/").status_code == status
@@ -84,6 +102,7 @@ def test_another_platform_gets_404_on_every_page_of_a_report(client, personas, m
 
 # Identity ------------------------------------------------------------------------------
 
+
 def _platform_pages(client, report) -> list[bytes]:
     base = f"/plateforme/signalements/{report.reference}/"
     return [
@@ -98,8 +117,16 @@ def _platform_pages(client, report) -> list[bytes]:
 
 def test_an_anonymous_sellers_identity_appears_on_no_platform_page_nor_in_the_csv(client, personas, make_report):
     report = forward(make_report, contact_phone=IDENTITY["contact_phone"])
-    Attachment.objects.create(report=report, original_name="kbis-boutique.pdf", kind="pdf", size=10, sha256="0" * 64,
-                              file="x", scan_status="clean", uploaded_at=timezone.now())
+    Attachment.objects.create(
+        report=report,
+        original_name="kbis-boutique.pdf",
+        kind="pdf",
+        size=10,
+        sha256="0" * 64,
+        file="x",
+        scan_status="clean",
+        uploaded_at=timezone.now(),
+    )
     login_as(client, personas, "platform_a")
     for content in _platform_pages(client, report):
         assert_no_identity(content)
@@ -115,16 +142,24 @@ def test_an_identified_sellers_identity_is_shown_to_the_platform(client, persona
     for value in IDENTITY_STRINGS:
         assert value in detail
     assert b"rester anonyme" not in detail
-    rows = list(csv.DictReader(io.StringIO(client.get("/plateforme/export.csv").getvalue().decode("utf-8-sig")),
-                               delimiter=";"))
+    rows = list(
+        csv.DictReader(io.StringIO(client.get("/plateforme/export.csv").getvalue().decode("utf-8-sig")), delimiter=";")
+    )
     assert rows[0]["SIRET"] == IDENTITY["siret"] and rows[0]["Raison sociale"] == IDENTITY["company_name"]
     assert rows[0]["Courriel"] == IDENTITY["contact_email"] and rows[0]["Vendeur identifié"] == "oui"
 
 
 def test_the_seller_evidence_is_offered_to_the_platform_only_when_identified_and_clean(client, personas, make_report):
     def evidence(report, status):
-        attachment = Attachment(report=report, original_name="preuve.pdf", kind="pdf", size=len(PDF),
-                                sha256="0" * 64, scan_status=status, uploaded_at=timezone.now())
+        attachment = Attachment(
+            report=report,
+            original_name="preuve.pdf",
+            kind="pdf",
+            size=len(PDF),
+            sha256="0" * 64,
+            scan_status=status,
+            uploaded_at=timezone.now(),
+        )
         attachment.file.save(attachment.id.hex, SimpleUploadedFile("preuve.pdf", PDF), save=False)
         attachment.save()
         return attachment
@@ -142,6 +177,7 @@ def test_the_seller_evidence_is_offered_to_the_platform_only_when_identified_and
 
 
 # Reading -------------------------------------------------------------------------------
+
 
 def test_opening_a_report_records_the_first_reading_once(client, personas, make_report):
     report = forward(make_report)
@@ -174,8 +210,10 @@ def test_the_platform_timeline_leaves_out_the_agents_internal_events(client, per
 
 # The list ------------------------------------------------------------------------------
 
-def test_the_list_shows_deadlines_filters_and_pages_in_bounded_queries(client, personas, make_report, settings,
-                                                                        django_assert_max_num_queries):
+
+def test_the_list_shows_deadlines_filters_and_pages_in_bounded_queries(
+    client, personas, make_report, settings, django_assert_max_num_queries
+):
     settings.FAIRPLACE_RATE_LIMITS = {**settings.FAIRPLACE_RATE_LIMITS, "submit_ip": "100/h", "submit_siret": "100/d"}
     late = forward(make_report)
     Report.objects.filter(pk=late.pk).update(answer_due_at=timezone.now() - timedelta(days=1))
@@ -196,7 +234,8 @@ def test_the_list_shows_deadlines_filters_and_pages_in_bounded_queries(client, p
 
     for _ in range(27):
         Report.objects.filter(pk=forward(make_report, siret="35600000000048").pk).update(
-            platform_first_read_at=timezone.now())
+            platform_first_read_at=timezone.now()
+        )
     with django_assert_max_num_queries(8):
         first_page = client.get("/plateforme/")
     assert first_page.status_code == 200 and "30 signalements" in first_page.content.decode()
@@ -206,20 +245,27 @@ def test_the_list_shows_deadlines_filters_and_pages_in_bounded_queries(client, p
 
 # Answering -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("data, error", [
-    ({"kind": ""}, "Indiquez le sens de votre réponse."),
-    ({"kind": "accepted", "actions": []}, "Cochez au moins une action promise."),
-    ({"kind": "rejected", "actions": ["reinstatement"]}, "Cochez au moins un motif."),
-    ({"kind": "not_concerned", "rejection_reasons": ["terms_breach"]}, "Cochez au moins un motif."),
-    ({"kind": "accepted", "actions": ["teleportation"]}, "Sélectionnez un choix valide"),
-    ({"message_for_seller": "  "}, "Écrivez un message pour le vendeur."),
-])
-def test_the_answer_form_refuses_incomplete_answers_and_keeps_what_was_typed(client, personas, make_report, data,
-                                                                            error):
+
+@pytest.mark.parametrize(
+    "data, error",
+    [
+        ({"kind": ""}, "Indiquez le sens de votre réponse."),
+        ({"kind": "accepted", "actions": []}, "Cochez au moins une action promise."),
+        ({"kind": "rejected", "actions": ["reinstatement"]}, "Cochez au moins un motif."),
+        ({"kind": "not_concerned", "rejection_reasons": ["terms_breach"]}, "Cochez au moins un motif."),
+        ({"kind": "accepted", "actions": ["teleportation"]}, "Sélectionnez un choix valide"),
+        ({"message_for_seller": "  "}, "Écrivez un message pour le vendeur."),
+    ],
+)
+def test_the_answer_form_refuses_incomplete_answers_and_keeps_what_was_typed(
+    client, personas, make_report, data, error
+):
     report = forward(make_report)
     login_as(client, personas, "platform_a")
-    response = client.post(f"/plateforme/signalements/{report.reference}/repondre/",
-                           answer_data(message_for_administration="Note interne très précise", **data))
+    response = client.post(
+        f"/plateforme/signalements/{report.reference}/repondre/",
+        answer_data(message_for_administration="Note interne très précise", **data),
+    )
     html = response.content.decode()
     assert response.status_code == 422
     assert error in html
@@ -227,15 +273,32 @@ def test_the_answer_form_refuses_incomplete_answers_and_keeps_what_was_typed(cli
     assert not PlatformAnswer.objects.exists() and Report.objects.get(pk=report.pk).state == ReportState.FORWARDED
 
 
-@pytest.mark.parametrize("data, kind, reasons, actions", [
-    ({"kind": "accepted", "actions": ["reinstatement", "fee_refund"], "rejection_reasons": ["fraud_risk"]},
-     "accepted", [], ["reinstatement", "fee_refund"]),
-    ({"kind": "rejected", "rejection_reasons": ["fraud_risk"], "actions": ["reinstatement"]},
-     "rejected", ["fraud_risk"], []),
-    ({"kind": "not_concerned", "not_concerned_reasons": ["unknown_seller"]}, "not_concerned", ["unknown_seller"], []),
-])
-def test_each_kind_of_answer_is_recorded_with_only_its_own_codes(client, personas, make_report, data, kind, reasons,
-                                                                 actions):
+@pytest.mark.parametrize(
+    "data, kind, reasons, actions",
+    [
+        (
+            {"kind": "accepted", "actions": ["reinstatement", "fee_refund"], "rejection_reasons": ["fraud_risk"]},
+            "accepted",
+            [],
+            ["reinstatement", "fee_refund"],
+        ),
+        (
+            {"kind": "rejected", "rejection_reasons": ["fraud_risk"], "actions": ["reinstatement"]},
+            "rejected",
+            ["fraud_risk"],
+            [],
+        ),
+        (
+            {"kind": "not_concerned", "not_concerned_reasons": ["unknown_seller"]},
+            "not_concerned",
+            ["unknown_seller"],
+            [],
+        ),
+    ],
+)
+def test_each_kind_of_answer_is_recorded_with_only_its_own_codes(
+    client, personas, make_report, data, kind, reasons, actions
+):
     report = forward(make_report)
     login_as(client, personas, "platform_a")
     response = client.post(f"/plateforme/signalements/{report.reference}/repondre/", answer_data(**data), follow=True)
@@ -276,8 +339,10 @@ def test_a_refused_file_refuses_the_whole_answer(client, personas, make_report):
     report = forward(make_report)
     login_as(client, personas, "platform_a")
     files = [SimpleUploadedFile("ok.pdf", PDF), SimpleUploadedFile("programme.pdf", b"MZ\x90\x00binary")]
-    response = client.post(f"/plateforme/signalements/{report.reference}/repondre/",
-                           {**answer_data(message_for_seller="Texte gardé"), "files": files})
+    response = client.post(
+        f"/plateforme/signalements/{report.reference}/repondre/",
+        {**answer_data(message_for_seller="Texte gardé"), "files": files},
+    )
     html = response.content.decode()
     assert response.status_code == 422
     assert "n&#x27;est pas d&#x27;un type accepté" in html and "La réponse n&#x27;a pas été enregistrée" in html
@@ -287,11 +352,15 @@ def test_a_refused_file_refuses_the_whole_answer(client, personas, make_report):
 
 # Messages ------------------------------------------------------------------------------
 
+
 def test_the_platform_writes_to_the_seller_and_reads_the_thread(client, personas, make_report):
     report = forward(make_report)
     login_as(client, personas, "platform_a")
-    response = client.post(f"/plateforme/signalements/{report.reference}/messages/",
-                           {"recipient": "seller", "body": "Pouvez-vous préciser la date ?"}, follow=True)
+    response = client.post(
+        f"/plateforme/signalements/{report.reference}/messages/",
+        {"recipient": "seller", "body": "Pouvez-vous préciser la date ?"},
+        follow=True,
+    )
     html = response.content.decode()
     assert "Votre message a été envoyé." in html and "Pouvez-vous préciser la date ?" in html
     message = Message.objects.get()
@@ -302,8 +371,9 @@ def test_the_platform_writes_to_the_seller_and_reads_the_thread(client, personas
 def test_a_message_error_keeps_the_text_and_says_why(client, personas, make_report):
     report = forward(make_report)
     login_as(client, personas, "platform_a")
-    response = client.post(f"/plateforme/signalements/{report.reference}/messages/",
-                           {"recipient": "", "body": "Texte tapé"})
+    response = client.post(
+        f"/plateforme/signalements/{report.reference}/messages/", {"recipient": "", "body": "Texte tapé"}
+    )
     assert response.status_code == 422
     assert "Texte tapé" in response.content.decode() and "Ce champ est obligatoire" in response.content.decode()
     assert not Message.objects.exists()
@@ -311,10 +381,17 @@ def test_a_message_error_keeps_the_text_and_says_why(client, personas, make_repo
 
 # Export --------------------------------------------------------------------------------
 
+
 def test_the_csv_export_lists_the_platforms_reports_with_dates_and_answers(client, personas, make_report):
     answered = forward(make_report)
-    apply_transition(answered, "record_answer", actor_kind="platform", kind="rejected", reasons=["fraud_risk"],
-                     message_for_seller="Non.")
+    apply_transition(
+        answered,
+        "record_answer",
+        actor_kind="platform",
+        kind="rejected",
+        reasons=["fraud_risk"],
+        message_for_seller="Non.",
+    )
     waiting = forward(make_report, siret="35600000049837")
     forward(make_report, marketplace="manomano", siret="35600000000048")
     login_as(client, personas, "platform_a")
@@ -329,18 +406,25 @@ def test_the_csv_export_lists_the_platforms_reports_with_dates_and_answers(clien
 
 
 def test_the_csv_neutralises_spreadsheet_formulas(client, personas, make_report):
-    forward(make_report, consent="identified", company_name="=HYPERLINK(\"http://x\")")
+    forward(make_report, consent="identified", company_name='=HYPERLINK("http://x")')
     login_as(client, personas, "platform_a")
-    row = next(csv.DictReader(io.StringIO(client.get("/plateforme/export.csv").getvalue().decode("utf-8-sig")),
-                              delimiter=";"))
+    row = next(
+        csv.DictReader(io.StringIO(client.get("/plateforme/export.csv").getvalue().decode("utf-8-sig")), delimiter=";")
+    )
     assert row["Raison sociale"].startswith("'=")
 
 
 def test_no_event_of_another_report_or_platform_leaks_into_the_page(client, personas, make_report):
     report = forward(make_report)
     other = forward(make_report, marketplace="manomano", siret="35600000049837")
-    Message.objects.create(report=other, sender="observatory", recipient="platform", body="Secret ManoMano",
-                           created_at=timezone.now(), released_at=timezone.now())
+    Message.objects.create(
+        report=other,
+        sender="observatory",
+        recipient="platform",
+        body="Secret ManoMano",
+        created_at=timezone.now(),
+        released_at=timezone.now(),
+    )
     login_as(client, personas, "platform_a")
     assert "Secret ManoMano" not in client.get(f"/plateforme/signalements/{report.reference}/").content.decode()
     assert ReportEvent.objects.filter(report=other, code="report.read_by_platform").count() == 0

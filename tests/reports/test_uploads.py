@@ -16,19 +16,28 @@ DESCRIPTION = "Toutes mes offres ont été retirées sans explication le 2 mars.
 
 
 def _post(client, files, action="upload", description=DESCRIPTION):
-    return client.post(STEP_URL.format("description"),
-                       {"action": action, "description": description, "attachments": files})
+    return client.post(
+        STEP_URL.format("description"), {"action": action, "description": description, "attachments": files}
+    )
 
 
 def test_valid_files_are_stored_outside_the_web_root_with_their_hash(client, complete_draft, settings):
     draft = attach_draft(client, complete_draft())
-    response = _post(client, [SimpleUploadedFile("capture.png", make_png()),
-                              SimpleUploadedFile("courriel.pdf", make_pdf()),
-                              SimpleUploadedFile("contrat.docx", make_docx())])
+    response = _post(
+        client,
+        [
+            SimpleUploadedFile("capture.png", make_png()),
+            SimpleUploadedFile("courriel.pdf", make_pdf()),
+            SimpleUploadedFile("contrat.docx", make_docx()),
+        ],
+    )
     assert response.status_code == 302
     stored = list(draft.attachments.order_by("original_name"))
     assert [(a.original_name, a.kind) for a in stored] == [
-        ("capture.png", "png"), ("contrat.docx", "docx"), ("courriel.pdf", "pdf")]
+        ("capture.png", "png"),
+        ("contrat.docx", "docx"),
+        ("courriel.pdf", "pdf"),
+    ]
     assert all(len(a.sha256) == 64 and a.scan_status == "pending" for a in stored)
     location = settings.STORAGES["default"]["OPTIONS"]["location"]
     assert all(a.file.path.startswith(location) and "capture" not in a.file.path for a in stored)
@@ -38,10 +47,16 @@ def test_valid_files_are_stored_outside_the_web_root_with_their_hash(client, com
 
 def test_a_wrong_file_is_refused_clearly_and_nothing_else_is_lost(client, complete_draft):
     draft = attach_draft(client, complete_draft())
-    response = _post(client, [SimpleUploadedFile("facture.pdf", make_png()),
-                              SimpleUploadedFile("script.exe", b"MZ\x90\x00" + b"\x00" * 100),
-                              SimpleUploadedFile("ok.png", make_png())],
-                     action="next", description="Nouvelle description tapée avant l'erreur de fichier.")
+    response = _post(
+        client,
+        [
+            SimpleUploadedFile("facture.pdf", make_png()),
+            SimpleUploadedFile("script.exe", b"MZ\x90\x00" + b"\x00" * 100),
+            SimpleUploadedFile("ok.png", make_png()),
+        ],
+        action="next",
+        description="Nouvelle description tapée avant l'erreur de fichier.",
+    )
     assert response.status_code == 302 and response.url == STEP_URL.format("description")
     page = client.get(STEP_URL.format("description")).content.decode()
     assert "ne correspond pas à son extension" in page

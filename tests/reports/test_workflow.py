@@ -27,8 +27,9 @@ def happy_payload(name: str, report: Report, make_report) -> dict:
         "reject_as_not_admissible": {"reason": "Hors du champ de l'observatoire"},
         "record_answer": {"kind": "accepted", "actions": ["reinstatement"], "message_for_seller": "Compte rétabli."},
         "refer_to_mediation": {"seller_consent": True},
-        "close": {"outcome": Outcome.MEDIATION_AGREEMENT if report.state in (S.REFERRED, S.IN_MEDIATION)
-                  else Outcome.RESOLVED},
+        "close": {
+            "outcome": Outcome.MEDIATION_AGREEMENT if report.state in (S.REFERRED, S.IN_MEDIATION) else Outcome.RESOLVED
+        },
         "reopen": {"reason": "Nouvel élément"},
     }.get(name, {})
 
@@ -74,12 +75,15 @@ def test_mediation_needs_the_sellers_consent(make_report):
     assert apply_transition(consenting, "refer_to_mediation").state == S.REFERRED
 
 
-@pytest.mark.parametrize("name, payload, message", [
-    ("reject_as_not_admissible", {"reason": "  "}, "Indiquez le motif"),
-    ("mark_duplicate", {"duplicate_of": "FP-XXXX-XXXX-XXXX"}, "référence du signalement d'origine"),
-    ("close", {"outcome": "perhaps"}, "Indiquez l'issue"),
-    ("close", {"outcome": "mediation_agreement"}, "qu'après une saisine du médiateur"),
-])
+@pytest.mark.parametrize(
+    "name, payload, message",
+    [
+        ("reject_as_not_admissible", {"reason": "  "}, "Indiquez le motif"),
+        ("mark_duplicate", {"duplicate_of": "FP-XXXX-XXXX-XXXX"}, "référence du signalement d'origine"),
+        ("close", {"outcome": "perhaps"}, "Indiquez l'issue"),
+        ("close", {"outcome": "mediation_agreement"}, "qu'après une saisine du médiateur"),
+    ],
+)
 def test_guards_explain_in_french(make_report, name, payload, message):
     report = make_report(S.QUALIFIED)
     with pytest.raises(TransitionError, match=message):
@@ -100,14 +104,17 @@ def test_answer_needs_a_kind_and_a_message(make_report):
         apply_transition(report, "record_answer", kind="rejected", reasons=["terms_breach"], message_for_seller="")
 
 
-@pytest.mark.parametrize("payload, message", [
-    ({"kind": "accepted", "actions": []}, "au moins une action promise"),
-    ({"kind": "accepted", "actions": ["teleportation"]}, "au moins une action promise"),
-    ({"kind": "rejected", "reasons": []}, "au moins un motif"),
-    ({"kind": "rejected", "reasons": ["unknown_seller"]}, "au moins un motif"),  # a not-concerned code
-    ({"kind": "not_concerned", "reasons": ["terms_breach"]}, "au moins un motif"),  # a rejection code
-    ({"kind": "rejected", "reasons": ["terms_breach"], "actions": ["fee_refund"]}, "ne comporte pas d'action"),
-])
+@pytest.mark.parametrize(
+    "payload, message",
+    [
+        ({"kind": "accepted", "actions": []}, "au moins une action promise"),
+        ({"kind": "accepted", "actions": ["teleportation"]}, "au moins une action promise"),
+        ({"kind": "rejected", "reasons": []}, "au moins un motif"),
+        ({"kind": "rejected", "reasons": ["unknown_seller"]}, "au moins un motif"),  # a not-concerned code
+        ({"kind": "not_concerned", "reasons": ["terms_breach"]}, "au moins un motif"),  # a rejection code
+        ({"kind": "rejected", "reasons": ["terms_breach"], "actions": ["fee_refund"]}, "ne comporte pas d'action"),
+    ],
+)
 def test_a_structured_answer_carries_the_codes_of_its_kind(make_report, payload, message):
     report = make_report(S.FORWARDED)
     with pytest.raises(TransitionError, match=message):
@@ -118,28 +125,57 @@ def test_a_structured_answer_carries_the_codes_of_its_kind(make_report, payload,
 def test_an_answer_is_stored_with_its_codes_and_the_promised_action_is_followed_up_after_21_days(make_report):
     report = make_report(S.FORWARDED)
     with time_machine.travel(_at(2026, 6, 1), tick=False):
-        apply_transition(report, "record_answer", actor_kind="platform", kind="accepted",
-                         actions=["reinstatement", "fee_refund"], message_for_seller=" Compte rétabli. ",
-                         message_for_administration="Erreur de notre outil de détection.")
+        apply_transition(
+            report,
+            "record_answer",
+            actor_kind="platform",
+            kind="accepted",
+            actions=["reinstatement", "fee_refund"],
+            message_for_seller=" Compte rétabli. ",
+            message_for_administration="Erreur de notre outil de détection.",
+        )
     answer = PlatformAnswer.objects.get(report=report)
     assert (answer.kind, answer.actions, answer.reasons) == ("accepted", ["reinstatement", "fee_refund"], [])
     assert answer.message_for_seller == "Compte rétabli."
     assert timezone.localtime(answer.follow_up_due_at).date() == date(2026, 6, 22)
     event = report.events.get(code="report.answered")
     # The event records the structure and the answer's id, not the messages.
-    assert event.payload == {"from": "forwarded", "to": "answered", "kind": "accepted",
-                             "reasons": [], "actions": ["reinstatement", "fee_refund"], "answer_id": answer.pk}
+    assert event.payload == {
+        "from": "forwarded",
+        "to": "answered",
+        "kind": "accepted",
+        "reasons": [],
+        "actions": ["reinstatement", "fee_refund"],
+        "answer_id": answer.pk,
+    }
     rejected = make_report(S.OVERDUE)
-    apply_transition(rejected, "record_answer", actor_kind="platform", kind="rejected", reasons=["fraud_risk"],
-                     message_for_seller="Non.")
+    apply_transition(
+        rejected,
+        "record_answer",
+        actor_kind="platform",
+        kind="rejected",
+        reasons=["fraud_risk"],
+        message_for_seller="Non.",
+    )
     assert PlatformAnswer.objects.get(report=rejected).follow_up_due_at is None
 
 
-@pytest.mark.parametrize("name, actor_kind", [
-    ("qualify", "platform"), ("forward", "platform"), ("qualify", "seller"), ("record_answer", "seller"),
-    ("record_answer", "mediator"), ("close", "platform"), ("close", "seller"), ("reopen", "mediator"),
-    ("withdraw", "platform"), ("mark_overdue", "platform"), ("start_mediation", "platform"),
-])
+@pytest.mark.parametrize(
+    "name, actor_kind",
+    [
+        ("qualify", "platform"),
+        ("forward", "platform"),
+        ("qualify", "seller"),
+        ("record_answer", "seller"),
+        ("record_answer", "mediator"),
+        ("close", "platform"),
+        ("close", "seller"),
+        ("reopen", "mediator"),
+        ("withdraw", "platform"),
+        ("mark_overdue", "platform"),
+        ("start_mediation", "platform"),
+    ],
+)
 def test_each_step_is_taken_only_by_whom_it_belongs_to(make_report, name, actor_kind):
     report = make_report(next(iter(TRANSITIONS[name].sources)))
     with pytest.raises(TransitionError, match="Vous ne pouvez pas effectuer"):
@@ -163,12 +199,14 @@ def test_the_mediator_closes_only_with_a_mediation_outcome_and_only_their_case(m
         apply_transition(report, "start_mediation", actor=personas["other_mediator"], actor_kind="mediator")
     apply_transition(report, "start_mediation", actor=personas["mediator"], actor_kind="mediator")
     with pytest.raises(TransitionError, match="autre médiateur"):
-        apply_transition(report, "close", actor=personas["other_mediator"], actor_kind="mediator",
-                         outcome=Outcome.MEDIATION_FAILURE)
+        apply_transition(
+            report, "close", actor=personas["other_mediator"], actor_kind="mediator", outcome=Outcome.MEDIATION_FAILURE
+        )
     with pytest.raises(TransitionError, match="issue de la médiation"):
         apply_transition(report, "close", actor=personas["mediator"], actor_kind="mediator", outcome=Outcome.RESOLVED)
-    closed = apply_transition(report, "close", actor=personas["mediator"], actor_kind="mediator",
-                              outcome=Outcome.MEDIATION_AGREEMENT)
+    closed = apply_transition(
+        report, "close", actor=personas["mediator"], actor_kind="mediator", outcome=Outcome.MEDIATION_AGREEMENT
+    )
     assert closed.outcome == Outcome.MEDIATION_AGREEMENT
     assert report.events.get(code="report.closed").actor == personas["mediator"]
 
@@ -211,8 +249,11 @@ def test_reopen_clears_the_outcome(make_report):
 
 # Deadlines ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("year, expected", [(2024, date(2024, 3, 31)), (2025, date(2025, 4, 20)),
-                                            (2026, date(2026, 4, 5)), (2027, date(2027, 3, 28))])
+
+@pytest.mark.parametrize(
+    "year, expected",
+    [(2024, date(2024, 3, 31)), (2025, date(2025, 4, 20)), (2026, date(2026, 4, 5)), (2027, date(2027, 3, 28))],
+)
 def test_easter(year, expected):
     assert deadlines.easter(year) == expected
 
@@ -254,7 +295,11 @@ def test_reminder_then_overdue_with_a_frozen_clock(make_report):
     report.refresh_from_db()
     assert report.state == S.OVERDUE
     assert list(report.events.order_by("id").values_list("code", flat=True)) == [
-        "report.submitted", "report.forwarded", REMINDER_EVENT, "report.overdue"]
+        "report.submitted",
+        "report.forwarded",
+        REMINDER_EVENT,
+        "report.overdue",
+    ]
     assert verify_chain(report)
 
 
@@ -265,6 +310,7 @@ def test_overdue_is_refused_before_the_deadline(make_report):
 
 
 # Tamper evidence ------------------------------------------------------------------------
+
 
 def test_a_rewritten_event_breaks_the_chain_and_the_command_says_so(make_report):
     report = make_report(S.SUBMITTED)

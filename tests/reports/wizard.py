@@ -22,14 +22,18 @@ def code_from_outbox() -> str:
     return re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
 
 
-def fill_until_summary(client, *, family="SUSP", siret="73282932000074", email="vendeuse@exemple.fr",
-                       consent="anonymous"):
+def fill_until_summary(
+    client, *, family="SUSP", siret="73282932000074", email="vendeuse@exemple.fr", consent="anonymous"
+):
     post_step(client, "plateforme", {"marketplace": "cdiscount"})
     post_step(client, "probleme", {"family": family})
     post_step(client, "details", details_for(ProblemFamily.objects.get(code=family)))
     post_step(client, "description", {"description": "Compte suspendu du jour au lendemain sans aucun motif."})
-    post_step(client, "entreprise", {"siret": siret, "company_name": "Atelier Martin", "company_size": "micro",
-                                     "naf_code": "4791B"})
+    post_step(
+        client,
+        "entreprise",
+        {"siret": siret, "company_name": "Atelier Martin", "company_size": "micro", "naf_code": "4791B"},
+    )
     response = post_step(client, "contact", {"first_name": "Camille", "last_name": "Martin", "email": email})
     assert response.status_code == 302 and response.url == "/signaler/code/", response
     response = client.post("/signaler/code/", {"action": "verify", "code": code_from_outbox()})

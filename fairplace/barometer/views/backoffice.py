@@ -13,10 +13,17 @@ from ..models import ComputationRun, Edition, StaleReport
 
 
 def _render(request, form, status=200):
-    return render(request, "barometer/backoffice/overview.html", {
-        "editions": Edition.objects.all(), "runs": ComputationRun.objects.all()[:10],
-        "stale": StaleReport.objects.count(), "form": form,
-    }, status=status)
+    return render(
+        request,
+        "barometer/backoffice/overview.html",
+        {
+            "editions": Edition.objects.all(),
+            "runs": ComputationRun.objects.all()[:10],
+            "stale": StaleReport.objects.count(),
+            "form": form,
+        },
+        status=status,
+    )
 
 
 @supervisor_required
@@ -30,14 +37,17 @@ def freeze(request):
     form = FreezeForm(request.POST)
     if form.is_valid():
         try:
-            edition = freeze_edition(form.cleaned_data["code"], by=request.user,
-                                     publication_date=form.cleaned_data["publication_date"])
+            edition = freeze_edition(
+                form.cleaned_data["code"], by=request.user, publication_date=form.cleaned_data["publication_date"]
+            )
         except EditionError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("Édition %(code)s figée : les plateformes peuvent la relire jusqu'au "
-                                        "%(date)s.") % {"code": edition.code,
-                                                        "date": edition.publication_date.strftime("%d/%m/%Y")})
+            messages.success(
+                request,
+                _("Édition %(code)s figée : les plateformes peuvent la relire jusqu'au %(date)s.")
+                % {"code": edition.code, "date": edition.publication_date.strftime("%d/%m/%Y")},
+            )
             return redirect("barometer_backoffice:overview")
     return _render(request, form, status=422)
 

@@ -79,8 +79,11 @@ def edition_pdf(request, code):
             response = render(request, "barometer/pdf/unavailable.html", {"code": edition.code}, status=503)
             response["Retry-After"] = "600"
             return response
-    response = FileResponse(stored.storage.open(stored.name, "rb"), content_type="application/pdf",
-                            filename=opendata.export_filename(edition.code, "pdf"))
+    response = FileResponse(
+        stored.storage.open(stored.name, "rb"),
+        content_type="application/pdf",
+        filename=opendata.export_filename(edition.code, "pdf"),
+    )
     return _public(response)
 
 
@@ -105,8 +108,9 @@ def dictionary(request, fmt):
     if fmt not in DICTIONARY_FORMATS:
         raise Http404
     content = opendata.dictionary_csv() if fmt == "csv" else opendata.dictionary_json()
-    return _download(content, opendata.CONTENT_TYPES[fmt], f"fairplace-barometre-dictionnaire.{fmt}",
-                     DICTIONARY_MAX_AGE)
+    return _download(
+        content, opendata.CONTENT_TYPES[fmt], f"fairplace-barometre-dictionnaire.{fmt}", DICTIONARY_MAX_AGE
+    )
 
 
 @require_safe
@@ -114,8 +118,7 @@ def charter_registry(request, fmt):
     if fmt not in DICTIONARY_FORMATS:
         raise Http404
     content = opendata.charter_registry_csv() if fmt == "csv" else opendata.charter_registry_json()
-    return _download(content, opendata.CONTENT_TYPES[fmt], f"fairplace-registre-des-chartes.{fmt}",
-                     CHARTERS_MAX_AGE)
+    return _download(content, opendata.CONTENT_TYPES[fmt], f"fairplace-registre-des-chartes.{fmt}", CHARTERS_MAX_AGE)
 
 
 @require_safe
@@ -123,20 +126,36 @@ def open_data(request):
     """The open-data page: every published edition and its files, the dictionary, the API."""
     english = display.current_language() == "en"
     content = opendata.dictionary()
-    columns = [{"name": column["name"], "type": column["type"], "allowed": column["allowed_values"],
-                "description": column["description_en" if english else "description"]}
-               for column in content["columns"]]
-    indicators = [{"code": indicator.code, "label": indicator.text("label", "en" if english else "fr"),
-                   "definition": indicator.text("definition", "en" if english else "fr"),
-                   "unit": indicator.text("unit", "en" if english else "fr"), "kind": indicator.kind,
-                   "formula": indicator.formula}
-                  for indicator in all_indicators()]
+    columns = [
+        {
+            "name": column["name"],
+            "type": column["type"],
+            "allowed": column["allowed_values"],
+            "description": column["description_en" if english else "description"],
+        }
+        for column in content["columns"]
+    ]
+    indicators = [
+        {
+            "code": indicator.code,
+            "label": indicator.text("label", "en" if english else "fr"),
+            "definition": indicator.text("definition", "en" if english else "fr"),
+            "unit": indicator.text("unit", "en" if english else "fr"),
+            "kind": indicator.kind,
+            "formula": indicator.formula,
+        }
+        for indicator in all_indicators()
+    ]
     notes = [note["description_en" if english else "description"] for note in content["format"]]
-    return render(request, "barometer/open_data.html", {
-        "editions": list(opendata.published_editions()),
-        "formats": opendata.FORMATS,
-        "columns": columns,
-        "indicators": indicators,
-        "notes": notes,
-        "licence": opendata.LICENCE,
-    })
+    return render(
+        request,
+        "barometer/open_data.html",
+        {
+            "editions": list(opendata.published_editions()),
+            "formats": opendata.FORMATS,
+            "columns": columns,
+            "indicators": indicators,
+            "notes": notes,
+            "licence": opendata.LICENCE,
+        },
+    )

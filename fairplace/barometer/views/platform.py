@@ -31,18 +31,33 @@ def editions(request):
 def _figure_rows(figures) -> list[dict]:
     """The platform's figures worded as on the public pages (display.show)."""
     indicators = registry()
-    return [{"label": indicators[figure.indicator].label, "family": family_name(figure.breakdown),
-             "shown": show(figure, indicators[figure.indicator], lang="fr")}
-            for figure in figures if figure.indicator in indicators]
+    return [
+        {
+            "label": indicators[figure.indicator].label,
+            "family": family_name(figure.breakdown),
+            "shown": show(figure, indicators[figure.indicator], lang="fr"),
+        }
+        for figure in figures
+        if figure.indicator in indicators
+    ]
 
 
 def _render_edition(request, edition, form, status=200):
     figures = edition.figures.filter(marketplace=request.marketplace)
     reply = PlatformReply.objects.filter(edition=edition, marketplace=request.marketplace).first()
-    return render(request, "barometer/platform/edition.html", {
-        "edition": edition, "marketplace": request.marketplace, "rows": _figure_rows(figures),
-        "reply": reply, "form": form, "can_reply": edition.status == Edition.Status.PREVIEW,
-    }, status=status)
+    return render(
+        request,
+        "barometer/platform/edition.html",
+        {
+            "edition": edition,
+            "marketplace": request.marketplace,
+            "rows": _figure_rows(figures),
+            "reply": reply,
+            "form": form,
+            "can_reply": edition.status == Edition.Status.PREVIEW,
+        },
+        status=status,
+    )
 
 
 @platform_required

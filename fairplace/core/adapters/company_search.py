@@ -66,10 +66,7 @@ class CompanyLookupUnavailable(CompanyLookupError):
 
     def __init__(self) -> None:
         super().__init__(
-            _(
-                "Le service de recherche d'entreprises ne répond pas. "
-                "Vous pouvez saisir les informations vous-même."
-            )
+            _("Le service de recherche d'entreprises ne répond pas. Vous pouvez saisir les informations vous-même.")
         )
 
 

@@ -25,8 +25,13 @@ def beat() -> None:
     WorkerHeartbeat.objects.update_or_create(
         worker=worker_id(),
         defaults={"hostname": socket.gethostname()[:100], "pid": os.getpid(), "last_seen_at": now},
-        create_defaults={"hostname": socket.gethostname()[:100], "pid": os.getpid(), "started_at": now,
-                         "last_seen_at": now})
+        create_defaults={
+            "hostname": socket.gethostname()[:100],
+            "pid": os.getpid(),
+            "started_at": now,
+            "last_seen_at": now,
+        },
+    )
 
 
 def start() -> None:

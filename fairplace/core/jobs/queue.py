@@ -49,5 +49,8 @@ def queue_state(huey) -> dict:
         message = huey.serializer.deserialize(oldest[0])
         stamp = enqueued_at(message.id)
         age = None if stamp is None else max(0.0, time.time() - stamp)
-    return {"depth": huey.pending_count(), "scheduled": huey.scheduled_count(),
-            "oldest_age_seconds": None if age is None else round(age, 1)}
+    return {
+        "depth": huey.pending_count(),
+        "scheduled": huey.scheduled_count(),
+        "oldest_age_seconds": None if age is None else round(age, 1),
+    }

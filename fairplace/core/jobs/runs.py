@@ -113,8 +113,9 @@ def db_task(*, retries: int = 0, retry_delay: int = 0, name: str | None = None):
 
         run.__name__ = run.__qualname__ = function.__name__
         run.__module__ = function.__module__
-        return HUEY.task(retries=retries, retry_delay=retry_delay, retry_backoff=2 if retry_delay else 0,
-                         name=task_name)(run)
+        return HUEY.task(
+            retries=retries, retry_delay=retry_delay, retry_backoff=2 if retry_delay else 0, name=task_name
+        )(run)
 
     return decorator
 
@@ -162,8 +163,9 @@ def _claim(spec: JobSpec, slot, now):
         if JobRun.objects.filter(job=job, slot=slot).exists():
             logger.info("job %s: slot %s already run by another worker", spec.name, slot.isoformat())
             return None
-        run = JobRun.objects.create(job=job, slot=slot, started_at=now, lease_until=now + spec.lease,
-                                    worker=worker_id())
+        run = JobRun.objects.create(
+            job=job, slot=slot, started_at=now, lease_until=now + spec.lease, worker=worker_id()
+        )
         PeriodicJob.objects.filter(pk=job.pk).update(last_started_at=now, schedule=spec.schedule_text)
     return run
 
@@ -172,12 +174,17 @@ def _interrupt_expired(job, now) -> None:
     from fairplace.core.models import JobRun, PeriodicJob
 
     expired = JobRun.objects.filter(job=job, status=JobRun.Status.RUNNING, lease_until__lt=now)
-    count = expired.update(status=JobRun.Status.INTERRUPTED, finished_at=now,
-                           error="Interrompue : le worker s'est arrêté pendant l'exécution (bail expiré).")
+    count = expired.update(
+        status=JobRun.Status.INTERRUPTED,
+        finished_at=now,
+        error="Interrompue : le worker s'est arrêté pendant l'exécution (bail expiré).",
+    )
     if count:
         PeriodicJob.objects.filter(pk=job.pk).update(
-            last_failed_at=now, last_error="Interrompue : le worker s'est arrêté pendant l'exécution.",
-            consecutive_failures=F("consecutive_failures") + count)
+            last_failed_at=now,
+            last_error="Interrompue : le worker s'est arrêté pendant l'exécution.",
+            consecutive_failures=F("consecutive_failures") + count,
+        )
 
 
 def _finish(run, status, *, error: str = "", result: str = "") -> None:
@@ -186,11 +193,13 @@ def _finish(run, status, *, error: str = "", result: str = "") -> None:
     now = timezone.now()
     JobRun.objects.filter(pk=run.pk).update(status=status, finished_at=now, error=error, result=result)
     if status == JobRun.Status.SUCCEEDED:
-        PeriodicJob.objects.filter(pk=run.job_id).update(last_succeeded_at=now, consecutive_failures=0,
-                                                         last_result=result)
+        PeriodicJob.objects.filter(pk=run.job_id).update(
+            last_succeeded_at=now, consecutive_failures=0, last_result=result
+        )
     else:
-        PeriodicJob.objects.filter(pk=run.job_id).update(last_failed_at=now, last_error=error[-4000:],
-                                                         consecutive_failures=F("consecutive_failures") + 1)
+        PeriodicJob.objects.filter(pk=run.job_id).update(
+            last_failed_at=now, last_error=error[-4000:], consecutive_failures=F("consecutive_failures") + 1
+        )
 
 
 def run_now(name: str):

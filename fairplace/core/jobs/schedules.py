@@ -29,8 +29,13 @@ class Cron:
     def matches(self, moment: datetime) -> bool:
         """Whether ``moment`` (aware, or naive UTC as Huey's scheduler gives it) falls on the schedule."""
         local = as_paris(moment)
-        return (local.minute in self.minutes and local.hour in self.hours and local.day in self.days
-                and local.month in self.months and (local.isoweekday() % 7) in self.weekdays)
+        return (
+            local.minute in self.minutes
+            and local.hour in self.hours
+            and local.day in self.days
+            and local.month in self.months
+            and (local.isoweekday() % 7) in self.weekdays
+        )
 
     def slot(self, moment: datetime) -> datetime | None:
         """The latest scheduled minute at or before ``moment`` (within 31 days), as an aware UTC datetime:

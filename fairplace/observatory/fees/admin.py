@@ -56,8 +56,23 @@ class FeeComponentInline(_ViewPermissions, admin.TabularInline):
     model = FeeComponent
     extra = 0
     can_delete = False
-    fields = ("kind", "plan", "platform_category", "category", "rate", "amount", "base", "includes_shipping",
-              "min_per_item", "max_per_item", "price_from", "price_to", "tier_mode", "reliability", "notes")
+    fields = (
+        "kind",
+        "plan",
+        "platform_category",
+        "category",
+        "rate",
+        "amount",
+        "base",
+        "includes_shipping",
+        "min_per_item",
+        "max_per_item",
+        "price_from",
+        "price_to",
+        "tier_mode",
+        "reliability",
+        "notes",
+    )
     readonly_fields = fields
 
 
@@ -67,10 +82,29 @@ class FeeScheduleAdmin(_ViewPermissions, admin.ModelAdmin):
     list_filter = ("marketplace", "reliability", "is_seed")
     date_hierarchy = "effective_on"
     inlines = [FeeComponentInline]
-    fields = ("marketplace", "effective_on", "announced_on", "observed_on", "source_url", "source_document",
-              "reliability", "notes", "is_seed", "created_at", "created_by")
-    readonly_fields = ("marketplace", "effective_on", "announced_on", "observed_on", "reliability", "is_seed",
-                       "created_at", "created_by")
+    fields = (
+        "marketplace",
+        "effective_on",
+        "announced_on",
+        "observed_on",
+        "source_url",
+        "source_document",
+        "reliability",
+        "notes",
+        "is_seed",
+        "created_at",
+        "created_by",
+    )
+    readonly_fields = (
+        "marketplace",
+        "effective_on",
+        "announced_on",
+        "observed_on",
+        "reliability",
+        "is_seed",
+        "created_at",
+        "created_by",
+    )
     list_select_related = ("marketplace",)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 

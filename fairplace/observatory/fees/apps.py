@@ -11,8 +11,10 @@ class FeesConfig(AppConfig):
 
         from fairplace.core import navigation
 
-        navigation.register("fees:index", _("Frais des places de marché"), "fr-icon-money-euro-circle-line",
-                            navigation.everyone, 20)
-        navigation.register("fees_backoffice:schedules", _("Grilles tarifaires"), "fr-icon-table-line",
-                            navigation.observatory, 110)
+        navigation.register(
+            "fees:index", _("Frais des places de marché"), "fr-icon-money-euro-circle-line", navigation.everyone, 20
+        )
+        navigation.register(
+            "fees_backoffice:schedules", _("Grilles tarifaires"), "fr-icon-table-line", navigation.observatory, 110
+        )
         from . import tasks  # noqa: F401  (declares the app's periodic jobs)

@@ -39,6 +39,7 @@ def _with_components(queryset):
 
 # --- Commission coverage ---------------------------------------------------------------------
 
+
 @dataclass
 class Coverage:
     """How a schedule's commission rows cover the common categories."""
@@ -67,6 +68,7 @@ def commission_coverage(components: list[FeeComponent], taxonomy: list[FeeCatego
 
 
 # --- Today's schedules (index page) -----------------------------------------------------------
+
 
 @dataclass
 class Summary:
@@ -128,8 +130,11 @@ def overview(day: date | None = None) -> Overview:
     taxonomy = categories()
     rows = [summarise(schedule, taxonomy) for schedule in schedules_in_force(day)]
     covered = {row.schedule.marketplace_id for row in rows}
-    upcoming = list(FeeSchedule.objects.filter(effective_on__gt=day).select_related("marketplace")
-                    .order_by("effective_on", "marketplace__name"))
+    upcoming = list(
+        FeeSchedule.objects.filter(effective_on__gt=day)
+        .select_related("marketplace")
+        .order_by("effective_on", "marketplace__name")
+    )
     return Overview(
         rows=rows,
         without_data=[m for m in active_marketplaces() if m.id not in covered],
@@ -139,6 +144,7 @@ def overview(day: date | None = None) -> Overview:
 
 
 # --- One marketplace --------------------------------------------------------------------------
+
 
 @dataclass
 class Version:
@@ -165,8 +171,12 @@ class ComponentLine:
         else:
             label = ""
         rated = component.rate is not None or component.kind in (ComponentKind.COMMISSION, ComponentKind.OTHER_RATE)
-        return cls(component, label, wording.band_label(component.price_from, component.price_to),
-                   wording.base_label(component.base, component.includes_shipping) if rated else "")
+        return cls(
+            component,
+            label,
+            wording.band_label(component.price_from, component.price_to),
+            wording.base_label(component.base, component.includes_shipping) if rated else "",
+        )
 
     @property
     def reliability_label(self) -> str:
@@ -223,8 +233,14 @@ def marketplace_fees(marketplace: Marketplace, day: date | None = None) -> Marke
         fees.subscriptions = [c for c in components if c.kind == ComponentKind.SUBSCRIPTION]
         commissions = sorted(
             (c for c in components if c.kind == ComponentKind.COMMISSION),
-            key=lambda c: (c.category is None, c.category.position if c.category else 0,
-                           c.platform_category, c.price_from or 0, c.id))
+            key=lambda c: (
+                c.category is None,
+                c.category.position if c.category else 0,
+                c.platform_category,
+                c.price_from or 0,
+                c.id,
+            ),
+        )
         fees.commissions = [ComponentLine.of(c) for c in commissions]
         fees.others = [ComponentLine.of(c) for c in components if c.kind in OTHER_KINDS]
         covered = {c.category_id for c in commissions}
@@ -236,6 +252,7 @@ def marketplace_fees(marketplace: Marketplace, day: date | None = None) -> Marke
 
 
 # --- Changes (timeline, feed, marketplace page) -------------------------------------------------
+
 
 @dataclass
 class ChangeLine:
@@ -317,7 +334,8 @@ def reported_counts(change_ids) -> dict[int, int]:
         return {}
     reports: dict[int, list[int]] = {}
     for change_id, report_id in FeeChangeReport.objects.filter(change_id__in=list(change_ids)).values_list(
-            "change_id", "report_id"):
+        "change_id", "report_id"
+    ):
         reports.setdefault(change_id, []).append(report_id)
     return {change_id: count for change_id, count in distinct_sellers(reports).items() if count}
 
@@ -327,9 +345,12 @@ def change_groups(versions, *, severity: str | None = None) -> list[VersionChang
     versions = list(versions)
     if not versions:
         return []
-    changes = list(_live_changes(severity).filter(schedule__in=versions)
-                   .select_related("schedule__marketplace", "previous", "category", "marketplace")
-                   .order_by("kind", "plan", "category__position", "platform_category", "band", "measure", "id"))
+    changes = list(
+        _live_changes(severity)
+        .filter(schedule__in=versions)
+        .select_related("schedule__marketplace", "previous", "category", "marketplace")
+        .order_by("kind", "plan", "category__position", "platform_category", "band", "measure", "id")
+    )
     counts = reported_counts([change.id for change in changes])
     by_version: dict[int, list[FeeChange]] = {}
     for change in changes:
@@ -339,7 +360,9 @@ def change_groups(versions, *, severity: str | None = None) -> list[VersionChang
         rows = by_version.get(schedule.id, [])
         if not rows:
             continue
-        lines = [ChangeLine(change, wording.change_sentence(change),
-                            wording.reported_label(counts.get(change.id, 0))) for change in rows]
+        lines = [
+            ChangeLine(change, wording.change_sentence(change), wording.reported_label(counts.get(change.id, 0)))
+            for change in rows
+        ]
         groups.append(VersionChanges(schedule=schedule, previous=rows[0].previous, lines=lines))
     return groups

@@ -111,8 +111,9 @@ class ComponentDiff(ValueChange):
 
 # --- Notice and severity ------------------------------------------------------------------------
 
+
 def notice_status(schedule: FeeSchedule) -> str:
-    """"unknown" (no announcement date), "retroactive" (applied before it was announced),
+    """ "unknown" (no announcement date), "retroactive" (applied before it was announced),
     "short" (less than 15 days, P2B art. 3(2)) or "ok"."""
     days = schedule.notice_days
     if days is None:
@@ -148,6 +149,7 @@ def increase_severity(old: Decimal | None, new: Decimal, notice_days: int | None
 
 
 # --- Comparing two versions ------------------------------------------------------------------------
+
 
 def _code(component) -> str:
     category = component.category  # loaded with the components (select_related)
@@ -190,14 +192,20 @@ def _basis_diff(old, new, notice_days) -> tuple[str, str] | None:
         notes.append(_("assiette : %(old)s → %(new)s") % {"old": Base(old.base).label, "new": Base(new.base).label})
         widened |= new.base == Base.PRICE_INCL_VAT
     if old.includes_shipping != new.includes_shipping:
-        notes.append(_("frais de port désormais inclus dans l'assiette") if new.includes_shipping
-                     else _("frais de port désormais exclus de l'assiette"))
+        notes.append(
+            _("frais de port désormais inclus dans l'assiette")
+            if new.includes_shipping
+            else _("frais de port désormais exclus de l'assiette")
+        )
         widened |= new.includes_shipping
     if (old.tier_mode or "") != (new.tier_mode or "") and (old.price_from, old.price_to) != (None, None):
+
         def mode(value):
             return str(TierMode(value).label) if value else _("non précisé")
-        notes.append(_("mode des tranches : %(old)s → %(new)s") % {"old": mode(old.tier_mode),
-                                                                      "new": mode(new.tier_mode)})
+
+        notes.append(
+            _("mode des tranches : %(old)s → %(new)s") % {"old": mode(old.tier_mode), "new": mode(new.tier_mode)}
+        )
     if not notes:
         return None
     severity = _raise(Severity.MODERATE.value, notice_days) if widened else Severity.INFO.value
@@ -228,18 +236,33 @@ def _measure_diff(measure: str, old_value, new_value, notice_days) -> tuple[str,
 
 
 def _diff(kind, plan, category, platform_category, band, measure, old, new, status, severity, note=""):
-    return ComponentDiff(kind=kind, plan=plan, category=category, platform_category=platform_category, band=band,
-                         measure=measure, old_value=old, new_value=new, status=status, severity=severity,
-                         note=note)
+    return ComponentDiff(
+        kind=kind,
+        plan=plan,
+        category=category,
+        platform_category=platform_category,
+        band=band,
+        measure=measure,
+        old_value=old,
+        new_value=new,
+        status=status,
+        severity=severity,
+        note=note,
+    )
 
 
 def _compare_pair(old, new, notice_days, note="", about=None) -> list[ComponentDiff]:
     """Diffs of two matched components (either may be None: added / removed). ``about`` is the
     component whose category and band the diffs describe (default: the new one, else the old)."""
     ref = about or (new if new is not None else old)
-    common = {"kind": ref.kind, "plan": ref.plan, "category": ref.category,
-              "platform_category": ref.platform_category, "band": wording.band_label(ref.price_from, ref.price_to),
-              "note": note}
+    common = {
+        "kind": ref.kind,
+        "plan": ref.plan,
+        "category": ref.category,
+        "platform_category": ref.platform_category,
+        "band": wording.band_label(ref.price_from, ref.price_to),
+        "note": note,
+    }
     if old is None or new is None:
         component = new if old is None else old
         measures = [m for m in MEASURES if getattr(component, m) is not None] or ["rate"]  # rate unknown
@@ -247,36 +270,58 @@ def _compare_pair(old, new, notice_days, note="", about=None) -> list[ComponentD
         for measure in measures:
             value = getattr(component, measure)
             if new is None:
-                diffs.append(_diff(**common, measure=measure, old=value, new=None, status=Status.REMOVED,
-                                   severity=Severity.INFO.value))
+                diffs.append(
+                    _diff(
+                        **common,
+                        measure=measure,
+                        old=value,
+                        new=None,
+                        status=Status.REMOVED,
+                        severity=Severity.INFO.value,
+                    )
+                )
                 continue
             if value is None or value == 0 or measure == "max_per_item":
                 severity = Severity.INFO.value
             else:
                 severity = increase_severity(None, value, notice_days)  # a new fee
-            diffs.append(_diff(**common, measure=measure, old=None, new=value, status=Status.ADDED,
-                               severity=severity))
+            diffs.append(_diff(**common, measure=measure, old=None, new=value, status=Status.ADDED, severity=severity))
         return diffs
     diffs = []
     for measure in MEASURES:
         old_value, new_value = getattr(old, measure), getattr(new, measure)
         result = _measure_diff(measure, old_value, new_value, notice_days)
         if result is not None:
-            diffs.append(_diff(**common, measure=measure, old=old_value, new=new_value, status=result[0],
-                               severity=result[1]))
+            diffs.append(
+                _diff(**common, measure=measure, old=old_value, new=new_value, status=result[0], severity=result[1])
+            )
     basis = _basis_diff(old, new, notice_days)
     if basis is not None:
         basis_note = f"{note} ; {basis[0]}" if note else basis[0]
-        diffs.append(_diff(**{**common, "note": basis_note}, measure=BASIS, old=None, new=None,
-                           status=Status.CHANGED, severity=basis[1]))
+        diffs.append(
+            _diff(
+                **{**common, "note": basis_note},
+                measure=BASIS,
+                old=None,
+                new=None,
+                status=Status.CHANGED,
+                severity=basis[1],
+            )
+        )
     return diffs
 
 
 def _sort_key(diff: ComponentDiff):
     category = diff.category
-    return (KIND_ORDER.index(diff.kind) if diff.kind in KIND_ORDER else len(KIND_ORDER), diff.plan,
-            category is not None, category.position if category is not None else 0, diff.platform_category,
-            diff.band, MEASURE_ORDER.index(diff.measure))
+    return (
+        KIND_ORDER.index(diff.kind) if diff.kind in KIND_ORDER else len(KIND_ORDER),
+        diff.plan,
+        category is not None,
+        category.position if category is not None else 0,
+        diff.platform_category,
+        diff.band,
+        MEASURE_ORDER.index(diff.measure),
+    )
 
 
 def _default_row(groups, kind, plan, band):
@@ -309,11 +354,13 @@ def compare_components(old_components, new_components, notice_days: int | None) 
             # A category row that appears or disappears next to a default row: for that
             # category, the fee goes from (or to) the default row's.
             if code and old is None and (kind, plan, code) not in old_codes and old_default is not None:
-                diffs += _compare_pair(old_default, new, notice_days,
-                                       _("auparavant : taux par défaut de la plateforme"))
+                diffs += _compare_pair(
+                    old_default, new, notice_days, _("auparavant : taux par défaut de la plateforme")
+                )
             elif code and new is None and (kind, plan, code) not in new_codes and new_default is not None:
-                diffs += _compare_pair(old, new_default, notice_days,
-                                       _("désormais : taux par défaut de la plateforme"), about=old)
+                diffs += _compare_pair(
+                    old, new_default, notice_days, _("désormais : taux par défaut de la plateforme"), about=old
+                )
             else:
                 diffs += _compare_pair(old, new, notice_days)
     return sorted(diffs, key=_sort_key)
@@ -333,9 +380,11 @@ def compare(previous: FeeSchedule, schedule: FeeSchedule) -> list[ComponentDiff]
 
 # --- Recording ----------------------------------------------------------------------------------------
 
+
 def _signature(kind, plan, category_id, platform_category, band, measure, old, new, severity) -> tuple:
     def number(value):
         return None if value is None else Decimal(value).normalize()
+
     return (kind, plan, category_id, platform_category, band, measure, number(old), number(new), severity)
 
 
@@ -345,21 +394,56 @@ def _record_pair(previous: FeeSchedule, schedule: FeeSchedule, now) -> list[tupl
     diffs = [d for d in compare(previous, schedule) if d.status != Status.UNCHANGED]
     live = list(FeeChange.objects.filter(previous=previous, schedule=schedule, withdrawn_at__isnull=True))
     if live:
-        wanted = sorted(_signature(d.kind, d.plan, d.category.pk if d.category is not None else None,
-                                   d.platform_category[:200], d.band[:60], d.measure, d.old_value, d.new_value,
-                                   d.severity) for d in diffs)
-        existing = sorted(_signature(c.kind, c.plan, c.category_id, c.platform_category, c.band, c.measure,
-                                     c.old_value, c.new_value, c.severity) for c in live)
+        wanted = sorted(
+            _signature(
+                d.kind,
+                d.plan,
+                d.category.pk if d.category is not None else None,
+                d.platform_category[:200],
+                d.band[:60],
+                d.measure,
+                d.old_value,
+                d.new_value,
+                d.severity,
+            )
+            for d in diffs
+        )
+        existing = sorted(
+            _signature(
+                c.kind,
+                c.plan,
+                c.category_id,
+                c.platform_category,
+                c.band,
+                c.measure,
+                c.old_value,
+                c.new_value,
+                c.severity,
+            )
+            for c in live
+        )
         if wanted == existing and all(c.notice_days == schedule.notice_days for c in live):
             return []
         FeeChange.objects.filter(pk__in=[c.pk for c in live]).update(withdrawn_at=now)
     recorded = []
     for diff in diffs:
         change = FeeChange.objects.create(
-            marketplace_id=schedule.marketplace_id, previous=previous, schedule=schedule, kind=diff.kind,
-            plan=diff.plan, category=diff.category, platform_category=diff.platform_category[:200],
-            band=diff.band[:60], measure=diff.measure, old_value=diff.old_value, new_value=diff.new_value,
-            notice_days=schedule.notice_days, severity=diff.severity, status=diff.status, note=diff.note[:300])
+            marketplace_id=schedule.marketplace_id,
+            previous=previous,
+            schedule=schedule,
+            kind=diff.kind,
+            plan=diff.plan,
+            category=diff.category,
+            platform_category=diff.platform_category[:200],
+            band=diff.band[:60],
+            measure=diff.measure,
+            old_value=diff.old_value,
+            new_value=diff.new_value,
+            notice_days=schedule.notice_days,
+            severity=diff.severity,
+            status=diff.status,
+            note=diff.note[:300],
+        )
         recorded.append((change, diff))
     return recorded
 
@@ -389,8 +473,9 @@ def record_changes(schedule: FeeSchedule, *, alert: bool = True) -> list[FeeChan
         now = timezone.now()
         previous, following = neighbours(schedule)
         if previous is not None and following is not None:
-            FeeChange.objects.filter(previous=previous, schedule=following,
-                                     withdrawn_at__isnull=True).update(withdrawn_at=now)
+            FeeChange.objects.filter(previous=previous, schedule=following, withdrawn_at__isnull=True).update(
+                withdrawn_at=now
+            )
         recorded = []
         if previous is not None:
             recorded += _record_pair(previous, schedule, now)
@@ -404,6 +489,7 @@ def record_changes(schedule: FeeSchedule, *, alert: bool = True) -> list[FeeChan
 
 # --- Wording --------------------------------------------------------------------------------------------
 
+
 def describe(diff) -> str:
     """A diff (or a recorded change given its ``note``) as one French sentence, with its note."""
     sentence = wording.change_sentence(diff)
@@ -413,6 +499,7 @@ def describe(diff) -> str:
 
 # --- Alert e-mails ------------------------------------------------------------------------------
 
+
 def _alert_staff(schedule: FeeSchedule, marketplace, recorded, following: FeeSchedule | None) -> None:
     """One e-mail per active agent, supervisor and administrator (deduplicated per version)."""
     from fairplace.core.models import OBSERVATORY_ROLES, User
@@ -420,8 +507,9 @@ def _alert_staff(schedule: FeeSchedule, marketplace, recorded, following: FeeSch
 
     def lines(pairs):
         pairs = sorted(pairs, key=lambda pair: -SEVERITY_ORDER.index(pair[0].severity))
-        return [{"severity": str(Severity(change.severity).label), "sentence": describe(diff)}
-                for change, diff in pairs]
+        return [
+            {"severity": str(Severity(change.severity).label), "sentence": describe(diff)} for change, diff in pairs
+        ]
 
     url = settings.FAIRPLACE_PUBLIC_URL.rstrip("/") + reverse("fees_backoffice:changes")
     context = {
@@ -437,5 +525,9 @@ def _alert_staff(schedule: FeeSchedule, marketplace, recorded, following: FeeSch
     }
     staff = User.objects.filter(is_active=True, role__in=list(OBSERVATORY_ROLES)).order_by("pk")
     for user in staff:
-        enqueue_email(to=user.email, template="fee_changes_alert", context=context,
-                      dedup_key=f"fees.changes.{schedule.pk}.{user.pk}")
+        enqueue_email(
+            to=user.email,
+            template="fee_changes_alert",
+            context=context,
+            dedup_key=f"fees.changes.{schedule.pk}.{user.pk}",
+        )

@@ -74,16 +74,18 @@ class CompiledSchedule:
         fees monotone by construction."""
         for group in self.rules.values():
             for plan_rules in _by_plan(group).values():
-                banded = sorted((r for r in plan_rules if r.is_banded and not r.marginal),
-                                key=lambda r: r.price_from or ZERO)
+                banded = sorted(
+                    (r for r in plan_rules if r.is_banded and not r.marginal), key=lambda r: r.price_from or ZERO
+                )
                 for lower, upper in zip(banded, banded[1:], strict=False):
                     if lower.rate is None or upper.rate is None:
                         continue  # unknown band: nothing to compare
                     if upper.rate < lower.rate or (upper.amount or ZERO) < (lower.amount or ZERO):
                         return False
                     # A smaller base above (price excl. VAT, or shipping left out) can lower the fee.
-                    if (upper.excl_vat and not lower.excl_vat) or (lower.includes_shipping
-                                                                  and not upper.includes_shipping):
+                    if (upper.excl_vat and not lower.excl_vat) or (
+                        lower.includes_shipping and not upper.includes_shipping
+                    ):
                         return False
                     if (upper.minimum or ZERO) < (lower.minimum or ZERO):
                         return False
@@ -102,11 +104,17 @@ def _by_plan(rules: list[Rule]) -> dict[str, list[Rule]]:
 def compile_schedule(schedule: FeeSchedule) -> CompiledSchedule:
     """Turn a schedule and its (prefetched) components into the engine's structure."""
     compiled = CompiledSchedule(
-        schedule_id=schedule.pk, marketplace_slug=schedule.marketplace.slug,
-        marketplace_name=schedule.marketplace.name, effective_on=schedule.effective_on,
-        reliability=schedule.reliability, is_seed=schedule.is_seed, notes=schedule.notes,
-        source_url=schedule.source_url, source_document=schedule.source_document,
-        plans={}, plan_notes={},
+        schedule_id=schedule.pk,
+        marketplace_slug=schedule.marketplace.slug,
+        marketplace_name=schedule.marketplace.name,
+        effective_on=schedule.effective_on,
+        reliability=schedule.reliability,
+        is_seed=schedule.is_seed,
+        notes=schedule.notes,
+        source_url=schedule.source_url,
+        source_document=schedule.source_document,
+        plans={},
+        plan_notes={},
     )
     kinds = set()
     for component in schedule.components.all():
@@ -117,15 +125,25 @@ def compile_schedule(schedule: FeeSchedule) -> CompiledSchedule:
             compiled.plan_notes[component.plan] = component.notes
             continue
         category = component.category.code if component.category_id else None
-        compiled.rules.setdefault((component.kind, category), []).append(Rule(
-            kind=component.kind, plan=component.plan, category=category,
-            platform_category=component.platform_category, rate=component.rate, amount=component.amount,
-            excl_vat=component.base == Base.PRICE_EXCL_VAT, includes_shipping=component.includes_shipping,
-            minimum=component.min_per_item, maximum=component.max_per_item,
-            price_from=component.price_from, price_to=component.price_to,
-            marginal=component.tier_mode == TierMode.MARGINAL,
-            reliability=component.reliability or schedule.reliability, notes=component.notes,
-        ))
+        compiled.rules.setdefault((component.kind, category), []).append(
+            Rule(
+                kind=component.kind,
+                plan=component.plan,
+                category=category,
+                platform_category=component.platform_category,
+                rate=component.rate,
+                amount=component.amount,
+                excl_vat=component.base == Base.PRICE_EXCL_VAT,
+                includes_shipping=component.includes_shipping,
+                minimum=component.min_per_item,
+                maximum=component.max_per_item,
+                price_from=component.price_from,
+                price_to=component.price_to,
+                marginal=component.tier_mode == TierMode.MARGINAL,
+                reliability=component.reliability or schedule.reliability,
+                notes=component.notes,
+            )
+        )
     compiled.kinds = frozenset(kinds)
     return compiled
 
@@ -137,7 +155,11 @@ def schedules_in_force(day: date | None = None) -> list[CompiledSchedule]:
     # that name (a per-day name would survive them until its minute is up).
     by_day: dict[date, list[CompiledSchedule]] = refcache.cached("fees.current", dict)
     if day not in by_day:
-        schedules = (FeeSchedule.objects.in_force(day).select_related("marketplace")
-                     .prefetch_related("components__category").order_by("marketplace__name"))
+        schedules = (
+            FeeSchedule.objects.in_force(day)
+            .select_related("marketplace")
+            .prefetch_related("components__category")
+            .order_by("marketplace__name")
+        )
         by_day[day] = [compile_schedule(schedule) for schedule in schedules]
     return by_day[day]

@@ -150,8 +150,13 @@ class MixForm:
         for row in self.rows:
             for name in FIELDS:
                 if name in row.errors:
-                    found.append(FieldError(f"#{row.field_id(name)}", _("Ligne %(n)s, %(field)s : %(error)s") % {
-                        "n": row.number, "field": FIELD_LABELS[name], "error": row.errors[name]}))
+                    found.append(
+                        FieldError(
+                            f"#{row.field_id(name)}",
+                            _("Ligne %(n)s, %(field)s : %(error)s")
+                            % {"n": row.number, "field": FIELD_LABELS[name], "error": row.errors[name]},
+                        )
+                    )
         return found
 
     @cached_property
@@ -159,8 +164,12 @@ class MixForm:
         """The canonical query string of a valid mix: one value of each field per line."""
         pairs = []
         for line in self.lines:
-            pairs += [("categorie", line.category), ("prix", plain_number(line.unit_price)),
-                      ("port", plain_number(line.shipping)), ("quantite", str(line.units))]
+            pairs += [
+                ("categorie", line.category),
+                ("prix", plain_number(line.unit_price)),
+                ("port", plain_number(line.shipping)),
+                ("quantite", str(line.units)),
+            ]
         return urlencode(pairs)
 
 

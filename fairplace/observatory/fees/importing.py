@@ -39,13 +39,33 @@ logger = logging.getLogger(__name__)
 
 # Every column, in the order of the template file.
 COLUMNS = (
-    "place_de_marche", "date_effet", "date_annonce", "date_releve", "source_url", "source_document", "fiabilite",
-    "remarques_grille", "composante", "formule", "categorie_plateforme", "categories_communes", "taux", "montant",
-    "assiette", "port_inclus", "minimum", "plafond", "tranche_de", "tranche_a", "mode_tranche",
-    "fiabilite_composante", "remarques",
+    "place_de_marche",
+    "date_effet",
+    "date_annonce",
+    "date_releve",
+    "source_url",
+    "source_document",
+    "fiabilite",
+    "remarques_grille",
+    "composante",
+    "formule",
+    "categorie_plateforme",
+    "categories_communes",
+    "taux",
+    "montant",
+    "assiette",
+    "port_inclus",
+    "minimum",
+    "plafond",
+    "tranche_de",
+    "tranche_a",
+    "mode_tranche",
+    "fiabilite_composante",
+    "remarques",
 )
-OPTIONAL_COLUMNS = frozenset({"date_annonce", "source_document", "fiabilite_composante", "remarques",
-                              "remarques_grille"})
+OPTIONAL_COLUMNS = frozenset(
+    {"date_annonce", "source_document", "fiabilite_composante", "remarques", "remarques_grille"}
+)
 REQUIRED_COLUMNS = tuple(column for column in COLUMNS if column not in OPTIONAL_COLUMNS)
 # Columns of the schedule itself: every line of a schedule gives the same value.
 SCHEDULE_COLUMNS = ("date_annonce", "date_releve", "source_url", "source_document", "fiabilite")
@@ -59,8 +79,11 @@ KINDS = {
     "autres_frais": ComponentKind.OTHER_RATE,
 }
 KIND_WORDS = {kind: word for word, kind in KINDS.items()}
-RELIABILITIES = {"primaire": Reliability.PRIMARY, "secondaire": Reliability.SECONDARY,
-                 "a_verifier": Reliability.TO_VERIFY}
+RELIABILITIES = {
+    "primaire": Reliability.PRIMARY,
+    "secondaire": Reliability.SECONDARY,
+    "a_verifier": Reliability.TO_VERIFY,
+}
 RELIABILITY_WORDS = {value: word for word, value in RELIABILITIES.items()}
 BASES = {"ttc": Base.PRICE_INCL_VAT, "ht": Base.PRICE_EXCL_VAT}
 BASE_WORDS = {value: word for word, value in BASES.items()}
@@ -70,12 +93,25 @@ TIER_MODE_WORDS = {value: word for word, value in TIER_MODES.items()}
 
 # Model field → column, to place the errors of the shared rules (schedules.py).
 FIELD_COLUMNS = {
-    "kind": "composante", "plan": "formule", "platform_category": "categorie_plateforme",
-    "category": "categories_communes", "rate": "taux", "amount": "montant", "base": "assiette",
-    "includes_shipping": "port_inclus", "min_per_item": "minimum", "max_per_item": "plafond",
-    "price_from": "tranche_de", "price_to": "tranche_a", "tier_mode": "mode_tranche",
-    "reliability": "fiabilite_composante", "notes": "remarques", "effective_on": "date_effet",
-    "observed_on": "date_releve", "source_url": "source_url", "source_document": "source_document",
+    "kind": "composante",
+    "plan": "formule",
+    "platform_category": "categorie_plateforme",
+    "category": "categories_communes",
+    "rate": "taux",
+    "amount": "montant",
+    "base": "assiette",
+    "includes_shipping": "port_inclus",
+    "min_per_item": "minimum",
+    "max_per_item": "plafond",
+    "price_from": "tranche_de",
+    "price_to": "tranche_a",
+    "tier_mode": "mode_tranche",
+    "reliability": "fiabilite_composante",
+    "notes": "remarques",
+    "effective_on": "date_effet",
+    "observed_on": "date_releve",
+    "source_url": "source_url",
+    "source_document": "source_document",
     "": "",
 }
 
@@ -144,15 +180,18 @@ def _header_columns(header: list[str]) -> list[str]:
     if blanks:
         problems.append(_("colonnes sans nom (n° %(list)s)") % {"list": ", ".join(blanks)})
     if problems:
-        raise FileProblem(_("En-tête incorrect : %(problems)s. Colonnes attendues : %(columns)s.") % {
-            "problems": " ; ".join(problems), "columns": ", ".join(COLUMNS)})
+        raise FileProblem(
+            _("En-tête incorrect : %(problems)s. Colonnes attendues : %(columns)s.")
+            % {"problems": " ; ".join(problems), "columns": ", ".join(COLUMNS)}
+        )
     return names
 
 
 # --- Values -----------------------------------------------------------------------------------
 
+
 def _word(text: str) -> str:
-    """"À vérifier" → "a_verifier"."""
+    """ "À vérifier" → "a_verifier"."""
     plain = unicodedata.normalize("NFKD", text.strip().lower())
     plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
     return "_".join(plain.replace("-", " ").split())
@@ -237,8 +276,10 @@ class _Row:
             return default
         value = choices.get(_word(text))
         if value is None:
-            self.error(column, _("valeur inconnue : « %(text)s » (%(choices)s)") % {
-                "text": text, "choices": " | ".join(choices)})
+            self.error(
+                column,
+                _("valeur inconnue : « %(text)s » (%(choices)s)") % {"text": text, "choices": " | ".join(choices)},
+            )
         return value
 
 
@@ -286,9 +327,13 @@ def _parse_line(line: int, values: dict[str, str], ref: _Reference, errors: list
     observed_on = row.date("date_releve", required=True)
     reliability = row.choice("fiabilite", RELIABILITIES)
     source_url, source_document = row.text("source_url"), row.text("source_document")
-    for problem in schedule_problems(effective_on=effective_on or date.min, observed_on=observed_on or date.min,
-                                     source_url=source_url, source_document=source_document,
-                                     reliability=reliability or Reliability.PRIMARY):
+    for problem in schedule_problems(
+        effective_on=effective_on or date.min,
+        observed_on=observed_on or date.min,
+        source_url=source_url,
+        source_document=source_document,
+        reliability=reliability or Reliability.PRIMARY,
+    ):
         row.error(FIELD_COLUMNS[problem.field], problem.message)
 
     kind = row.choice("composante", KINDS)
@@ -317,8 +362,13 @@ def _parse_line(line: int, values: dict[str, str], ref: _Reference, errors: list
     if codes_text:
         codes = [code.strip().lower() for code in codes_text.split("|") if code.strip()]
         if kind and kind not in KINDS_BY_CATEGORY:
-            row.error("categories_communes", _("à laisser vide pour ce type de frais (catégories seulement pour "
-                                               "commission, frais_fixes et logistique)"))
+            row.error(
+                "categories_communes",
+                _(
+                    "à laisser vide pour ce type de frais (catégories seulement pour "
+                    "commission, frais_fixes et logistique)"
+                ),
+            )
         found, repeated = [], []
         for code in codes:
             if code in ref.categories:
@@ -342,9 +392,16 @@ def _parse_line(line: int, values: dict[str, str], ref: _Reference, errors: list
                 row.error(column, message)
 
     return _ParsedLine(
-        line=line, marketplace=marketplace, effective_on=effective_on,
-        schedule_values={"date_annonce": announced_on, "date_releve": observed_on, "source_url": source_url,
-                         "source_document": source_document, "fiabilite": reliability},
+        line=line,
+        marketplace=marketplace,
+        effective_on=effective_on,
+        schedule_values={
+            "date_annonce": announced_on,
+            "date_releve": observed_on,
+            "source_url": source_url,
+            "source_document": source_document,
+            "fiabilite": reliability,
+        },
         notes=row.text("remarques_grille"),
         components=[{**component, "category": category} for category in categories],
         ok=row.ok,
@@ -367,8 +424,9 @@ def parse_file(file, *, filename: str, skip_existing: bool = False) -> ParsedFil
     for line, cells in body:
         extra = [i for i in range(len(columns), len(cells)) if cells[i]]
         if extra:
-            errors.append(LineError(line, "", _("valeur hors des colonnes de l'en-tête (colonne n° %(n)s)")
-                                    % {"n": extra[0] + 1}))
+            errors.append(
+                LineError(line, "", _("valeur hors des colonnes de l'en-tête (colonne n° %(n)s)") % {"n": extra[0] + 1})
+            )
         values = {column: (cells[i] if i < len(cells) else "") for i, column in enumerate(columns)}
         parsed.append(_parse_line(line, values, ref, errors))
 
@@ -384,21 +442,37 @@ def parse_file(file, *, filename: str, skip_existing: bool = False) -> ParsedFil
         for item in items[1:]:
             for column in SCHEDULE_COLUMNS:
                 if item.schedule_values[column] != first.schedule_values[column]:
-                    errors.append(LineError(item.line, column, _(
-                        "diffère de la ligne %(line)s pour la même grille (même place de marché et date d'effet)")
-                        % {"line": first.line}))
+                    errors.append(
+                        LineError(
+                            item.line,
+                            column,
+                            _("diffère de la ligne %(line)s pour la même grille (même place de marché et date d'effet)")
+                            % {"line": first.line},
+                        )
+                    )
         notes = [item for item in items if item.notes]
         for item in notes[1:]:
             if item.notes != notes[0].notes:
-                errors.append(LineError(item.line, "remarques_grille", _(
-                    "diffère de la ligne %(line)s pour la même grille") % {"line": notes[0].line}))
+                errors.append(
+                    LineError(
+                        item.line,
+                        "remarques_grille",
+                        _("diffère de la ligne %(line)s pour la même grille") % {"line": notes[0].line},
+                    )
+                )
 
         values = first.schedule_values
         draft = ScheduleDraft(
-            marketplace=first.marketplace, effective_on=first.effective_on, announced_on=values["date_annonce"],
-            observed_on=values["date_releve"], source_url=values["source_url"],
-            source_document=values["source_document"], reliability=values["fiabilite"],
-            notes=notes[0].notes if notes else "", first_line=first.line)
+            marketplace=first.marketplace,
+            effective_on=first.effective_on,
+            announced_on=values["date_annonce"],
+            observed_on=values["date_releve"],
+            source_url=values["source_url"],
+            source_document=values["source_document"],
+            reliability=values["fiabilite"],
+            notes=notes[0].notes if notes else "",
+            first_line=first.line,
+        )
         for item in items:
             for component in item.components:
                 draft.components.append(component)
@@ -408,15 +482,14 @@ def parse_file(file, *, filename: str, skip_existing: bool = False) -> ParsedFil
             if skip_existing:
                 skipped.append(draft)
                 continue
-            errors.append(LineError(first.line, "date_effet", existing_message(draft.marketplace,
-                                                                                draft.effective_on)))
+            errors.append(LineError(first.line, "date_effet", existing_message(draft.marketplace, draft.effective_on)))
         line_ok = {item.line: item.ok for item in items}
         usable = [i for i, item_line in enumerate(draft.lines) if line_ok[item_line]]
         subset = [draft.components[i] for i in usable]
-        for problem in components_problems(subset, where=lambda j, u=usable, d=draft: _("la ligne %(n)s")
-                                           % {"n": d.lines[u[j]]}):
-            errors.append(LineError(draft.lines[usable[problem.index]], FIELD_COLUMNS[problem.field],
-                                    problem.message))
+        for problem in components_problems(
+            subset, where=lambda j, u=usable, d=draft: _("la ligne %(n)s") % {"n": d.lines[u[j]]}
+        ):
+            errors.append(LineError(draft.lines[usable[problem.index]], FIELD_COLUMNS[problem.field], problem.message))
         drafts.append(draft)
 
     unique, seen = [], set()
@@ -430,8 +503,17 @@ def parse_file(file, *, filename: str, skip_existing: bool = False) -> ParsedFil
 
 # --- Writing ----------------------------------------------------------------------------------
 
-def import_schedules(file, *, filename: str, by, is_seed: bool = False, alert: bool = True,
-                     skip_existing: bool = False, extra_notes: str = "") -> ImportResult:
+
+def import_schedules(
+    file,
+    *,
+    filename: str,
+    by,
+    is_seed: bool = False,
+    alert: bool = True,
+    skip_existing: bool = False,
+    extra_notes: str = "",
+) -> ImportResult:
     """Check the file, then record all its schedules (one transaction), or none if anything is
     wrong. The attempt is kept as a ``FeeImport`` — except when ``skip_existing`` left nothing
     to do. ``extra_notes`` is added to each schedule's notes (the seed's caution)."""
@@ -448,24 +530,42 @@ def import_schedules(file, *, filename: str, by, is_seed: bool = False, alert: b
             with transaction.atomic():
                 for current in parsed.schedules:
                     notes = "\n\n".join(part for part in (current.notes, extra_notes) if part)
-                    created.append(record_schedule(
-                        marketplace=current.marketplace, effective_on=current.effective_on,
-                        announced_on=current.announced_on, observed_on=current.observed_on,
-                        source_url=current.source_url, source_document=current.source_document,
-                        reliability=current.reliability, notes=notes, is_seed=is_seed,
-                        components=current.components, by=by, alert=alert))
+                    created.append(
+                        record_schedule(
+                            marketplace=current.marketplace,
+                            effective_on=current.effective_on,
+                            announced_on=current.announced_on,
+                            observed_on=current.observed_on,
+                            source_url=current.source_url,
+                            source_document=current.source_document,
+                            reliability=current.reliability,
+                            notes=notes,
+                            is_seed=is_seed,
+                            components=current.components,
+                            by=by,
+                            alert=alert,
+                        )
+                    )
         except ScheduleError as error:
             created = []
             errors = [{"ligne": current.first_line, "colonne": "", "message": error.message}]
         except DatabaseError:
             logger.exception("Fee schedule import failed while writing")
             created = []
-            errors = [{"ligne": current.first_line if current else 1, "colonne": "",
-                       "message": _("Erreur de la base de données pendant l'enregistrement : rien n'a été "
-                                    "enregistré. Réessayez, puis prévenez l'équipe technique si cela persiste.")}]
+            errors = [
+                {
+                    "ligne": current.first_line if current else 1,
+                    "colonne": "",
+                    "message": _(
+                        "Erreur de la base de données pendant l'enregistrement : rien n'a été "
+                        "enregistré. Réessayez, puis prévenez l'équipe technique si cela persiste."
+                    ),
+                }
+            ]
 
-    record = FeeImport.objects.create(filename=filename or "import", imported_by=by, succeeded=not errors,
-                                      errors=errors)
+    record = FeeImport.objects.create(
+        filename=filename or "import", imported_by=by, succeeded=not errors, errors=errors
+    )
     if created:
         record.schedules.set(created)
     return ImportResult(not errors, errors, created, parsed.skipped, record, parsed.rows)
@@ -474,20 +574,56 @@ def import_schedules(file, *, filename: str, by, is_seed: bool = False, alert: b
 # --- Template -------------------------------------------------------------------------------
 
 TEMPLATE_ROWS = (
-    {"place_de_marche": "cdiscount", "date_effet": "01/03/2025", "date_annonce": "03/02/2025",
-     "date_releve": "04/02/2025", "source_url": "https://marketplace.cdiscount.com/",
-     "source_document": "", "fiabilite": "primaire",
-     "remarques_grille": "Exemple : remplacez ces deux lignes par la grille relevée",
-     "composante": "abonnement", "formule": "Un site", "categorie_plateforme": "", "categories_communes": "",
-     "taux": "", "montant": "39,99", "assiette": "", "port_inclus": "", "minimum": "", "plafond": "",
-     "tranche_de": "", "tranche_a": "", "mode_tranche": "", "fiabilite_composante": "", "remarques": ""},
-    {"place_de_marche": "cdiscount", "date_effet": "01/03/2025", "date_annonce": "03/02/2025",
-     "date_releve": "04/02/2025", "source_url": "https://marketplace.cdiscount.com/",
-     "source_document": "", "fiabilite": "primaire", "remarques_grille": "",
-     "composante": "commission", "formule": "", "categorie_plateforme": "Informatique ; Téléphonie",
-     "categories_communes": "informatique|telephonie", "taux": "5,5", "montant": "", "assiette": "ttc",
-     "port_inclus": "oui", "minimum": "0,30", "plafond": "", "tranche_de": "", "tranche_a": "",
-     "mode_tranche": "", "fiabilite_composante": "", "remarques": ""},
+    {
+        "place_de_marche": "cdiscount",
+        "date_effet": "01/03/2025",
+        "date_annonce": "03/02/2025",
+        "date_releve": "04/02/2025",
+        "source_url": "https://marketplace.cdiscount.com/",
+        "source_document": "",
+        "fiabilite": "primaire",
+        "remarques_grille": "Exemple : remplacez ces deux lignes par la grille relevée",
+        "composante": "abonnement",
+        "formule": "Un site",
+        "categorie_plateforme": "",
+        "categories_communes": "",
+        "taux": "",
+        "montant": "39,99",
+        "assiette": "",
+        "port_inclus": "",
+        "minimum": "",
+        "plafond": "",
+        "tranche_de": "",
+        "tranche_a": "",
+        "mode_tranche": "",
+        "fiabilite_composante": "",
+        "remarques": "",
+    },
+    {
+        "place_de_marche": "cdiscount",
+        "date_effet": "01/03/2025",
+        "date_annonce": "03/02/2025",
+        "date_releve": "04/02/2025",
+        "source_url": "https://marketplace.cdiscount.com/",
+        "source_document": "",
+        "fiabilite": "primaire",
+        "remarques_grille": "",
+        "composante": "commission",
+        "formule": "",
+        "categorie_plateforme": "Informatique ; Téléphonie",
+        "categories_communes": "informatique|telephonie",
+        "taux": "5,5",
+        "montant": "",
+        "assiette": "ttc",
+        "port_inclus": "oui",
+        "minimum": "0,30",
+        "plafond": "",
+        "tranche_de": "",
+        "tranche_a": "",
+        "mode_tranche": "",
+        "fiabilite_composante": "",
+        "remarques": "",
+    },
 )
 
 
@@ -499,4 +635,3 @@ def template_csv() -> str:
     for row in TEMPLATE_ROWS:
         writer.writerow([row[column] for column in COLUMNS])
     return "\ufeff" + out.getvalue()
-

@@ -170,8 +170,11 @@ def best_links(report: dict, changes) -> dict[int, int]:
 
 
 def _live_changes(marketplace_ids):
-    return (FeeChange.objects.filter(marketplace_id__in=list(marketplace_ids), withdrawn_at__isnull=True)
-            .select_related("schedule").order_by("pk"))
+    return (
+        FeeChange.objects.filter(marketplace_id__in=list(marketplace_ids), withdrawn_at__isnull=True)
+        .select_related("schedule")
+        .order_by("pk")
+    )
 
 
 def link_marketplace(marketplace) -> int:
@@ -186,16 +189,23 @@ def link_marketplace(marketplace) -> int:
             for change_id, score in best_links(report, changes).items():
                 wanted[(change_id, report["id"])] = score
     with transaction.atomic():
-        existing = {(link.change_id, link.report_id): link for link in FeeChangeReport.objects.filter(
-            change__marketplace_id=marketplace.pk, change__withdrawn_at__isnull=True)}
+        existing = {
+            (link.change_id, link.report_id): link
+            for link in FeeChangeReport.objects.filter(
+                change__marketplace_id=marketplace.pk, change__withdrawn_at__isnull=True
+            )
+        }
         stale = [link.pk for key, link in existing.items() if key not in wanted]
         if stale:
             FeeChangeReport.objects.filter(pk__in=stale).delete()
         for key, link in existing.items():
             if key in wanted and link.score != wanted[key]:
                 FeeChangeReport.objects.filter(pk=link.pk).update(score=wanted[key])
-        missing = [FeeChangeReport(change_id=change_id, report_id=report_id, score=score)
-                   for (change_id, report_id), score in wanted.items() if (change_id, report_id) not in existing]
+        missing = [
+            FeeChangeReport(change_id=change_id, report_id=report_id, score=score)
+            for (change_id, report_id), score in wanted.items()
+            if (change_id, report_id) not in existing
+        ]
         FeeChangeReport.objects.bulk_create(missing, ignore_conflicts=True)
     return len(missing)
 
@@ -207,10 +217,15 @@ def _link_reports(reports: list[dict]) -> int:
     links = []
     for report in reports:
         candidates = changes_by_marketplace.get(report["marketplace_id"], [])
-        links += [FeeChangeReport(change_id=change_id, report_id=report["id"], score=score)
-                  for change_id, score in best_links(report, candidates).items()]
-    existing = set(FeeChangeReport.objects.filter(report_id__in=[report["id"] for report in reports])
-                   .values_list("change_id", "report_id"))
+        links += [
+            FeeChangeReport(change_id=change_id, report_id=report["id"], score=score)
+            for change_id, score in best_links(report, candidates).items()
+        ]
+    existing = set(
+        FeeChangeReport.objects.filter(report_id__in=[report["id"] for report in reports]).values_list(
+            "change_id", "report_id"
+        )
+    )
     missing = [link for link in links if (link.change_id, link.report_id) not in existing]
     FeeChangeReport.objects.bulk_create(missing, ignore_conflicts=True)
     return len(missing)
@@ -240,7 +255,10 @@ def reported_counts(change_ids) -> dict[int, int]:
     change_ids = list(change_ids)
     counts = dict.fromkeys(change_ids, 0)
     if change_ids:
-        rows = (FeeChangeReport.objects.filter(change_id__in=change_ids).values("change_id")
-                .annotate(reports=Count("report_id", distinct=True)))
+        rows = (
+            FeeChangeReport.objects.filter(change_id__in=change_ids)
+            .values("change_id")
+            .annotate(reports=Count("report_id", distinct=True))
+        )
         counts.update({row["change_id"]: row["reports"] for row in rows})
     return counts

@@ -17,8 +17,7 @@ from .models import FeeCategory
 DATA_DIR = Path(__file__).parent / "data"
 TAXONOMY_FILE = DATA_DIR / "taxonomy.yaml"
 SEED_FILE = DATA_DIR / "seed_schedules.csv"
-SEED_NOTE = ("Donnée de référence initiale (domain.md §4) — à revérifier sur la page tarifaire de la "
-             "plateforme.")
+SEED_NOTE = "Donnée de référence initiale (domain.md §4) — à revérifier sur la page tarifaire de la plateforme."
 
 
 class SeedError(Exception):
@@ -44,8 +43,10 @@ def load_taxonomy(path: Path = TAXONOMY_FILE) -> int:
     the number of categories in the file."""
     entries = read_taxonomy(path)
     for position, entry in enumerate(entries, start=1):
-        FeeCategory.objects.update_or_create(code=entry["code"], defaults={
-            "label": entry["label"], "label_en": entry.get("label_en") or "", "position": position})
+        FeeCategory.objects.update_or_create(
+            code=entry["code"],
+            defaults={"label": entry["label"], "label_en": entry.get("label_en") or "", "position": position},
+        )
     return len(entries)
 
 
@@ -53,8 +54,9 @@ def load_seed(path: Path = SEED_FILE) -> dict:
     """Import the seed schedules not yet recorded. Needs the marketplaces and the taxonomy.
     Returns {"created", "skipped", "components"}; raises SeedError if the file does not import."""
     with path.open("rb") as handle:
-        result = import_schedules(handle, filename=path.name, by=None, is_seed=True, alert=False,
-                                  skip_existing=True, extra_notes=SEED_NOTE)
+        result = import_schedules(
+            handle, filename=path.name, by=None, is_seed=True, alert=False, skip_existing=True, extra_notes=SEED_NOTE
+        )
     if not result.succeeded:
         raise SeedError(result.errors)
     return {

@@ -132,17 +132,26 @@ class FeeComponent(models.Model):
     amount = models.DecimalField(_("montant (€ HT)"), max_digits=10, decimal_places=2, null=True, blank=True)
     base = models.CharField(_("assiette"), max_length=8, choices=Base.choices, default=Base.PRICE_INCL_VAT)
     includes_shipping = models.BooleanField(_("frais de port inclus dans l'assiette"), default=True)
-    min_per_item = models.DecimalField(_("minimum par article (€)"),
-                                       max_digits=8, decimal_places=2, null=True, blank=True)
-    max_per_item = models.DecimalField(_("plafond par article (€)"),
-                                       max_digits=8, decimal_places=2, null=True, blank=True)
-    price_from = models.DecimalField(_("tranche : prix à partir de (€)"),
-                                       max_digits=10, decimal_places=2, null=True, blank=True)
-    price_to = models.DecimalField(_("tranche : prix jusqu'à (€)"),
-                                       max_digits=10, decimal_places=2, null=True, blank=True)
+    min_per_item = models.DecimalField(
+        _("minimum par article (€)"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    max_per_item = models.DecimalField(
+        _("plafond par article (€)"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    price_from = models.DecimalField(
+        _("tranche : prix à partir de (€)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    price_to = models.DecimalField(
+        _("tranche : prix jusqu'à (€)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
     tier_mode = models.CharField(_("mode des tranches"), max_length=8, choices=TierMode.choices, blank=True)
-    reliability = models.CharField(_("fiabilité"), max_length=10, choices=Reliability.choices, blank=True,
-                                   help_text=_("Si différente de celle de la grille."))
+    reliability = models.CharField(
+        _("fiabilité"),
+        max_length=10,
+        choices=Reliability.choices,
+        blank=True,
+        help_text=_("Si différente de celle de la grille."),
+    )
     notes = models.CharField(_("remarques"), max_length=300, blank=True)
 
     class Meta:

@@ -25,12 +25,39 @@ from .models import Base, ComponentKind, FeeComponent, FeeSchedule, Reliability,
 
 # Kinds that may be given by category of the common taxonomy.
 KINDS_BY_CATEGORY = (ComponentKind.COMMISSION, ComponentKind.PER_ITEM, ComponentKind.FULFILMENT)
-COMPONENT_FIELDS = ("kind", "plan", "platform_category", "category", "rate", "amount", "base", "includes_shipping",
-                    "min_per_item", "max_per_item", "price_from", "price_to", "tier_mode", "reliability", "notes")
-COMPONENT_DEFAULTS = {"plan": "", "platform_category": "", "category": None, "rate": None, "amount": None,
-                      "base": Base.PRICE_INCL_VAT, "includes_shipping": True, "min_per_item": None,
-                      "max_per_item": None, "price_from": None, "price_to": None, "tier_mode": "",
-                      "reliability": "", "notes": ""}
+COMPONENT_FIELDS = (
+    "kind",
+    "plan",
+    "platform_category",
+    "category",
+    "rate",
+    "amount",
+    "base",
+    "includes_shipping",
+    "min_per_item",
+    "max_per_item",
+    "price_from",
+    "price_to",
+    "tier_mode",
+    "reliability",
+    "notes",
+)
+COMPONENT_DEFAULTS = {
+    "plan": "",
+    "platform_category": "",
+    "category": None,
+    "rate": None,
+    "amount": None,
+    "base": Base.PRICE_INCL_VAT,
+    "includes_shipping": True,
+    "min_per_item": None,
+    "max_per_item": None,
+    "price_from": None,
+    "price_to": None,
+    "tier_mode": "",
+    "reliability": "",
+    "notes": "",
+}
 MAX_LENGTHS = {"plan": 60, "platform_category": 200, "notes": 300}
 HUNDRED = Decimal(100)
 
@@ -84,8 +111,13 @@ def component_problems(component: dict) -> list[tuple[str, str]]:
     if c["tier_mode"] and c["tier_mode"] not in TierMode.values:
         add("tier_mode", _("mode de tranche inconnu : %(value)s") % {"value": c["tier_mode"]})
     if c["category"] is not None and kind not in KINDS_BY_CATEGORY:
-        add("category", _("pas de catégorie commune pour ce type de frais (seulement pour une commission, "
-                          "des frais fixes ou de logistique)"))
+        add(
+            "category",
+            _(
+                "pas de catégorie commune pour ce type de frais (seulement pour une commission, "
+                "des frais fixes ou de logistique)"
+            ),
+        )
 
     if kind == ComponentKind.SUBSCRIPTION:
         if amount is None:
@@ -147,8 +179,9 @@ def components_problems(components: Sequence[dict], where: Callable[[int], str])
         group = (c["kind"], (c["plan"] or "").strip().casefold(), _category_key(c["category"]))
         key = (*group, c["price_from"])
         if key in seen:
-            problems.append(Problem(index, "", _("ligne en double (identique à %(where)s)")
-                                    % {"where": where(seen[key])}))
+            problems.append(
+                Problem(index, "", _("ligne en double (identique à %(where)s)") % {"where": where(seen[key])})
+            )
             continue
         seen[key] = index
         groups.setdefault(group, []).append(index)
@@ -164,19 +197,32 @@ def components_problems(components: Sequence[dict], where: Callable[[int], str])
             first_banded = banded[0][0]
             for i, c in rows:
                 if c["price_from"] is None and c["price_to"] is None:
-                    problems.append(Problem(i, "price_from", _(
-                        "ligne sans tranche de prix alors que %(where)s en a une, pour les mêmes frais")
-                        % {"where": where(first_banded)}))
+                    problems.append(
+                        Problem(
+                            i,
+                            "price_from",
+                            _("ligne sans tranche de prix alors que %(where)s en a une, pour les mêmes frais")
+                            % {"where": where(first_banded)},
+                        )
+                    )
         mode_of_first = banded[0][1]["tier_mode"]
         for i, c in banded[1:]:
             if c["tier_mode"] and mode_of_first and c["tier_mode"] != mode_of_first:
-                problems.append(Problem(i, "tier_mode", _("mode de tranche différent de celui de %(where)s")
-                                        % {"where": where(banded[0][0])}))
+                problems.append(
+                    Problem(
+                        i,
+                        "tier_mode",
+                        _("mode de tranche différent de celui de %(where)s") % {"where": where(banded[0][0])},
+                    )
+                )
         ordered = sorted((b for b in banded if b[1]["price_from"] is not None), key=lambda b: b[1]["price_from"])
         for (i_prev, prev), (i_next, nxt) in zip(ordered, ordered[1:], strict=False):
             if prev["price_to"] is None or nxt["price_from"] < prev["price_to"]:
-                problems.append(Problem(i_next, "price_from", _("tranche qui chevauche celle de %(where)s")
-                                        % {"where": where(i_prev)}))
+                problems.append(
+                    Problem(
+                        i_next, "price_from", _("tranche qui chevauche celle de %(where)s") % {"where": where(i_prev)}
+                    )
+                )
     return problems
 
 
@@ -212,15 +258,35 @@ def schedule_exists(marketplace, effective_on) -> bool:
 
 def existing_message(marketplace, effective_on) -> str:
     return _("une grille de %(marketplace)s existe déjà à la date d'effet du %(date)s") % {
-        "marketplace": marketplace.name, "date": effective_on.strftime("%d/%m/%Y")}
+        "marketplace": marketplace.name,
+        "date": effective_on.strftime("%d/%m/%Y"),
+    }
 
 
-def record_schedule(*, marketplace, effective_on, announced_on, observed_on, source_url, source_document,
-                    reliability, notes, is_seed, components: list[dict], by, alert=True) -> FeeSchedule:
+def record_schedule(
+    *,
+    marketplace,
+    effective_on,
+    announced_on,
+    observed_on,
+    source_url,
+    source_document,
+    reliability,
+    notes,
+    is_seed,
+    components: list[dict],
+    by,
+    alert=True,
+) -> FeeSchedule:
     """Validate and write one schedule with its components, then record its changes against
     the neighbouring versions (``changes.record_changes``), all in one transaction."""
-    problems = schedule_problems(effective_on=effective_on, observed_on=observed_on, source_url=source_url,
-                                 source_document=source_document, reliability=reliability)
+    problems = schedule_problems(
+        effective_on=effective_on,
+        observed_on=observed_on,
+        source_url=source_url,
+        source_document=source_document,
+        reliability=reliability,
+    )
     if not components:
         problems.append(Problem(None, "", _("une grille doit contenir au moins une composante")))
     for index, component in enumerate(components):
@@ -232,27 +298,43 @@ def record_schedule(*, marketplace, effective_on, announced_on, observed_on, sou
     if problems:
         first = problems[0]
         where = "" if first.index is None else _("composante %(n)s : ") % {"n": first.index + 1}
-        raise ScheduleError(_("Grille non enregistrée : %(where)s%(message)s%(more)s") % {
-            "where": where, "message": first.message,
-            "more": _(" (et %(n)s autre(s) erreur(s))") % {"n": len(problems) - 1} if len(problems) > 1 else ""},
-            problems)
+        raise ScheduleError(
+            _("Grille non enregistrée : %(where)s%(message)s%(more)s")
+            % {
+                "where": where,
+                "message": first.message,
+                "more": _(" (et %(n)s autre(s) erreur(s))") % {"n": len(problems) - 1} if len(problems) > 1 else "",
+            },
+            problems,
+        )
 
     from .changes import record_changes
 
     with transaction.atomic():
         if schedule_exists(marketplace, effective_on):
-            raise ScheduleError(_("Grille non enregistrée : %(message)s.")
-                                % {"message": existing_message(marketplace, effective_on)})
+            raise ScheduleError(
+                _("Grille non enregistrée : %(message)s.") % {"message": existing_message(marketplace, effective_on)}
+            )
         try:
             with transaction.atomic():
                 schedule = FeeSchedule.objects.create(
-                    marketplace=marketplace, effective_on=effective_on, announced_on=announced_on,
-                    observed_on=observed_on, source_url=source_url or "", source_document=source_document or "",
-                    reliability=reliability, notes=notes or "", is_seed=is_seed, created_by=by)
+                    marketplace=marketplace,
+                    effective_on=effective_on,
+                    announced_on=announced_on,
+                    observed_on=observed_on,
+                    source_url=source_url or "",
+                    source_document=source_document or "",
+                    reliability=reliability,
+                    notes=notes or "",
+                    is_seed=is_seed,
+                    created_by=by,
+                )
         except IntegrityError as exc:  # recorded meanwhile by someone else
-            raise ScheduleError(_("Grille non enregistrée : %(message)s.")
-                                % {"message": existing_message(marketplace, effective_on)}) from exc
+            raise ScheduleError(
+                _("Grille non enregistrée : %(message)s.") % {"message": existing_message(marketplace, effective_on)}
+            ) from exc
         FeeComponent.objects.bulk_create(
-            FeeComponent(schedule=schedule, **{**COMPONENT_DEFAULTS, **component}) for component in components)
+            FeeComponent(schedule=schedule, **{**COMPONENT_DEFAULTS, **component}) for component in components
+        )
         record_changes(schedule, alert=alert)
     return schedule

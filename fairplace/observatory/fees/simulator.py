@@ -272,8 +272,9 @@ class Simulation:
     assumptions: tuple[str, ...] = ASSUMPTIONS
 
 
-def _plan_lines(schedule: CompiledSchedule, lines: list[MixLine], plan: str,
-                memo: dict) -> tuple[list[LineResult], dict[str, Decimal | None]]:
+def _plan_lines(
+    schedule: CompiledSchedule, lines: list[MixLine], plan: str, memo: dict
+) -> tuple[list[LineResult], dict[str, Decimal | None]]:
     """Each line's fees under ``plan`` and their monthly totals by kind (exact)."""
     totals: dict[str, Decimal | None] = dict.fromkeys(PER_UNIT_KINDS, ZERO)
     # A kind the schedule never mentions costs nothing (commission aside: unknown, see unit_fee).
@@ -412,8 +413,9 @@ def _kind_total(schedule: CompiledSchedule, kind: str, groups: dict[str, _Group]
     return result
 
 
-def simulate_plan(schedule: CompiledSchedule, lines: list[MixLine], plan: str,
-                  subscription: Decimal | None, memo: dict | None = None) -> PlanResult:
+def simulate_plan(
+    schedule: CompiledSchedule, lines: list[MixLine], plan: str, subscription: Decimal | None, memo: dict | None = None
+) -> PlanResult:
     """One plan's monthly fees. ``memo``: what another plan of the same schedule computed for the
     same ``lines`` — a kind without rules specific to any plan is the same for every plan."""
     memo = {} if memo is None else memo
@@ -423,7 +425,8 @@ def simulate_plan(schedule: CompiledSchedule, lines: list[MixLine], plan: str,
     specific = schedule.lookups.get(("kinds with plan rules",))
     if specific is None:  # kinds whose rules depend on the plan (else computed once for all plans)
         specific = schedule.lookups[("kinds with plan rules",)] = frozenset(
-            rule.kind for group in schedule.rules.values() for rule in group if rule.plan)
+            rule.kind for group in schedule.rules.values() for rule in group if rule.plan
+        )
     components: dict[str, Decimal | None] = {ComponentKind.SUBSCRIPTION: subscription}
     unknowns, applied = [], []
     for kind in PER_UNIT_KINDS:
@@ -439,12 +442,14 @@ def simulate_plan(schedule: CompiledSchedule, lines: list[MixLine], plan: str,
     components = {kind: cents(value) for kind, value in components.items()}
     known = sum((value for value in components.values() if value is not None), ZERO)
     complete = all(value is not None for value in components.values())
-    return PlanResult(plan, cents(subscription), components, known, complete, unknowns, applied,
-                      line_source=(schedule, lines))
+    return PlanResult(
+        plan, cents(subscription), components, known, complete, unknowns, applied, line_source=(schedule, lines)
+    )
 
 
-def simulate_schedule(schedule: CompiledSchedule, lines: list[MixLine],
-                      groups: dict[str, _Group] | None = None) -> MarketplaceResult:
+def simulate_schedule(
+    schedule: CompiledSchedule, lines: list[MixLine], groups: dict[str, _Group] | None = None
+) -> MarketplaceResult:
     plans = list(schedule.plans.items()) or [("", None)]
     memo: dict = {} if groups is None else {"groups": groups}
     results = [simulate_plan(schedule, lines, plan, amount, memo) for plan, amount in plans]
@@ -458,8 +463,7 @@ def rank(results: list[MarketplaceResult]) -> list[MarketplaceResult]:
     """Complete results first, cheapest first, ties sharing a rank; incomplete ones after,
     unranked (their total is only a minimum)."""
     complete = sorted((r for r in results if r.complete), key=lambda r: (r.total, r.schedule.marketplace_name))
-    incomplete = sorted((r for r in results if not r.complete),
-                        key=lambda r: (r.total, r.schedule.marketplace_name))
+    incomplete = sorted((r for r in results if not r.complete), key=lambda r: (r.total, r.schedule.marketplace_name))
     for position, result in enumerate(complete):
         previous = complete[position - 1] if position else None
         if previous is not None and previous.total == result.total:
@@ -469,8 +473,9 @@ def rank(results: list[MarketplaceResult]) -> list[MarketplaceResult]:
     return complete + incomplete
 
 
-def simulate(lines: list[MixLine], schedules: list[CompiledSchedule] | None = None,
-             day: date | None = None) -> Simulation:
+def simulate(
+    lines: list[MixLine], schedules: list[CompiledSchedule] | None = None, day: date | None = None
+) -> Simulation:
     schedules = schedules_in_force(day) if schedules is None else schedules
     groups = _by_category(lines)  # the same for every marketplace
     results = rank([simulate_schedule(schedule, lines, groups) for schedule in schedules])

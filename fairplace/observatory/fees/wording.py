@@ -42,8 +42,10 @@ KIND_NAMES = {
     ComponentKind.FULFILMENT: gettext_lazy("Frais de logistique"),
     ComponentKind.OTHER_RATE: gettext_lazy("Autres frais proportionnels"),
 }
-MEASURE_NAMES = {"min_per_item": gettext_lazy("minimum par article"),
-                 "max_per_item": gettext_lazy("plafond par article")}
+MEASURE_NAMES = {
+    "min_per_item": gettext_lazy("minimum par article"),
+    "max_per_item": gettext_lazy("plafond par article"),
+}
 BASIS = "basis"  # a change of what a rate applies to (base, shipping, band mode): no value
 
 
@@ -73,6 +75,7 @@ def highest_severity(values) -> str | None:
 
 # --- Amounts and bands ----------------------------------------------------------------------
 
+
 def round_euros(value) -> str:
     """An amount without cents when it is whole: 15 → "15 €", 15.5 → "15,50 €"."""
     text = euros(value)
@@ -99,6 +102,7 @@ def base_label(base: str, includes_shipping: bool) -> str:
 
 # --- Notice ------------------------------------------------------------------------------------
 
+
 def notice_flag(notice_days: int | None) -> str:
     """A warning on a version's notice, "" when it respects the 15 days of P2B art. 3."""
     if notice_days is None:
@@ -117,12 +121,14 @@ def notice_text(notice_days: int | None) -> str:
     if notice_days < 0:
         return ngettext(
             "annoncée %(days)s jour après son entrée en vigueur",
-            "annoncée %(days)s jours après son entrée en vigueur", -notice_days,
+            "annoncée %(days)s jours après son entrée en vigueur",
+            -notice_days,
         ) % {"days": -notice_days}
     return ngettext("préavis de %(days)s jour", "préavis de %(days)s jours", notice_days) % {"days": notice_days}
 
 
 # --- Changes -----------------------------------------------------------------------------------
+
 
 def change_subject(change) -> str:
     """What changed: "Commission Mode, jusqu'à 15 €", "Abonnement Pro", "Commission Mode, minimum par article".
@@ -168,7 +174,7 @@ def change_sentence(change) -> str:
 
 
 def change_deltas(change) -> str:
-    """"−2 pts, −29 %, × 0,71" for a rate; "+10,00 €, +25 %, × 1,25" for an amount; "" if unknown."""
+    """ "−2 pts, −29 %, × 0,71" for a rate; "+10,00 €, +25 %, × 1,25" for an amount; "" if unknown."""
     abs_change = change.abs_change
     if abs_change is None:
         return ""
@@ -181,13 +187,14 @@ def change_deltas(change) -> str:
 
 # --- Seller reports (privacy) --------------------------------------------------------------------
 
+
 def suppress_below() -> int:
     """Counts of sellers below this are shown as "moins de N" (the barometer's rule)."""
     return getattr(settings, "FAIRPLACE_BAROMETER", {}).get("SUPPRESS_BELOW", 5)
 
 
 def reported_label(count: int) -> str:
-    """"Signalé par 7 vendeurs"; 1 to 4 → "Signalé par moins de 5 vendeurs"; 0 → ""."""
+    """ "Signalé par 7 vendeurs"; 1 to 4 → "Signalé par moins de 5 vendeurs"; 0 → ""."""
     if not count:
         return ""
     threshold = suppress_below()
@@ -197,6 +204,8 @@ def reported_label(count: int) -> str:
 
 
 def version_title(marketplace_name: str, effective_on) -> str:
-    """"Cdiscount : évolution des frais au 01/04/2026"."""
+    """ "Cdiscount : évolution des frais au 01/04/2026"."""
     return _("%(marketplace)s : évolution des frais au %(date)s") % {
-        "marketplace": marketplace_name, "date": effective_on.strftime("%d/%m/%Y")}
+        "marketplace": marketplace_name,
+        "date": effective_on.strftime("%d/%m/%Y"),
+    }

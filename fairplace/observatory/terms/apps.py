@@ -11,6 +11,7 @@ class TermsConfig(AppConfig):
 
         from fairplace.core import navigation
 
-        navigation.register("terms_backoffice:notices", _("Conditions suivies"), "fr-icon-file-text-line",
-                            navigation.observatory, 120)
+        navigation.register(
+            "terms_backoffice:notices", _("Conditions suivies"), "fr-icon-file-text-line", navigation.observatory, 120
+        )
         from . import tasks  # noqa: F401  (declares the app's periodic jobs)

@@ -27,12 +27,55 @@ from .models import FailureKind
 
 DROPPED = frozenset({"script", "style", "nav", "noscript", "template", "svg", "iframe", "head", "object", "canvas"})
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
-BLOCKS = frozenset({
-    "address", "article", "aside", "blockquote", "body", "center", "dd", "details", "dialog", "dir", "div", "dl",
-    "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
-    "hgroup", "hr", "html", "li", "main", "menu", "ol", "p", "pre", "section", "summary", "table", "tbody",
-    "td", "tfoot", "th", "thead", "tr", "ul", "caption",
-})
+BLOCKS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "dir",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hgroup",
+        "hr",
+        "html",
+        "li",
+        "main",
+        "menu",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+        "caption",
+    }
+)
 STRONG = frozenset({"strong", "b"})
 EMPHASIS = frozenset({"em", "i"})
 _SPACE = re.compile(r"[ \t\n\r\f\v\u00a0]+")
@@ -45,8 +88,9 @@ def parse(html: bytes | str, encoding: str | None = None):
     does: BOM, then the HTTP charset (``encoding``), then ``<meta charset>``, then UTF-8."""
     if isinstance(html, str):
         return tinyhtml5.parse(html, namespace_html_elements=False)
-    return tinyhtml5.parse(html, namespace_html_elements=False, transport_encoding=encoding or None,
-                           default_encoding="utf-8")
+    return tinyhtml5.parse(
+        html, namespace_html_elements=False, transport_encoding=encoding or None, default_encoding="utf-8"
+    )
 
 
 def charset_of(content_type: str | None) -> str | None:
@@ -55,8 +99,9 @@ def charset_of(content_type: str | None) -> str | None:
     return match.group(1) if match else None
 
 
-def html_to_markdown(html: bytes | str, *, select=(), remove=(), base_url: str = "",
-                     encoding: str | None = None) -> str:
+def html_to_markdown(
+    html: bytes | str, *, select=(), remove=(), base_url: str = "", encoding: str | None = None
+) -> str:
     """The Markdown of the selected part of ``html`` (see the module docstring); raises ``FetchError``."""
     root = parse(html, encoding)
     wrapper = cssselect2.ElementWrapper.from_html_root(root)
@@ -65,8 +110,9 @@ def html_to_markdown(html: bytes | str, *, select=(), remove=(), base_url: str =
         for selector in select:
             matches = _query(wrapper, selector)
             if not matches:
-                raise FetchError(FailureKind.SELECTOR_MISSING,
-                                 f"Le sélecteur « {selector} » ne trouve rien dans la page.")
+                raise FetchError(
+                    FailureKind.SELECTOR_MISSING, f"Le sélecteur « {selector} » ne trouve rien dans la page."
+                )
             for element in matches:
                 ancestors = {id(item.etree_element) for item in element.ancestors}
                 if id(element.etree_element) not in seen and not ancestors & seen:
@@ -74,8 +120,9 @@ def html_to_markdown(html: bytes | str, *, select=(), remove=(), base_url: str =
                     seen.add(id(element.etree_element))
     else:
         body = wrapper.etree_element.find("body")
-        kept = [next(item for item in wrapper.iter_subtree() if item.etree_element is body)
-                if body is not None else wrapper]
+        kept = [
+            next(item for item in wrapper.iter_subtree() if item.etree_element is body) if body is not None else wrapper
+        ]
     # ``remove`` is applied inside the kept parts only (their wrappers still know their ancestors, so a rule
     # like "main .cookie" matches as on the whole page): one query per rule over less of the tree.
     dropped = set()
@@ -96,8 +143,10 @@ def html_to_markdown(html: bytes | str, *, select=(), remove=(), base_url: str =
 
 def _query(wrapper, selector) -> list:
     if not isinstance(selector, str):
-        raise FetchError(FailureKind.SELECTOR_MISSING,
-                         f"Sélecteur non pris en charge (seuls les sélecteurs CSS simples le sont) : {selector!r}.")
+        raise FetchError(
+            FailureKind.SELECTOR_MISSING,
+            f"Sélecteur non pris en charge (seuls les sélecteurs CSS simples le sont) : {selector!r}.",
+        )
     try:
         return list(wrapper.query_all(selector))
     except Exception as exc:  # cssselect2's SelectorError and its parser's errors: an unusable rule
@@ -213,8 +262,11 @@ class _Renderer:
     def table_of(self, table) -> str:
         rows = []
         for row in _rows(table):
-            cells = [self.inline_of(cell).replace("\n", " ").replace("|", "\\|").strip()
-                     for cell in row if _tag(cell) in ("td", "th")]
+            cells = [
+                self.inline_of(cell).replace("\n", " ").replace("|", "\\|").strip()
+                for cell in row
+                if _tag(cell) in ("td", "th")
+            ]
             if any(cells):
                 rows.append(cells)
         if not rows:

@@ -33,13 +33,25 @@ from django.conf import settings as django_settings
 
 from .models import FailureKind
 
-USER_AGENT = ("Fairplace-Observatoire/1.0 (+https://fairplace.example/observatoire/conditions/; "
-              "contact: observatoire@fairplace.example)")
+USER_AGENT = (
+    "Fairplace-Observatoire/1.0 (+https://fairplace.example/observatoire/conditions/; "
+    "contact: observatoire@fairplace.example)"
+)
 ACCEPT_LANGUAGE = "fr-FR,fr;q=0.9,en;q=0.7,de;q=0.5"  # the French version of a page when there is one
 BLOCKED_STATUSES = frozenset({401, 403, 407, 451})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
-KEPT_HEADERS = ("content-type", "content-length", "etag", "last-modified", "date", "server", "cache-control",
-                "content-language", "retry-after", "location")
+KEPT_HEADERS = (
+    "content-type",
+    "content-length",
+    "etag",
+    "last-modified",
+    "date",
+    "server",
+    "cache-control",
+    "content-language",
+    "retry-after",
+    "location",
+)
 
 
 @dataclass(frozen=True)
@@ -117,16 +129,20 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
 class HttpFetcher:
     """See the module docstring. ``transport`` (tests: ``httpx.MockTransport``) and ``sleep`` are injectable."""
 
-    def __init__(self, config: FetchSettings | None = None, *, transport: httpx.BaseTransport | None = None,
-                 sleep=time.sleep):
+    def __init__(
+        self, config: FetchSettings | None = None, *, transport: httpx.BaseTransport | None = None, sleep=time.sleep
+    ):
         self.config = config or FetchSettings.from_settings()
         self.sleep = sleep
         self._hosts: dict[str, threading.BoundedSemaphore] = {}
         self._hosts_lock = threading.Lock()
         self.client = httpx.Client(
             transport=transport,
-            headers={"User-Agent": self.config.user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
-                     "Accept-Language": ACCEPT_LANGUAGE},
+            headers={
+                "User-Agent": self.config.user_agent,
+                "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+                "Accept-Language": ACCEPT_LANGUAGE,
+            },
             timeout=httpx.Timeout(self.config.timeout, connect=self.config.connect_timeout),
             follow_redirects=True,
             max_redirects=self.config.max_redirects,
@@ -172,11 +188,19 @@ class HttpFetcher:
                 if attempt < attempts and (wait is None or wait <= self.config.backoff_cap):
                     self.sleep(self._backoff(attempt) if wait is None else wait)
                     continue
-                raise status_error(status, attempts=attempt, waited_too_long=wait is not None
-                                   and wait > self.config.backoff_cap)
+                raise status_error(
+                    status, attempts=attempt, waited_too_long=wait is not None and wait > self.config.backoff_cap
+                )
             if status == 304:
-                return FetchResult(url, str(response.url), status, kept_headers(response.headers), b"",
-                                   not_modified=True, attempts=attempt)
+                return FetchResult(
+                    url,
+                    str(response.url),
+                    status,
+                    kept_headers(response.headers),
+                    b"",
+                    not_modified=True,
+                    attempts=attempt,
+                )
             if status >= 400 or status < 200:
                 raise status_error(status, attempts=attempt)
             return FetchResult(url, str(response.url), status, kept_headers(response.headers), body, attempts=attempt)
@@ -192,28 +216,34 @@ class HttpFetcher:
                 for chunk in response.iter_bytes():
                     size += len(chunk)
                     if size > self.config.max_bytes:
-                        raise FetchError(FailureKind.HTTP_ERROR,
-                                         f"Page trop volumineuse (plus de {self.config.max_bytes} octets).",
-                                         status_code=response.status_code)
+                        raise FetchError(
+                            FailureKind.HTTP_ERROR,
+                            f"Page trop volumineuse (plus de {self.config.max_bytes} octets).",
+                            status_code=response.status_code,
+                        )
                     chunks.append(chunk)
                 return response, b"".join(chunks)
         except httpx.TimeoutException as exc:
             # A connection that cannot even be opened may be a passing glitch: retried. A server that stops
             # answering mid-page is waited for once only (retrying would multiply long waits).
-            raise FetchError(FailureKind.TIMEOUT, f"Délai dépassé ({type(exc).__name__}) pour {url}.",
-                             retryable=isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)) from exc
+            raise FetchError(
+                FailureKind.TIMEOUT,
+                f"Délai dépassé ({type(exc).__name__}) pour {url}.",
+                retryable=isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout),
+            ) from exc
         except httpx.TooManyRedirects as exc:
             raise FetchError(FailureKind.HTTP_ERROR, f"Trop de redirections pour {url}.") from exc
         except httpx.RemoteProtocolError as exc:
             if "complete message body" in str(exc) or "incomplete" in str(exc).lower():
                 # The connection closed before the end of the body (Content-Length not reached).
-                raise FetchError(FailureKind.TRUNCATED, f"Réponse interrompue avant la fin de la page ({url}).",
-                                 retryable=True) from exc
-            raise FetchError(FailureKind.HTTP_ERROR, f"Réponse HTTP invalide de {url} : {exc}.",
-                             retryable=True) from exc
+                raise FetchError(
+                    FailureKind.TRUNCATED, f"Réponse interrompue avant la fin de la page ({url}).", retryable=True
+                ) from exc
+            raise FetchError(
+                FailureKind.HTTP_ERROR, f"Réponse HTTP invalide de {url} : {exc}.", retryable=True
+            ) from exc
         except httpx.TransportError as exc:  # connection refused, DNS, TLS…
-            raise FetchError(FailureKind.HTTP_ERROR, f"Connexion impossible à {url} : {exc}.",
-                             retryable=True) from exc
+            raise FetchError(FailureKind.HTTP_ERROR, f"Connexion impossible à {url} : {exc}.", retryable=True) from exc
         except httpx.InvalidURL as exc:
             raise FetchError(FailureKind.HTTP_ERROR, f"Adresse invalide {url} : {exc}.") from exc
 
@@ -229,9 +259,11 @@ def status_error(status: int, *, attempts: int, waited_too_long: bool = False) -
         return FetchError(FailureKind.BLOCKED, f"Accès refusé par le site (HTTP {status}).", status_code=status)
     if status == 429:
         detail = " ; attente demandée (Retry-After) trop longue" if waited_too_long else ""
-        return FetchError(FailureKind.BLOCKED, f"Trop de requêtes (HTTP 429){tries}{detail}.", retryable=True,
-                          status_code=status)
+        return FetchError(
+            FailureKind.BLOCKED, f"Trop de requêtes (HTTP 429){tries}{detail}.", retryable=True, status_code=status
+        )
     if status >= 500:
-        return FetchError(FailureKind.HTTP_ERROR, f"Erreur du serveur (HTTP {status}){tries}.", retryable=True,
-                          status_code=status)
+        return FetchError(
+            FailureKind.HTTP_ERROR, f"Erreur du serveur (HTTP {status}){tries}.", retryable=True, status_code=status
+        )
     return FetchError(FailureKind.HTTP_ERROR, f"Réponse HTTP {status}.", status_code=status)

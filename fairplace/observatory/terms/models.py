@@ -34,8 +34,9 @@ class CheckOutcome(models.TextChoices):
 
 
 class TrackedDocument(models.Model):
-    marketplace = models.ForeignKey("platforms.Marketplace", on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="tracked_documents")
+    marketplace = models.ForeignKey(
+        "platforms.Marketplace", on_delete=models.PROTECT, null=True, blank=True, related_name="tracked_documents"
+    )
     # The service as named by its source (OTA's "Amazon", "kaufland.de"): not every tracked
     # service is a marketplace of the registry.
     service_name = models.CharField(_("service"), max_length=120)
@@ -52,8 +53,9 @@ class TrackedDocument(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # The last tracking attempt, whatever came of it (a 304 or the same bytes record no snapshot).
     last_checked_at = models.DateTimeField(_("dernier relevé tenté le"), null=True, blank=True)
-    last_check_outcome = models.CharField(_("résultat du dernier relevé"), max_length=20, blank=True,
-                                          choices=CheckOutcome.choices)
+    last_check_outcome = models.CharField(
+        _("résultat du dernier relevé"), max_length=20, blank=True, choices=CheckOutcome.choices
+    )
 
     class Meta:
         verbose_name = _("document suivi")
@@ -181,8 +183,9 @@ class NoticeCheck(models.Model):
     needs_review = models.BooleanField(default=False)
     review_decision = models.CharField(max_length=20, blank=True)  # "", "exception", "confirmed"
     review_note = models.TextField(blank=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     # Former measures and decisions, oldest first, each with ``replaced_at`` and ``reason`` (notices.py).
     history = models.JSONField(default=list, blank=True)
@@ -209,16 +212,22 @@ class SellerNotice(models.Model):
     linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     linked_at = models.DateTimeField(_("rattaché le"))
     withdrawn_at = models.DateTimeField(null=True, blank=True)
-    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="+")
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     withdrawal_reason = models.TextField(blank=True)
 
     class Meta:
         verbose_name = _("avis transmis par un vendeur")
         verbose_name_plural = _("avis transmis par des vendeurs")
         ordering = ["version", "linked_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["version", "report"], condition=models.Q(withdrawn_at=None),
-                                               name="seller_notice_once_per_version")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "report"],
+                condition=models.Q(withdrawn_at=None),
+                name="seller_notice_once_per_version",
+            )
+        ]
 
     def __str__(self):
         return f"{self.version_id} ← {self.report_id}"
@@ -242,8 +251,9 @@ class FetchFailure(models.Model):
     detail = models.TextField(blank=True)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["resolved_at", "-occurred_at"]

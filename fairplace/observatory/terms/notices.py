@@ -29,13 +29,19 @@ from .text import notice as notice_rules
 from .text.dates import StatedDate
 
 BASIS_SELLER_NOTICE = "seller_notice"
-MEASURE_FIELDS = ("status", "effective_on", "effective_basis", "notified_on", "notified_source", "gap_days",
-                  "needs_review")
+MEASURE_FIELDS = (
+    "status",
+    "effective_on",
+    "effective_basis",
+    "notified_on",
+    "notified_source",
+    "gap_days",
+    "needs_review",
+)
 DECISION_FIELDS = ("review_decision", "review_note", "reviewed_by_id", "reviewed_at")
 
 
-def notice_fields(stated: list[StatedDate], fetched_at, *, previous: TermsVersion | None,
-                  seller_notices=()) -> dict:
+def notice_fields(stated: list[StatedDate], fetched_at, *, previous: TermsVersion | None, seller_notices=()) -> dict:
     """The measure fields of a ``NoticeCheck`` (see the module docstring). ``seller_notices``: objects with
     ``notified_on`` and ``effective_on`` dates (either may be None)."""
     seller_notices = list(seller_notices)
@@ -61,14 +67,17 @@ def notice_fields(stated: list[StatedDate], fetched_at, *, previous: TermsVersio
 
 def _seller_effective(seller_notices) -> notice_rules.EffectiveDate:
     dates = [notice.effective_on for notice in seller_notices if notice.effective_on is not None]
-    return notice_rules.EffectiveDate(min(dates), BASIS_SELLER_NOTICE) if dates else notice_rules.EffectiveDate(
-        None, None)
+    return (
+        notice_rules.EffectiveDate(min(dates), BASIS_SELLER_NOTICE) if dates else notice_rules.EffectiveDate(None, None)
+    )
 
 
-def write_notice(version: TermsVersion, stated: list[StatedDate], fetched_at, *, previous: TermsVersion | None,
-                 seller_notices=()) -> NoticeCheck:
-    return NoticeCheck.objects.create(version=version, **notice_fields(stated, fetched_at, previous=previous,
-                                                                        seller_notices=seller_notices))
+def write_notice(
+    version: TermsVersion, stated: list[StatedDate], fetched_at, *, previous: TermsVersion | None, seller_notices=()
+) -> NoticeCheck:
+    return NoticeCheck.objects.create(
+        version=version, **notice_fields(stated, fetched_at, previous=previous, seller_notices=seller_notices)
+    )
 
 
 def stated_of(version: TermsVersion) -> list[StatedDate]:
@@ -79,9 +88,17 @@ def stated_of(version: TermsVersion) -> list[StatedDate]:
             day = date.fromisoformat(str(item["date"]))
         except (KeyError, TypeError, ValueError):
             continue
-        dates.append(StatedDate(kind=str(item.get("kind", "")), date=day, text=str(item.get("text", "")),
-                                offset=position, language=str(item.get("language", "")),
-                                ambiguous=bool(item.get("ambiguous")), historical=bool(item.get("historical"))))
+        dates.append(
+            StatedDate(
+                kind=str(item.get("kind", "")),
+                date=day,
+                text=str(item.get("text", "")),
+                offset=position,
+                language=str(item.get("language", "")),
+                ambiguous=bool(item.get("ambiguous")),
+                historical=bool(item.get("historical")),
+            )
+        )
     return dates
 
 
@@ -91,8 +108,9 @@ def recheck_notice(version: TermsVersion, *, reason: str) -> NoticeCheck:
     with transaction.atomic():
         check = NoticeCheck.objects.select_for_update().filter(version=version).first()
         notices = list(SellerNotice.objects.filter(version=version, withdrawn_at__isnull=True).order_by("pk"))
-        fields = notice_fields(stated_of(version), version.first_seen_at, previous=version.previous,
-                               seller_notices=notices)
+        fields = notice_fields(
+            stated_of(version), version.first_seen_at, previous=version.previous, seller_notices=notices
+        )
         if check is None:
             return NoticeCheck.objects.create(version=version, **fields)
         if all(getattr(check, name) == value for name, value in fields.items()):

@@ -49,8 +49,12 @@ def document_type(terms_type: str) -> str:
     lowered = terms_type.lower()
     if "ranking" in lowered:
         return DocumentType.RANKING
-    if lowered in ("marketplace sellers conditions", "commercial terms", "terms of service",
-                   "platform to business notice"):
+    if lowered in (
+        "marketplace sellers conditions",
+        "commercial terms",
+        "terms of service",
+        "platform to business notice",
+    ):
         return DocumentType.SELLER_TERMS
     if "complaint" in lowered:
         return DocumentType.COMPLAINTS
@@ -63,13 +67,17 @@ def find_marketplace(service: str):
 
     candidates = {slugify(service), slugify(service.split(".")[0])}
     for marketplace in Marketplace.objects.all().only("pk", "slug", "name"):
-        if marketplace.slug in candidates or marketplace.name.lower() == service.lower() \
-                or slugify(marketplace.name) in candidates:
+        if (
+            marketplace.slug in candidates
+            or marketplace.name.lower() == service.lower()
+            or slugify(marketplace.name) in candidates
+        ):
             return marketplace
     return None
 
 
 # --- Declarations -------------------------------------------------------------------------------------
+
 
 def import_declaration(path_or_dict, *, collection: str = "") -> tuple[list[TrackedDocument], list[str]]:
     """Import one declaration (a dict, a ``.json`` file, or every declaration file under a folder).
@@ -159,8 +167,10 @@ def _read_source(part, source: _Source) -> None:
                 if key == "select":
                     source.dropped_select = True
                 bounds = ", ".join(f"{name} « {value} »" for name, value in selector.items())
-                source.problems.append(f"sélecteur par plage non importable ({key} : {bounds}) : "
-                                       "un sélecteur CSS ne peut pas exprimer « entre deux éléments »")
+                source.problems.append(
+                    f"sélecteur par plage non importable ({key} : {bounds}) : "
+                    "un sélecteur CSS ne peut pas exprimer « entre deux éléments »"
+                )
             else:
                 source.problems.append(f"sélecteur « {selector!r} » de forme inconnue ({key}) ignoré")
     for name in _as_list(part.get("filter")):
@@ -175,23 +185,32 @@ def _as_list(value) -> list:
 
 # --- Histories ----------------------------------------------------------------------------------------
 
-def import_history(collection: str, service: str, terms_type: str, *, document: TrackedDocument | None = None,
-                   root=None) -> dict[str, int]:
+
+def import_history(
+    collection: str, service: str, terms_type: str, *, document: TrackedDocument | None = None, root=None
+) -> dict[str, int]:
     """Record every version of one corpus document as if fetched on its recorded date (no alert).
 
     Idempotent: a version whose fetch date is already imported for the document is skipped. Returns
     counts: ``snapshots`` recorded, ``skipped``, ``versions`` (new ``TermsVersion``)."""
     root = root or corpus.corpus_root(settings.FAIRPLACE_OTA_CORPUS)
-    found = None if root is None else next(
-        (doc for doc in corpus.documents(root) if doc.key == (collection, service, terms_type)), None)
+    found = (
+        None
+        if root is None
+        else next((doc for doc in corpus.documents(root) if doc.key == (collection, service, terms_type)), None)
+    )
     if found is None:
         raise OtaImportError(f"Le corpus OTA ne contient pas « {service} / {terms_type} » ({collection}).")
     if document is None:
         document, _created = TrackedDocument.objects.get_or_create(
             service_name=service,
             title=terms_type,
-            defaults={"marketplace": find_marketplace(service), "doc_type": document_type(terms_type),
-                      "ota_collection": collection, "ota_terms_type": terms_type},
+            defaults={
+                "marketplace": find_marketplace(service),
+                "doc_type": document_type(terms_type),
+                "ota_collection": collection,
+                "ota_terms_type": terms_type,
+            },
         )
     imported = set(document.snapshots.filter(source=IMPORT_SOURCE).values_list("fetched_at", flat=True))
     counts = {"snapshots": 0, "skipped": 0, "versions": 0}
@@ -199,8 +218,14 @@ def import_history(collection: str, service: str, terms_type: str, *, document: 
         if version.fetch_date in imported:
             counts["skipped"] += 1
             continue
-        snapshot = record_snapshot(document, fetched_at=version.fetch_date, markdown=version.read(),
-                                   source=IMPORT_SOURCE, record_type=version.record_type, alert=False)
+        snapshot = record_snapshot(
+            document,
+            fetched_at=version.fetch_date,
+            markdown=version.read(),
+            source=IMPORT_SOURCE,
+            record_type=version.record_type,
+            alert=False,
+        )
         counts["snapshots"] += 1
         counts["versions"] += hasattr(snapshot, "version")
     return counts

@@ -89,6 +89,7 @@ def record_snapshot(
 
 # --- Verdict ---------------------------------------------------------------------------------------------
 
+
 def _judge(document: TrackedDocument, markdown: str, record_type: str) -> tuple[str, str, Snapshot | None]:
     """(verdict, language, reference snapshot) of a new text of ``document``."""
     reference = _reference(document)
@@ -110,19 +111,23 @@ def _judge(document: TrackedDocument, markdown: str, record_type: str) -> tuple[
     texts = [snapshot.markdown for snapshot in recent] + [markdown]
     kind = classify_history(texts, reference=position)[-1].kind
     new_fp = fingerprint(markdown)
-    if (kind == Verdict.RESTORED and new_fp != reference.fingerprint
-          and not is_truncated(markdown, reference.markdown)):
+    if kind == Verdict.RESTORED and new_fp != reference.fingerprint and not is_truncated(markdown, reference.markdown):
         kind = Verdict.CHANGE  # complete again, but not the text of the version before the truncations
     return kind, language, reference
 
 
 def _reference(document: TrackedDocument) -> Snapshot | None:
     """The text the next change is compared with (see the module docstring)."""
-    return (document.snapshots.filter(verdict__in=REFERENCE_VERDICTS).exclude(markdown="")
-            .order_by("-fetched_at", "-id").first())
+    return (
+        document.snapshots.filter(verdict__in=REFERENCE_VERDICTS)
+        .exclude(markdown="")
+        .order_by("-fetched_at", "-id")
+        .first()
+    )
 
 
 # --- Version ---------------------------------------------------------------------------------------------
+
 
 def _write_version(document, snapshot: Snapshot, language: str, reference: Snapshot | None) -> TermsVersion:
     previous = document.versions.order_by("-first_seen_at", "-id").first()
@@ -144,15 +149,22 @@ def _write_version(document, snapshot: Snapshot, language: str, reference: Snaps
         clause_count=clause_count,
     )
     if diff is not None:
-        ClauseChange.objects.bulk_create(_clause_change(version, position, change)
-                                         for position, change in enumerate(diff.changes))
+        ClauseChange.objects.bulk_create(
+            _clause_change(version, position, change) for position, change in enumerate(diff.changes)
+        )
     write_notice(version, stated, snapshot.fetched_at, previous=previous)
     return version
 
 
 def _stated_json(item) -> dict:
-    return {"kind": item.kind, "date": item.date.isoformat(), "text": item.text, "language": item.language,
-            "ambiguous": item.ambiguous, "historical": item.historical}
+    return {
+        "kind": item.kind,
+        "date": item.date.isoformat(),
+        "text": item.text,
+        "language": item.language,
+        "ambiguous": item.ambiguous,
+        "historical": item.historical,
+    }
 
 
 def _clause_change(version: TermsVersion, position: int, change) -> ClauseChange:
@@ -174,6 +186,7 @@ def _clause_change(version: TermsVersion, position: int, change) -> ClauseChange
 
 # --- Alert e-mails --------------------------------------------------------------------------------------
 
+
 def _alert_staff(document: TrackedDocument, version: TermsVersion) -> None:
     """One e-mail per active agent, supervisor and administrator (deduplicated per version and user)."""
     from fairplace.core.models import OBSERVATORY_ROLES, User
@@ -193,13 +206,14 @@ def _alert_staff(document: TrackedDocument, version: TermsVersion) -> None:
         "url": settings.FAIRPLACE_PUBLIC_URL.rstrip("/") + reverse("terms:version", args=[version.pk]),
         # Sellers' reports of a change of terms that may describe this version: their notices would date it.
         "seller_reports": len(candidate_reports(version)),
-        "seller_url": settings.FAIRPLACE_PUBLIC_URL.rstrip("/") + reverse("terms_backoffice:version_notices",
-                                                                         args=[version.pk]),
+        "seller_url": settings.FAIRPLACE_PUBLIC_URL.rstrip("/")
+        + reverse("terms_backoffice:version_notices", args=[version.pk]),
     }
     staff = User.objects.filter(is_active=True, role__in=list(OBSERVATORY_ROLES)).order_by("pk")
     for user in staff:
-        enqueue_email(to=user.email, template=ALERT_TEMPLATE, context=context,
-                      dedup_key=f"terms.version.{version.pk}.{user.pk}")
+        enqueue_email(
+            to=user.email, template=ALERT_TEMPLATE, context=context, dedup_key=f"terms.version.{version.pk}.{user.pk}"
+        )
 
 
 def _alert_line(change: ClauseChange) -> str:
@@ -209,8 +223,9 @@ def _alert_line(change: ClauseChange) -> str:
         label = " ".join(words[:10]) + (" …" if len(words) > 10 else "")
     if len(label) > 120:
         label = label[:119].rstrip() + "…"
-    topics = ", ".join(str(TOPIC_LABELS[topic]).lower() for topic in change.topics
-                       if topic in TOPIC_LABELS and topic != "other")
+    topics = ", ".join(
+        str(TOPIC_LABELS[topic]).lower() for topic in change.topics if topic in TOPIC_LABELS and topic != "other"
+    )
     line = f"{change.get_kind_display()} : {label}"
     return f"{line} ({topics})" if topics else line
 
@@ -218,6 +233,7 @@ def _alert_line(change: ClauseChange) -> str:
 def _notice_message(notice: NoticeCheck | None) -> str:
     if notice is None:
         return ""
-    check = notice_rules.NoticeCheck(notice.status, notice.effective_on, notice.notified_on,
-                                     notice.notified_source or None, notice.gap_days)
+    check = notice_rules.NoticeCheck(
+        notice.status, notice.effective_on, notice.notified_on, notice.notified_source or None, notice.gap_days
+    )
     return check.message

@@ -45,8 +45,14 @@ from django.conf import settings
 from .fetching import ACCEPT_LANGUAGE, FetchError, FetchResult, FetchSettings, kept_headers, status_error
 from .models import FailureKind
 
-CHROMIUM_ARGS = ("--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--disable-quic", "--disable-gpu")
+CHROMIUM_ARGS = (
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-gpu",
+)
 NO_SANDBOX = "--no-sandbox"
 SETTLE_MS = 300  # the selected text must stay the same this long
 POLL_MS = 100
@@ -160,24 +166,30 @@ class ChromiumRenderer:
     def _launch(self):
         executable = shutil.which(self.executable)
         if executable is None:
-            raise FetchError(FailureKind.HTTP_ERROR,
-                             f"Chromium introuvable ou non exécutable : {self.executable} (réglage "
-                             "FAIRPLACE_TERMS_CHROMIUM). Installez le paquet Debian « chromium » ou corrigez le "
-                             "réglage ; les documents nécessitant JavaScript ne sont pas relevés.")
+            raise FetchError(
+                FailureKind.HTTP_ERROR,
+                f"Chromium introuvable ou non exécutable : {self.executable} (réglage "
+                "FAIRPLACE_TERMS_CHROMIUM). Installez le paquet Debian « chromium » ou corrigez le "
+                "réglage ; les documents nécessitant JavaScript ne sont pas relevés.",
+            )
         try:
             from playwright.sync_api import sync_playwright
         except ImportError as exc:
-            raise FetchError(FailureKind.HTTP_ERROR,
-                             "Le module Python playwright n'est pas installé : les documents nécessitant "
-                             "JavaScript ne peuvent pas être relevés.") from exc
+            raise FetchError(
+                FailureKind.HTTP_ERROR,
+                "Le module Python playwright n'est pas installé : les documents nécessitant "
+                "JavaScript ne peuvent pas être relevés.",
+            ) from exc
         try:
             self._playwright = sync_playwright().start()
-            return self._playwright.chromium.launch(executable_path=executable, headless=True, args=launch_args(),
-                                                    timeout=self.config.timeout * 1000)
+            return self._playwright.chromium.launch(
+                executable_path=executable, headless=True, args=launch_args(), timeout=self.config.timeout * 1000
+            )
         except Exception as exc:  # PlaywrightError, or a driver that cannot even start
             self._stop()
-            raise FetchError(FailureKind.HTTP_ERROR,
-                             f"Chromium ({executable}) ne démarre pas : {_first_line(exc)}") from exc
+            raise FetchError(
+                FailureKind.HTTP_ERROR, f"Chromium ({executable}) ne démarre pas : {_first_line(exc)}"
+            ) from exc
 
     def _stop(self) -> None:
         browser, playwright, self._browser, self._playwright = self._browser, self._playwright, None, None
@@ -196,45 +208,61 @@ class ChromiumRenderer:
         deadline = time.monotonic() + self.config.timeout
         seconds = f"{self.config.timeout:g} s"
         try:
-            context = browser.new_context(user_agent=self.config.user_agent, locale="fr-FR",
-                                          extra_http_headers={"Accept-Language": ACCEPT_LANGUAGE},
-                                          service_workers="block")
+            context = browser.new_context(
+                user_agent=self.config.user_agent,
+                locale="fr-FR",
+                extra_http_headers={"Accept-Language": ACCEPT_LANGUAGE},
+                service_workers="block",
+            )
         except PlaywrightError as exc:
-            raise FetchError(FailureKind.HTTP_ERROR, f"Chromium n'a pas pu ouvrir de page : {_first_line(exc)}",
-                             retryable=True) from exc
+            raise FetchError(
+                FailureKind.HTTP_ERROR, f"Chromium n'a pas pu ouvrir de page : {_first_line(exc)}", retryable=True
+            ) from exc
         try:
             page = context.new_page()
             try:
                 response = page.goto(url, wait_until="domcontentloaded", timeout=self.config.timeout * 1000)
             except PlaywrightTimeout as exc:
-                raise FetchError(FailureKind.TIMEOUT, f"Délai dépassé ({seconds}) dans Chromium pour {url} : la "
-                                 "page n'a pas fini de se charger.", retryable=True) from exc
+                raise FetchError(
+                    FailureKind.TIMEOUT,
+                    f"Délai dépassé ({seconds}) dans Chromium pour {url} : la page n'a pas fini de se charger.",
+                    retryable=True,
+                ) from exc
             if response is None:
-                raise FetchError(FailureKind.HTTP_ERROR, f"Chromium n'a reçu aucune réponse pour {url}.",
-                                 retryable=True)
+                raise FetchError(
+                    FailureKind.HTTP_ERROR, f"Chromium n'a reçu aucune réponse pour {url}.", retryable=True
+                )
             status = response.status
             if status >= 400 or status < 200:
                 raise status_error(status, attempts=1)
             headers = kept_headers(response.all_headers())
             remaining = max(0.0, deadline - time.monotonic())
             try:
-                page.wait_for_function(_READY, arg=[list(selectors), SETTLE_MS], polling=POLL_MS,
-                                       timeout=max(1.0, remaining * 1000))
+                page.wait_for_function(
+                    _READY, arg=[list(selectors), SETTLE_MS], polling=POLL_MS, timeout=max(1.0, remaining * 1000)
+                )
             except PlaywrightTimeout:
                 missing = page.evaluate(_MISSING, list(selectors))
                 if missing:
-                    raise FetchError(FailureKind.SELECTOR_MISSING,
-                                     f"Le sélecteur « {missing[0]} » n'est pas apparu dans la page rendue par "
-                                     f"Chromium après {seconds}.", status_code=status) from None
+                    raise FetchError(
+                        FailureKind.SELECTOR_MISSING,
+                        f"Le sélecteur « {missing[0]} » n'est pas apparu dans la page rendue par "
+                        f"Chromium après {seconds}.",
+                        status_code=status,
+                    ) from None
                 # Present but without settled visible text: the extraction decides (text, or "empty").
             html = page.content().encode("utf-8")
             if len(html) > self.config.max_bytes:
-                raise FetchError(FailureKind.HTTP_ERROR,
-                                 f"Page trop volumineuse (plus de {self.config.max_bytes} octets).", status_code=status)
+                raise FetchError(
+                    FailureKind.HTTP_ERROR,
+                    f"Page trop volumineuse (plus de {self.config.max_bytes} octets).",
+                    status_code=status,
+                )
             return FetchResult(url, page.url, status, headers, html, rendered=True)
         except PlaywrightTimeout as exc:
-            raise FetchError(FailureKind.TIMEOUT, f"Délai dépassé ({seconds}) dans Chromium pour {url}.",
-                             retryable=True) from exc
+            raise FetchError(
+                FailureKind.TIMEOUT, f"Délai dépassé ({seconds}) dans Chromium pour {url}.", retryable=True
+            ) from exc
         except PlaywrightError as exc:
             message = _first_line(exc)
             kind = FailureKind.TIMEOUT if "TIMED_OUT" in message else FailureKind.HTTP_ERROR

@@ -53,15 +53,18 @@ def review_notice(check: NoticeCheck, by, decision: str, note: str) -> NoticeChe
     if len(note) > NOTE_MAX_LENGTH:
         raise ReviewError(_("La note ne peut pas dépasser %(max)s caractères.") % {"max": NOTE_MAX_LENGTH})
     if decision == EXCEPTION and not note:
-        raise ReviewError(_("Indiquez dans la note l’exception retenue (obligation légale, fraude ou "
-                            "sécurité, renonciation du vendeur…) : elle sera publiée."))
+        raise ReviewError(
+            _(
+                "Indiquez dans la note l’exception retenue (obligation légale, fraude ou "
+                "sécurité, renonciation du vendeur…) : elle sera publiée."
+            )
+        )
     with transaction.atomic():
         locked = NoticeCheck.objects.select_for_update().get(pk=check.pk)
         if not locked.needs_review:
             raise ReviewError(_("Ce préavis n’est pas à examiner."))
         if locked.review_decision:
-            raise ReviewError(_("Ce préavis a déjà été examiné : la décision enregistrée ne peut pas être "
-                                "modifiée."))
+            raise ReviewError(_("Ce préavis a déjà été examiné : la décision enregistrée ne peut pas être modifiée."))
         locked.review_decision = decision
         locked.review_note = note
         locked.reviewed_by = by

@@ -90,8 +90,9 @@ def score_match(report: dict, version: TermsVersion, *, topics=()) -> int | None
 
 def changed_topics(version_ids) -> dict[int, set]:
     topics: dict[int, set] = {}
-    for version_id, values in (ClauseChange.objects.filter(version_id__in=list(version_ids), cosmetic=False)
-                               .values_list("version_id", "topics")):
+    for version_id, values in ClauseChange.objects.filter(version_id__in=list(version_ids), cosmetic=False).values_list(
+        "version_id", "topics"
+    ):
         topics.setdefault(version_id, set()).update(values or ())
     return topics
 
@@ -142,14 +143,27 @@ def report_by_reference(reference: str) -> dict:
     reference = (reference or "").strip().upper()
     found = terms_change_reports(references=[reference]) if reference else []
     if not found:
-        raise SellerNoticeError(_("Aucun signalement « La plateforme a changé ses conditions sans prévenir » ne "
-                                  "porte la référence %(reference)s (un doublon ou un signalement non recevable "
-                                  "ne compte pas).") % {"reference": reference or "—"})
+        raise SellerNoticeError(
+            _(
+                "Aucun signalement « La plateforme a changé ses conditions sans prévenir » ne "
+                "porte la référence %(reference)s (un doublon ou un signalement non recevable "
+                "ne compte pas)."
+            )
+            % {"reference": reference or "—"}
+        )
     return found[0]
 
 
-def link_seller_notice(version: TermsVersion, reference: str, *, by, notified_on: date | None,
-                       effective_on: date | None, attachment_ids=(), note: str = "") -> SellerNotice:
+def link_seller_notice(
+    version: TermsVersion,
+    reference: str,
+    *,
+    by,
+    notified_on: date | None,
+    effective_on: date | None,
+    attachment_ids=(),
+    note: str = "",
+) -> SellerNotice:
     """Link the seller's report ``reference`` to ``version`` with the dates the agent checked, then recompute
     the version's notice check; one active link per report and version."""
     report = report_by_reference(reference)
@@ -157,35 +171,48 @@ def link_seller_notice(version: TermsVersion, reference: str, *, by, notified_on
     with transaction.atomic():
         try:  # one active link per report and version: the database's constraint says so, races included
             notice = SellerNotice.objects.create(
-                version=version, report_id=report["id"], notified_on=notified_on, effective_on=effective_on,
+                version=version,
+                report_id=report["id"],
+                notified_on=notified_on,
+                effective_on=effective_on,
                 medium=str(report["answers"].get("change_medium", ""))[:20],
-                attachment_ids=[str(value) for value in attachment_ids], note=(note or "").strip(),
-                linked_by=by, linked_at=timezone.now())
+                attachment_ids=[str(value) for value in attachment_ids],
+                note=(note or "").strip(),
+                linked_by=by,
+                linked_at=timezone.now(),
+            )
         except IntegrityError as error:
-            raise SellerNoticeError(_("Le signalement %(reference)s est déjà rattaché à cette version.")
-                                    % {"reference": report["reference"]}) from error
+            raise SellerNoticeError(
+                _("Le signalement %(reference)s est déjà rattaché à cette version.")
+                % {"reference": report["reference"]}
+            ) from error
         recheck_notice(version, reason=f"avis du signalement {report['reference']} rattaché")
     return notice
 
 
 def _validate(version, report, notified_on, effective_on, attachment_ids, note) -> None:
     if version.document.marketplace_id != report["marketplace_id"]:
-        raise SellerNoticeError(_("Le signalement %(reference)s concerne une autre place de marché que ce "
-                                  "document.") % {"reference": report["reference"]})
+        raise SellerNoticeError(
+            _("Le signalement %(reference)s concerne une autre place de marché que ce document.")
+            % {"reference": report["reference"]}
+        )
     today = timezone.localdate()
     if notified_on is not None and notified_on > today:
         raise SellerNoticeError(_("La date de notification ne peut pas être dans le futur."))
     if notified_on is None and effective_on is None:
-        raise SellerNoticeError(_("Indiquez au moins une date : la notification reçue par le vendeur ou l’entrée "
-                                  "en vigueur annoncée."))
+        raise SellerNoticeError(
+            _("Indiquez au moins une date : la notification reçue par le vendeur ou l’entrée en vigueur annoncée.")
+        )
     if notified_on is not None and notified_on < version.first_seen_at.date() - timedelta(days=PLAUSIBLE_DAYS):
-        raise SellerNoticeError(_("La date de notification précède de plus de deux ans la version : vérifiez la "
-                                  "version choisie."))
+        raise SellerNoticeError(
+            _("La date de notification précède de plus de deux ans la version : vérifiez la version choisie.")
+        )
     known = {item["id"] for item in report["attachments"]}
     unknown = [value for value in attachment_ids if str(value) not in known]
     if unknown:
-        raise SellerNoticeError(_("Une pièce choisie n’appartient pas au signalement %(reference)s.")
-                                % {"reference": report["reference"]})
+        raise SellerNoticeError(
+            _("Une pièce choisie n’appartient pas au signalement %(reference)s.") % {"reference": report["reference"]}
+        )
     if len((note or "").strip()) > NOTE_MAX_LENGTH:
         raise SellerNoticeError(_("La note ne peut pas dépasser %(max)s caractères.") % {"max": NOTE_MAX_LENGTH})
 

@@ -42,8 +42,12 @@ def track_command() -> list[str]:
     return [sys.executable, "-m", "django", "track_terms", "--no-progress", "--workers", str(workers)]
 
 
-@periodic_job("terms.track", "0 */12 * * *", lease=RUN_TIMEOUT + timedelta(hours=1),
-              description="Relève les documents contractuels suivis (dans un processus à part).")
+@periodic_job(
+    "terms.track",
+    "0 */12 * * *",
+    lease=RUN_TIMEOUT + timedelta(hours=1),
+    description="Relève les documents contractuels suivis (dans un processus à part).",
+)
 def track_documents() -> str:
     from .models import TrackedDocument
 
@@ -57,8 +61,14 @@ def track_documents() -> str:
         environment["DJANGO_SETTINGS_MODULE"] = module
     logger.info("terms.track: run started: %s", shlex.join(command))
     # The child's output is the worker's: its summary lands in the worker's log.
-    completed = subprocess.run(command, cwd=settings.BASE_DIR, env=environment, stdin=subprocess.DEVNULL,  # noqa: S603
-                               timeout=RUN_TIMEOUT.total_seconds(), check=False)
+    completed = subprocess.run(
+        command,
+        cwd=settings.BASE_DIR,
+        env=environment,
+        stdin=subprocess.DEVNULL,  # noqa: S603
+        timeout=RUN_TIMEOUT.total_seconds(),
+        check=False,
+    )
     if completed.returncode != 0:
         raise TrackingRunFailed(f"track_terms ended with status {completed.returncode}")
     return "relevé terminé"

@@ -70,11 +70,14 @@ class TrackingReport:
 
     def summary(self) -> str:
         labels = dict(FailureKind.choices)
-        failures = ", ".join(f"{labels.get(kind, kind).lower()} : {count}"
-                             for kind, count in sorted(self.failures.items()))
-        text = (f"{self.documents} document(s) suivi(s) en {self.seconds:.1f} s : {self.fetched} relevé(s), "
-                f"{self.new_versions} nouvelle(s) version(s), {self.unchanged} inchangé(s), "
-                f"{self.failed} échec(s)")
+        failures = ", ".join(
+            f"{labels.get(kind, kind).lower()} : {count}" for kind, count in sorted(self.failures.items())
+        )
+        text = (
+            f"{self.documents} document(s) suivi(s) en {self.seconds:.1f} s : {self.fetched} relevé(s), "
+            f"{self.new_versions} nouvelle(s) version(s), {self.unchanged} inchangé(s), "
+            f"{self.failed} échec(s)"
+        )
         return text + (f" ({failures})." if failures else ".")
 
 
@@ -87,9 +90,14 @@ class Outcome:
     recorded: bool = False
 
 
-def track(documents: Iterable[TrackedDocument], *, workers: int = 4,
-          progress: Callable[[int, int], None] | None = None, fetcher: HttpFetcher | None = None,
-          renderer: ChromiumRenderer | None = None) -> TrackingReport:
+def track(
+    documents: Iterable[TrackedDocument],
+    *,
+    workers: int = 4,
+    progress: Callable[[int, int], None] | None = None,
+    fetcher: HttpFetcher | None = None,
+    renderer: ChromiumRenderer | None = None,
+) -> TrackingReport:
     """Fetch and record ``documents`` (see the module docstring); ``progress(done, total)`` after each one.
     A ``fetcher`` or ``renderer`` given is not closed here."""
     documents = list(documents)
@@ -103,8 +111,11 @@ def track(documents: Iterable[TrackedDocument], *, workers: int = 4,
     # HTML parsing (tinyhtml5, pure Python) is most of a new page's CPU: threads share one core (the
     # GIL), so the parsing goes to processes, forked here before any worker thread exists; they only
     # parse (no database), and leave with os._exit, so the inherited connections are never touched.
-    extractors = (ProcessPoolExecutor(max_workers=os.cpu_count() or 2, mp_context=multiprocessing.get_context("fork"))
-                  if workers > 1 and len(documents) > 1 else None)
+    extractors = (
+        ProcessPoolExecutor(max_workers=os.cpu_count() or 2, mp_context=multiprocessing.get_context("fork"))
+        if workers > 1 and len(documents) > 1
+        else None
+    )
     if extractors is not None:
         extractors.submit(abs, 0).result()  # forks every parsing process now, from this thread
     try:
@@ -153,8 +164,9 @@ def _count(report: TrackingReport, outcome: Outcome) -> None:
         report.unchanged += 1
 
 
-def track_document(document: TrackedDocument, fetcher: HttpFetcher, extractors=None, *,
-                   renderer: ChromiumRenderer | None = None) -> Outcome:
+def track_document(
+    document: TrackedDocument, fetcher: HttpFetcher, extractors=None, *, renderer: ChromiumRenderer | None = None
+) -> Outcome:
     """Fetch, extract and record one document; failures go to ``FetchFailure``. ``extractors``: a
     process pool for the HTML parsing (else done in this thread); ``renderer``: the run's Chromium."""
     try:
@@ -162,8 +174,9 @@ def track_document(document: TrackedDocument, fetcher: HttpFetcher, extractors=N
     except FetchError as error:
         _fail(document, error.kind, error.message, error.status_code)
         outcome = Outcome(document.pk, FAILURE, kind=error.kind)
-    TrackedDocument.objects.filter(pk=document.pk).update(last_checked_at=timezone.now(),
-                                                          last_check_outcome=check_outcome(outcome))
+    TrackedDocument.objects.filter(pk=document.pk).update(
+        last_checked_at=timezone.now(), last_check_outcome=check_outcome(outcome)
+    )
     return outcome
 
 
@@ -173,16 +186,23 @@ def check_outcome(outcome: Outcome) -> str:
         return CheckOutcome.FAILURE
     if outcome.status == VERSION:
         return CheckOutcome.NEW_VERSION
-    return {"not_modified": CheckOutcome.NOT_MODIFIED, "same_body": CheckOutcome.SAME_BODY,
-            Verdict.SAME: CheckOutcome.UNCHANGED}.get(outcome.verdict, CheckOutcome.NOISE)
+    return {
+        "not_modified": CheckOutcome.NOT_MODIFIED,
+        "same_body": CheckOutcome.SAME_BODY,
+        Verdict.SAME: CheckOutcome.UNCHANGED,
+    }.get(outcome.verdict, CheckOutcome.NOISE)
 
 
 def _track(document: TrackedDocument, fetcher: HttpFetcher, extractors=None, renderer=None) -> Outcome:
     urls = [url for url in document.urls or [] if url]
     if not urls:
         raise FetchError(FailureKind.HTTP_ERROR, "Aucune adresse à relever pour ce document.")
-    last = (Snapshot.objects.filter(document=document, source=SOURCE).order_by("-fetched_at", "-id")
-            .only("headers", "body_sha256").first())
+    last = (
+        Snapshot.objects.filter(document=document, source=SOURCE)
+        .order_by("-fetched_at", "-id")
+        .only("headers", "body_sha256")
+        .first()
+    )
     validators = last.headers if last is not None and len(urls) == 1 else {}
     pages = []
     for url in urls:
@@ -193,10 +213,19 @@ def _track(document: TrackedDocument, fetcher: HttpFetcher, extractors=None, ren
     body = BODY_SEPARATOR.join(page.body for page in pages)
     if last is not None and last.body_sha256 and hashlib.sha256(body).hexdigest() == last.body_sha256:
         return Outcome(document.pk, UNCHANGED, verdict="same_body")
-    jobs = [(page.body, tuple(document.select or ()), tuple(document.remove or ()), page.final_url,
-             "utf-8" if page.rendered else extract.charset_of(page.headers.get("content-type"))) for page in pages]
-    results = (list(extractors.map(_extract_page, jobs)) if extractors is not None
-               else [_extract_page(job) for job in jobs])
+    jobs = [
+        (
+            page.body,
+            tuple(document.select or ()),
+            tuple(document.remove or ()),
+            page.final_url,
+            "utf-8" if page.rendered else extract.charset_of(page.headers.get("content-type")),
+        )
+        for page in pages
+    ]
+    results = (
+        list(extractors.map(_extract_page, jobs)) if extractors is not None else [_extract_page(job) for job in jobs]
+    )
     for result in results:
         if isinstance(result, tuple):  # a FetchError met in the parsing process, as (kind, message)
             raise FetchError(*result)
@@ -213,9 +242,13 @@ def _track(document: TrackedDocument, fetcher: HttpFetcher, extractors=None, ren
         body=body,
     )
     if snapshot.verdict == Verdict.TRUNCATED:
-        _fail(document, FailureKind.TRUNCATED,
-              "Texte nettement plus court que la version de référence et contenu dans celle-ci : rendu tronqué "
-              "probable (relevé conservé, aucune version créée).", pages[-1].status_code)
+        _fail(
+            document,
+            FailureKind.TRUNCATED,
+            "Texte nettement plus court que la version de référence et contenu dans celle-ci : rendu tronqué "
+            "probable (relevé conservé, aucune version créée).",
+            pages[-1].status_code,
+        )
         return Outcome(document.pk, FAILURE, kind=FailureKind.TRUNCATED, verdict=snapshot.verdict, recorded=True)
     if snapshot.verdict in (Verdict.FIRST, Verdict.CHANGE):
         return Outcome(document.pk, VERSION, verdict=snapshot.verdict, recorded=True)
@@ -232,8 +265,13 @@ def _extract_page(job) -> str | tuple[str, str]:
         return (error.kind, error.message)
 
 
-def fetch_page(document: TrackedDocument, url: str, fetcher: HttpFetcher, validators: dict,
-               renderer: ChromiumRenderer | None = None) -> FetchResult:
+def fetch_page(
+    document: TrackedDocument,
+    url: str,
+    fetcher: HttpFetcher,
+    validators: dict,
+    renderer: ChromiumRenderer | None = None,
+) -> FetchResult:
     """One page of ``document``: Chromium for documents that need JavaScript (the run's ``renderer``, else a
     browser for this page), else HTTP (conditional)."""
     if document.needs_js:
@@ -247,10 +285,15 @@ def _headers(pages: list[FetchResult]) -> dict:
     """The kept headers of a single page; for a combined document, each page's URL, status and headers."""
     if len(pages) == 1:
         return dict(pages[0].headers)
-    return {"pages": [{"url": page.url, "final_url": page.final_url, "status": page.status_code,
-                       "headers": dict(page.headers)} for page in pages]}
+    return {
+        "pages": [
+            {"url": page.url, "final_url": page.final_url, "status": page.status_code, "headers": dict(page.headers)}
+            for page in pages
+        ]
+    }
 
 
 def _fail(document: TrackedDocument, kind: str, detail: str, status_code: int | None) -> FetchFailure:
-    return FetchFailure.objects.create(document=document, occurred_at=timezone.now(), kind=kind, detail=detail,
-                                       status_code=status_code)
+    return FetchFailure.objects.create(
+        document=document, occurred_at=timezone.now(), kind=kind, detail=detail, status_code=status_code
+    )

@@ -70,8 +70,15 @@ class Result:
 
     @property
     def rows(self) -> int:
-        return (self.reports + self.events + self.contacts + self.answers + self.referrals + self.attachments
-                + self.feedback)
+        return (
+            self.reports
+            + self.events
+            + self.contacts
+            + self.answers
+            + self.referrals
+            + self.attachments
+            + self.feedback
+        )
 
     def add(self, counts: dict) -> None:
         for name in ("reports", "events", "contacts", "answers", "referrals", "attachments", "feedback"):
@@ -80,14 +87,28 @@ class Result:
 
 
 def _counts(chunk: Chunk) -> dict:
-    return {"reports": len(chunk.reports), "events": len(chunk.events), "contacts": len(chunk.contacts),
-            "answers": len(chunk.answers), "referrals": len(chunk.referrals), "feedback": len(chunk.feedback),
-            "attachments": len(chunk.attachments), "states": chunk.states}
+    return {
+        "reports": len(chunk.reports),
+        "events": len(chunk.events),
+        "contacts": len(chunk.contacts),
+        "answers": len(chunk.answers),
+        "referrals": len(chunk.referrals),
+        "feedback": len(chunk.feedback),
+        "attachments": len(chunk.attachments),
+        "states": chunk.states,
+    }
 
 
-def generate(count: int, *, seed: int = 1, batch: int = 10_000, workers: int | None = None,
-             now: datetime | None = None, progress: Callable[[str], None] = print,
-             bulk_mode: bool | None = None) -> Result:
+def generate(
+    count: int,
+    *,
+    seed: int = 1,
+    batch: int = 10_000,
+    workers: int | None = None,
+    now: datetime | None = None,
+    progress: Callable[[str], None] = print,
+    bulk_mode: bool | None = None,
+) -> Result:
     """Write ``count`` reports with their histories (see the module docstring); the caller
     makes sure the database is a bench database. On PostgreSQL, outside a transaction,
     ``workers`` processes (default: one per CPU, at most 4) build and COPY chunks side by side.
@@ -99,11 +120,19 @@ def generate(count: int, *, seed: int = 1, batch: int = 10_000, workers: int | N
     started = time.perf_counter()
     refs = load_refs()
     now = (now or timezone.now()).astimezone(UTC).replace(microsecond=0)
-    plan = Plan(count=count, seed=seed, now=now, report_base=next_id(Report), event_base=next_id(ReportEvent),
-                contact_base=next_id(SellerContact), answer_base=next_id(PlatformAnswer),
-                feedback_base=next_id(SellerFeedback),
-                referral_base=next_id(MediationReferral), repeat_sellers=max(1, count // 50),
-                salt=int.from_bytes(hashlib.sha256(f"bench:{seed}".encode()).digest()[:8], "big"))
+    plan = Plan(
+        count=count,
+        seed=seed,
+        now=now,
+        report_base=next_id(Report),
+        event_base=next_id(ReportEvent),
+        contact_base=next_id(SellerContact),
+        answer_base=next_id(PlatformAnswer),
+        feedback_base=next_id(SellerFeedback),
+        referral_base=next_id(MediationReferral),
+        repeat_sellers=max(1, count // 50),
+        salt=int.from_bytes(hashlib.sha256(f"bench:{seed}".encode()).digest()[:8], "big"),
+    )
     specs = {name: table_spec(model, attnames) for name, model, attnames in TABLES}
     # Separate processes need committed reference data and their own connections: PostgreSQL
     # only, and not inside a transaction (the test suite's).
@@ -111,26 +140,34 @@ def generate(count: int, *, seed: int = 1, batch: int = 10_000, workers: int | N
     workers = max(1, min(workers or min(4, os.cpu_count() or 1), -(-count // batch))) if parallel else 1
     bulk_mode = count >= 50_000 if bulk_mode is None else bulk_mode
     skip_fk = bulk_mode and can_skip_foreign_key_checks()
-    result = Result(first_report_id=plan.report_base, workers=workers,
-                    foreign_key_checks="checked after the load" if skip_fk else "per row")
+    result = Result(
+        first_report_id=plan.report_base,
+        workers=workers,
+        foreign_key_checks="checked after the load" if skip_fk else "per row",
+    )
     # The repeat sellers' contacts first: any chunk may point at them.
     repeat = [seller_for(plan.contact_base + i, seed) for i in range(plan.repeat_sellers)]
     with transaction.atomic():
-        write_chunk(specs, Chunk(contacts=[(s.contact_id, s.email, now - timedelta(days=YEARS * 365))
-                                           for s in repeat]))
+        write_chunk(specs, Chunk(contacts=[(s.contact_id, s.email, now - timedelta(days=YEARS * 365)) for s in repeat]))
     result.contacts += len(repeat)
     with secondary_indexes_dropped([Report, ReportEvent] if bulk_mode else [], workers=workers) as dropped:
         if dropped:
-            progress(f"{len(dropped)} index secondaires des signalements et des événements supprimés "
-                     "le temps du chargement")
+            progress(
+                f"{len(dropped)} index secondaires des signalements et des événements supprimés le temps du chargement"
+            )
         starts = list(range(0, count, batch))
-        chunks = (_in_processes(plan, refs, specs, starts, batch, workers, skip_fk) if workers > 1
-                  else _in_process(plan, refs, specs, starts, batch, skip_fk))
+        chunks = (
+            _in_processes(plan, refs, specs, starts, batch, workers, skip_fk)
+            if workers > 1
+            else _in_process(plan, refs, specs, starts, batch, skip_fk)
+        )
         for counts in chunks:
             result.add(counts)
             elapsed = time.perf_counter() - started
-            progress(f"{result.reports:>9} signalements, {result.events:>9} événements en {elapsed:6.1f} s "
-                     f"({result.reports / elapsed:.0f} signalements/s, {result.rows / elapsed:.0f} lignes/s)")
+            progress(
+                f"{result.reports:>9} signalements, {result.events:>9} événements en {elapsed:6.1f} s "
+                f"({result.reports / elapsed:.0f} signalements/s, {result.rows / elapsed:.0f} lignes/s)"
+            )
         index_started = time.perf_counter()
         if dropped:
             progress("reconstruction des index …")
@@ -161,9 +198,12 @@ def _in_processes(plan, refs, specs, starts, batch, workers, skip_fk):
     # A forked child must not share the parent's connection: close it before forking; each
     # child opens its own on first use.
     connections.close_all()
-    processes = [context.Process(target=_worker, daemon=True,
-                                 args=(plan, refs, specs, starts[w::workers], batch, skip_fk, queue))
-                 for w in range(workers)]
+    processes = [
+        context.Process(
+            target=_worker, daemon=True, args=(plan, refs, specs, starts[w::workers], batch, skip_fk, queue)
+        )
+        for w in range(workers)
+    ]
     for process in processes:
         process.start()
     running = workers

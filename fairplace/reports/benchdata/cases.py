@@ -24,29 +24,57 @@ EVENT_SLOTS = 16  # event ids per report: report k owns ids [base + k * slots, b
 
 # Shares of the final states, as in a queue that has been worked for three years.
 STATE_WEIGHTS = {
-    S.CLOSED: 0.52, S.NOT_ADMISSIBLE: 0.05, S.DUPLICATE: 0.03, S.SUBMITTED: 0.05, S.QUALIFIED: 0.04,
-    S.FORWARDED: 0.10, S.ANSWERED: 0.07, S.OVERDUE: 0.10, S.REFERRED: 0.015, S.IN_MEDIATION: 0.025,
+    S.CLOSED: 0.52,
+    S.NOT_ADMISSIBLE: 0.05,
+    S.DUPLICATE: 0.03,
+    S.SUBMITTED: 0.05,
+    S.QUALIFIED: 0.04,
+    S.FORWARDED: 0.10,
+    S.ANSWERED: 0.07,
+    S.OVERDUE: 0.10,
+    S.REFERRED: 0.015,
+    S.IN_MEDIATION: 0.025,
 }
-OTHER_MARKETPLACES = [("Boutique Exemple", "https://www.boutique-exemple.fr"),
-                      ("Marché des Artisans", "https://www.marche-artisans.fr"), ("VendsTout", "")]
+OTHER_MARKETPLACES = [
+    ("Boutique Exemple", "https://www.boutique-exemple.fr"),
+    ("Marché des Artisans", "https://www.marche-artisans.fr"),
+    ("VendsTout", ""),
+]
 REPEAT_SELLER_SHARE = 0.25  # reports filed by sellers who report again and again
 ATTACHMENT_SHARE = 0.3
 
-REJECTION_REASONS = ["terms_breach", "decision_upheld", "legal_obligation", "fraud_risk", "consumer_complaints",
-                     "fees_as_published", "insufficient_information"]
+REJECTION_REASONS = [
+    "terms_breach",
+    "decision_upheld",
+    "legal_obligation",
+    "fraud_risk",
+    "consumer_complaints",
+    "fees_as_published",
+    "insufficient_information",
+]
 NOT_CONCERNED_REASONS = ["unknown_seller", "other_platform", "already_settled"]
-PROMISED_ACTIONS = ["reinstatement", "fee_refund", "payment_release", "stock_return", "explanation",
-                    "terms_corrected", "contact_offered"]
+PROMISED_ACTIONS = [
+    "reinstatement",
+    "fee_refund",
+    "payment_release",
+    "stock_return",
+    "explanation",
+    "terms_corrected",
+    "contact_offered",
+]
 # What sellers say of the answers and of the promised actions (SellerFeedback values).
 RATINGS = {"satisfied": 0.35, "partly_satisfied": 0.25, "not_satisfied": 0.40}
 ACTION_OUTCOMES = {"done": 0.5, "partly_done": 0.2, "not_done": 0.3}
 NOTICE_DAYS = [0, 0, 0, 3, 7, 15, 30, 30, 45, 60]
-NOT_ADMISSIBLE_REASONS = ["Litige entre particuliers, hors du champ de l'observatoire",
-                          "Faits antérieurs à l'ouverture de l'observatoire", "Signalement sans lien avec une place "
-                          "de marché"]
+NOT_ADMISSIBLE_REASONS = [
+    "Litige entre particuliers, hors du champ de l'observatoire",
+    "Faits antérieurs à l'ouverture de l'observatoire",
+    "Signalement sans lien avec une place de marché",
+]
 
 
 # One report and its history ------------------------------------------------------------------
+
 
 @dataclass
 class Plan:
@@ -132,8 +160,14 @@ class CaseBuilder:
         self.report_id = plan.report_base + index
         self.history = History(self.report_id, plan.event_base + index * EVENT_SLOTS)
         self.state = str(S.SUBMITTED)
-        self.fields: dict = {"outcome": "", "answer_due_at": None, "forwarded_at": None,
-                             "platform_first_read_at": None, "assigned_to_id": None, "duplicate_of_id": None}
+        self.fields: dict = {
+            "outcome": "",
+            "answer_due_at": None,
+            "forwarded_at": None,
+            "platform_first_read_at": None,
+            "assigned_to_id": None,
+            "duplicate_of_id": None,
+        }
         self.at: datetime = plan.now
         self.answered: tuple | None = None
 
@@ -199,13 +233,30 @@ class CaseBuilder:
         else:
             kind, actions, reasons = "not_concerned", [], [rng.choice(NOT_CONCERNED_REASONS)]
         answer_id = self.plan.answer_base + self.index
-        self.chunk.answers.append((
-            answer_id, self.report_id, kind, reasons, actions,
-            "Nous avons réexaminé votre dossier." + (" Votre compte est rétabli." if kind == "accepted" else ""),
-            "" if rng.random() < 0.8 else "Vendeur déjà averti à deux reprises.", self._representative(), self.at,
-            self.at + timedelta(days=21) if actions else None))
-        self.transition(S.ANSWERED, "report.answered", "platform", self._representative(), answer_id=answer_id,
-                        kind=kind, reasons=reasons, actions=actions)
+        self.chunk.answers.append(
+            (
+                answer_id,
+                self.report_id,
+                kind,
+                reasons,
+                actions,
+                "Nous avons réexaminé votre dossier." + (" Votre compte est rétabli." if kind == "accepted" else ""),
+                "" if rng.random() < 0.8 else "Vendeur déjà averti à deux reprises.",
+                self._representative(),
+                self.at,
+                self.at + timedelta(days=21) if actions else None,
+            )
+        )
+        self.transition(
+            S.ANSWERED,
+            "report.answered",
+            "platform",
+            self._representative(),
+            answer_id=answer_id,
+            kind=kind,
+            reasons=reasons,
+            actions=actions,
+        )
         self.answered = (answer_id, actions)
 
     def seller_feedback(self):
@@ -223,8 +274,9 @@ class CaseBuilder:
             if self.rng.random() >= share or at >= self.plan.now:
                 continue
             self.at, value = at, _pick(self.rng, weights)
-            self.chunk.feedback.append((self.plan.feedback_base + 2 * self.index + slot, self.report_id, answer_id,
-                                        kind, value, "", at))
+            self.chunk.feedback.append(
+                (self.plan.feedback_base + 2 * self.index + slot, self.report_id, answer_id, kind, value, "", at)
+            )
             self.history.add(code, at, "seller", None, {"answer_id": answer_id, "value": value})
 
     def refer(self, mediator: int):
@@ -246,20 +298,32 @@ class CaseBuilder:
             codes += [MediationStage.MEETING_HELD, MediationStage.PROPOSAL_MADE]
         for code in codes[:stages]:
             self.step(0.5, 10)
-            self.history.add("report.mediation_stage", self.at, "mediator", mediator,
-                             {"stage": str(code), "on": _local_day(self.at).isoformat()})
+            self.history.add(
+                "report.mediation_stage",
+                self.at,
+                "mediator",
+                mediator,
+                {"stage": str(code), "on": _local_day(self.at).isoformat()},
+            )
         return answer == MediationStage.PLATFORM_REFUSED and stages >= 3
 
     def close(self, outcome: str, actor_kind: str = "agent", actor_id=None, reason: str = ""):
         self.step(0.5, 20)
-        self.transition(S.CLOSED, "report.closed", actor_kind, actor_id or self.agent(), outcome=str(outcome),
-                        reason=reason)
+        self.transition(
+            S.CLOSED, "report.closed", actor_kind, actor_id or self.agent(), outcome=str(outcome), reason=reason
+        )
         self.fields["outcome"] = str(outcome)
 
     def withdraw(self):
         self.step(0.1, 15)
-        self.transition(S.CLOSED, "report.withdrawn", "seller", None, outcome=str(Outcome.WITHDRAWN),
-                        reason="Le problème a été réglé directement avec la plateforme.")
+        self.transition(
+            S.CLOSED,
+            "report.withdrawn",
+            "seller",
+            None,
+            outcome=str(Outcome.WITHDRAWN),
+            reason="Le problème a été réglé directement avec la plateforme.",
+        )
         self.fields["outcome"] = str(Outcome.WITHDRAWN)
 
     def _representative(self):
@@ -280,8 +344,9 @@ def _consent_for(rng: random.Random, state: str, path: str) -> str:
         return Consent.MEDIATION if rng.random() < 0.7 else Consent.IDENTIFIED
     if path in ("forwarded", "answered", "overdue", "overdue_answered"):
         return Consent.ANONYMOUS if rng.random() < 0.6 else Consent.IDENTIFIED
-    return _pick(rng, {Consent.ANONYMOUS: 0.45, Consent.IDENTIFIED: 0.3, Consent.BAROMETER_ONLY: 0.2,
-                       Consent.MEDIATION: 0.05})
+    return _pick(
+        rng, {Consent.ANONYMOUS: 0.45, Consent.IDENTIFIED: 0.3, Consent.BAROMETER_ONLY: 0.2, Consent.MEDIATION: 0.05}
+    )
 
 
 def _submitted_age_days(rng: random.Random, state: str) -> float:
@@ -325,10 +390,19 @@ def build_case(plan: Plan, refs: Refs, rng: random.Random, chunk: Chunk, index: 
     seller = _seller(plan, rng, chunk, index, submitted_at)
     family = rng.choice(refs.families)
     attachments = _attachments(rng, chunk, case.report_id, submitted_at)
-    case.history.add("report.submitted", submitted_at, "seller", None, {
-        "family": family.code, "consent": consent, "marketplace": slug if marketplace_id else None,
-        "attachments": attachments,
-        "ip_hash": hashlib.sha256(f"{plan.seed}:{index}".encode()).hexdigest()[:16]})
+    case.history.add(
+        "report.submitted",
+        submitted_at,
+        "seller",
+        None,
+        {
+            "family": family.code,
+            "consent": consent,
+            "marketplace": slug if marketplace_id else None,
+            "attachments": attachments,
+            "ip_hash": hashlib.sha256(f"{plan.seed}:{index}".encode()).hexdigest()[:16],
+        },
+    )
     _walk(case, state, path, last_original)
     case.seller_feedback()
     chunk.states[case.state] += 1
@@ -339,15 +413,41 @@ def build_case(plan: Plan, refs: Refs, rng: random.Random, chunk: Chunk, index: 
     other_name, other_url = ("", "") if marketplace_id else rng.choice(OTHER_MARKETPLACES)
     reference = reference_for(case.report_id, plan.salt)
     f = case.fields
-    chunk.reports.append((
-        case.report_id, reference, uuid.UUID(int=rng.getrandbits(128), version=4), case.state, marketplace_id,
-        other_name, other_url, family.id, answers, occurred_on if "occurred_on" in answers else None,
-        f"{rng.choice(FACTS)} {rng.choice(FACTS)} {rng.choice(CONSEQUENCES)} (dossier {index % 100000})",
-        seller.siret, seller.siret[:9], seller.company_name, seller.company_size, seller.naf_code,
-        "NAFRev2" if seller.naf_code else "", "manual" if rng.random() < 0.7 else "api", seller.contact_id,
-        seller.first_name, seller.last_name, seller.email, seller.phone, consent, submitted_at, f["outcome"],
-        f["answer_due_at"], f["forwarded_at"], f["platform_first_read_at"], f["assigned_to_id"],
-        f["duplicate_of_id"]))
+    chunk.reports.append(
+        (
+            case.report_id,
+            reference,
+            uuid.UUID(int=rng.getrandbits(128), version=4),
+            case.state,
+            marketplace_id,
+            other_name,
+            other_url,
+            family.id,
+            answers,
+            occurred_on if "occurred_on" in answers else None,
+            f"{rng.choice(FACTS)} {rng.choice(FACTS)} {rng.choice(CONSEQUENCES)} (dossier {index % 100000})",
+            seller.siret,
+            seller.siret[:9],
+            seller.company_name,
+            seller.company_size,
+            seller.naf_code,
+            "NAFRev2" if seller.naf_code else "",
+            "manual" if rng.random() < 0.7 else "api",
+            seller.contact_id,
+            seller.first_name,
+            seller.last_name,
+            seller.email,
+            seller.phone,
+            consent,
+            submitted_at,
+            f["outcome"],
+            f["answer_due_at"],
+            f["forwarded_at"],
+            f["platform_first_read_at"],
+            f["assigned_to_id"],
+            f["duplicate_of_id"],
+        )
+    )
     chunk.events.extend(case.history.rows)
     return (case.report_id, reference) if case.state != S.DUPLICATE else last_original
 
@@ -356,9 +456,12 @@ def _delisting_answers(rng: random.Random, code: str, answers: dict) -> dict:
     """Vary the P2B article 4 answers of delisting and suspension reports (statement of
     reasons, notice before a termination), as the questions' conditions allow."""
     if "statement_received" in answers and rng.random() < 0.5:
-        answers.update(statement_received="yes", statement_medium=rng.choice(["email", "seller_space"]),
-                       statement_before_effect=rng.choice(["yes", "yes", "no"]),
-                       statement_specific_facts=rng.choice(["yes", "no"]))
+        answers.update(
+            statement_received="yes",
+            statement_medium=rng.choice(["email", "seller_space"]),
+            statement_before_effect=rng.choice(["yes", "yes", "no"]),
+            statement_specific_facts=rng.choice(["yes", "no"]),
+        )
     if code == "SUSP":
         if rng.random() < 0.4:
             answers.update(suspension_type="termination", notice_days_given=rng.choice(NOTICE_DAYS))
@@ -391,8 +494,9 @@ def _walk(case: CaseBuilder, state: str, path: str, last_original) -> None:
         if rng.random() < 0.3:
             case.qualify()
         case.step(0.1, 5)
-        case.transition(S.NOT_ADMISSIBLE, "report.not_admissible", "agent", case.agent(),
-                        reason=rng.choice(NOT_ADMISSIBLE_REASONS))
+        case.transition(
+            S.NOT_ADMISSIBLE, "report.not_admissible", "agent", case.agent(), reason=rng.choice(NOT_ADMISSIBLE_REASONS)
+        )
         return
     if state == S.DUPLICATE:
         case.step(0.1, 5)
@@ -408,8 +512,9 @@ def _walk(case: CaseBuilder, state: str, path: str, last_original) -> None:
     if state == S.QUALIFIED:
         return
     if path == "barometer":
-        case.close(rng.choice([Outcome.UNRESOLVED, Outcome.RESOLVED]), reason="Signalement pris en compte "
-                   "dans le baromètre.")
+        case.close(
+            rng.choice([Outcome.UNRESOLVED, Outcome.RESOLVED]), reason="Signalement pris en compte dans le baromètre."
+        )
         return
     mediator = rng.choice(case.refs.mediators)
     if path == "mediation" or (path == "referred" and case.fields["consent"] == Consent.MEDIATION):
@@ -418,8 +523,11 @@ def _walk(case: CaseBuilder, state: str, path: str, last_original) -> None:
             return
         refused = case.mediate(mediator, rng.randint(1, 2) if state == S.IN_MEDIATION else rng.randint(3, 5))
         if state == S.CLOSED:
-            outcome = (Outcome.PLATFORM_DECLINED_MEDIATION if refused
-                       else rng.choice([Outcome.MEDIATION_AGREEMENT, Outcome.MEDIATION_FAILURE]))
+            outcome = (
+                Outcome.PLATFORM_DECLINED_MEDIATION
+                if refused
+                else rng.choice([Outcome.MEDIATION_AGREEMENT, Outcome.MEDIATION_FAILURE])
+            )
             case.close(outcome, "mediator", mediator)
         return
     # Forwarded to the platform (the other paths).
@@ -467,11 +575,23 @@ def _attachments(rng: random.Random, chunk: Chunk, report_id: int, submitted_at:
         uploaded_at = submitted_at - timedelta(minutes=rng.randint(1, 30))
         kind = rng.choice(["pdf", "png", "jpeg", "pdf"])
         status = str(Attachment.ScanStatus.CLEAN if rng.random() < 0.97 else Attachment.ScanStatus.PENDING)
-        chunk.attachments.append((
-            file_id, None, report_id, None, f"attachments/{uploaded_at:%Y/%m}/{file_id.hex}",
-            f"piece-{i + 1}.{kind if kind != 'jpeg' else 'jpg'}", kind, rng.randint(20_000, 4_000_000),
-            hashlib.sha256(file_id.bytes).hexdigest(), status, "",
-            uploaded_at + timedelta(seconds=30) if status == Attachment.ScanStatus.CLEAN else None, uploaded_at))
+        chunk.attachments.append(
+            (
+                file_id,
+                None,
+                report_id,
+                None,
+                f"attachments/{uploaded_at:%Y/%m}/{file_id.hex}",
+                f"piece-{i + 1}.{kind if kind != 'jpeg' else 'jpg'}",
+                kind,
+                rng.randint(20_000, 4_000_000),
+                hashlib.sha256(file_id.bytes).hexdigest(),
+                status,
+                "",
+                uploaded_at + timedelta(seconds=30) if status == Attachment.ScanStatus.CLEAN else None,
+                uploaded_at,
+            )
+        )
     return n
 
 

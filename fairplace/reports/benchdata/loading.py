@@ -11,20 +11,70 @@ from django.db import connection, models
 from ..models import Attachment, MediationReferral, PlatformAnswer, Report, ReportEvent, SellerContact, SellerFeedback
 from .cases import Chunk
 
-REPORT_COLUMNS = ["id", "reference", "idempotency_key", "state", "marketplace_id", "marketplace_other_name",
-                  "marketplace_other_url", "family_id", "answers", "occurred_on", "description", "siret", "siren",
-                  "company_name", "company_size", "naf_code", "naf_version", "company_source", "contact_id",
-                  "contact_first_name", "contact_last_name", "contact_email", "contact_phone", "consent",
-                  "submitted_at", "outcome", "answer_due_at", "forwarded_at", "platform_first_read_at",
-                  "assigned_to_id", "duplicate_of_id"]
+REPORT_COLUMNS = [
+    "id",
+    "reference",
+    "idempotency_key",
+    "state",
+    "marketplace_id",
+    "marketplace_other_name",
+    "marketplace_other_url",
+    "family_id",
+    "answers",
+    "occurred_on",
+    "description",
+    "siret",
+    "siren",
+    "company_name",
+    "company_size",
+    "naf_code",
+    "naf_version",
+    "company_source",
+    "contact_id",
+    "contact_first_name",
+    "contact_last_name",
+    "contact_email",
+    "contact_phone",
+    "consent",
+    "submitted_at",
+    "outcome",
+    "answer_due_at",
+    "forwarded_at",
+    "platform_first_read_at",
+    "assigned_to_id",
+    "duplicate_of_id",
+]
 EVENT_COLUMNS = ["id", "report_id", "code", "actor_kind", "actor_id", "payload", "created_at", "prev_hash", "hash"]
 CONTACT_COLUMNS = ["id", "email", "created_at"]
-ANSWER_COLUMNS = ["id", "report_id", "kind", "reasons", "actions", "message_for_seller", "message_for_administration",
-                  "author_id", "created_at", "follow_up_due_at"]
+ANSWER_COLUMNS = [
+    "id",
+    "report_id",
+    "kind",
+    "reasons",
+    "actions",
+    "message_for_seller",
+    "message_for_administration",
+    "author_id",
+    "created_at",
+    "follow_up_due_at",
+]
 FEEDBACK_COLUMNS = ["id", "report_id", "answer_id", "kind", "value", "comment", "created_at"]
 REFERRAL_COLUMNS = ["id", "report_id", "mediator_id", "referred_at"]
-ATTACHMENT_COLUMNS = ["id", "draft_id", "report_id", "answer_id", "file", "original_name", "kind", "size", "sha256",
-                      "scan_status", "scan_detail", "scanned_at", "uploaded_at"]
+ATTACHMENT_COLUMNS = [
+    "id",
+    "draft_id",
+    "report_id",
+    "answer_id",
+    "file",
+    "original_name",
+    "kind",
+    "size",
+    "sha256",
+    "scan_status",
+    "scan_detail",
+    "scanned_at",
+    "uploaded_at",
+]
 TABLES = [  # in foreign-key order
     ("contacts", SellerContact, CONTACT_COLUMNS),
     ("reports", Report, REPORT_COLUMNS),
@@ -56,8 +106,10 @@ def table_spec(model, attnames: list) -> TableSpec:
     for extra in extras_fields:
         value = extra.get_default()
         if value is None and not extra.null:
-            raise RuntimeError(f"benchdata: {model.__name__}.{extra.name} is required and has no default; "
-                               "teach fairplace/reports/benchdata.py to fill it")
+            raise RuntimeError(
+                f"benchdata: {model.__name__}.{extra.name} is required and has no default; "
+                "teach fairplace/reports/benchdata.py to fill it"
+            )
         extras.append(extra.get_db_prep_save(value, connection))
     columns = [fields[name].column for name in attnames] + [f.column for f in extras_fields]
     json_positions = tuple(i for i, name in enumerate(attnames) if isinstance(fields[name], models.JSONField))
@@ -131,9 +183,11 @@ def check_foreign_keys() -> list[str]:
                     continue
                 target = fk.related_model._meta
                 table, column = quote(model._meta.db_table), quote(fk.column)
-                sql = (f"SELECT COUNT(*) FROM {table} t WHERE t.{column} IS NOT NULL AND NOT EXISTS "  # noqa: S608
-                       f"(SELECT 1 FROM {quote(target.db_table)} r WHERE r.{quote(fk.target_field.column)} "
-                       f"= t.{column})")
+                sql = (
+                    f"SELECT COUNT(*) FROM {table} t WHERE t.{column} IS NOT NULL AND NOT EXISTS "  # noqa: S608
+                    f"(SELECT 1 FROM {quote(target.db_table)} r WHERE r.{quote(fk.target_field.column)} "
+                    f"= t.{column})"
+                )
                 cursor.execute(sql)
                 orphans = cursor.fetchone()[0]
                 if orphans:
@@ -167,12 +221,15 @@ def secondary_indexes_dropped(models_: list, *, workers: int = 1):
         return
     tables = [model._meta.db_table for model in models_]
     with connection.cursor() as cursor:
-        cursor.execute("""
+        cursor.execute(
+            """
             SELECT i.indexname, i.indexdef FROM pg_indexes i
             JOIN pg_class c ON c.relname = i.indexname
             WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s)
               AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = c.oid)
-        """, [tables])
+        """,
+            [tables],
+        )
         indexes = cursor.fetchall()
         for name, _definition in indexes:
             cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")

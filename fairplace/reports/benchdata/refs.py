@@ -16,11 +16,30 @@ from .sellers import FIRST_NAMES, LAST_NAMES
 
 USER_DOMAIN = "bench.fairplace.test"
 # Big marketplaces get most reports; "autre" (not in the registry) a few percent.
-MARKETPLACE_WEIGHTS = {"amazon": 18, "cdiscount": 12, "manomano": 7, "fnac": 6, "rakuten": 6, "ebay": 6,
-                       "leboncoin": 6, "vinted": 5, "etsy": 4, "temu": 4, "shein": 3, "aliexpress": 3,
-                       "back-market": 3, "zalando": 3, "darty": 2, "boulanger": 2, "la-redoute": 2,
-                       "conforama": 2, "ldlc": 1, "alibaba": 1}
+MARKETPLACE_WEIGHTS = {
+    "amazon": 18,
+    "cdiscount": 12,
+    "manomano": 7,
+    "fnac": 6,
+    "rakuten": 6,
+    "ebay": 6,
+    "leboncoin": 6,
+    "vinted": 5,
+    "etsy": 4,
+    "temu": 4,
+    "shein": 3,
+    "aliexpress": 3,
+    "back-market": 3,
+    "zalando": 3,
+    "darty": 2,
+    "boulanger": 2,
+    "la-redoute": 2,
+    "conforama": 2,
+    "ldlc": 1,
+    "alibaba": 1,
+}
 OTHER_SHARE = 0.03
+
 
 @dataclass
 class Family:
@@ -48,8 +67,11 @@ def _families() -> list[Family]:
         if not form.is_valid():
             raise RuntimeError(f"example answers of family {family.code} do not validate: {form.errors}")
         answers = to_json(form.cleaned_data)
-        date_questions = tuple(question["id"] for question in family.questions
-                               if question["type"] == "date" and answers.get(question["id"]) == sample_day)
+        date_questions = tuple(
+            question["id"]
+            for question in family.questions
+            if question["type"] == "date" and answers.get(question["id"]) == sample_day
+        )
         families.append(Family(family.pk, family.code, answers, date_questions))
     if not families:
         raise RuntimeError("no active problem family: run manage.py load_reference_data first")
@@ -62,8 +84,12 @@ def _bench_users(role: str, count: int, prefix: str) -> list[int]:
     for i in range(count):
         user, created = user_model.objects.get_or_create(
             email=f"{prefix}{i + 1}@{USER_DOMAIN}",
-            defaults={"role": role, "first_name": FIRST_NAMES[i % len(FIRST_NAMES)],
-                      "last_name": LAST_NAMES[(i * 7) % len(LAST_NAMES)]})
+            defaults={
+                "role": role,
+                "first_name": FIRST_NAMES[i % len(FIRST_NAMES)],
+                "last_name": LAST_NAMES[(i * 7) % len(LAST_NAMES)],
+            },
+        )
         if created:
             user.set_unusable_password()
             user.save(update_fields=["password"])
@@ -76,7 +102,8 @@ def _representatives(marketplaces) -> dict:
     reps = {}
     for marketplace in marketplaces:
         user, _created = user_model.objects.get_or_create(
-            email=f"rep.{marketplace.slug}@{USER_DOMAIN}", defaults={"role": Role.PLATFORM})
+            email=f"rep.{marketplace.slug}@{USER_DOMAIN}", defaults={"role": Role.PLATFORM}
+        )
         PlatformRepresentative.objects.get_or_create(user=user, defaults={"marketplace": marketplace})
         reps[marketplace.pk] = user.pk
     return reps
@@ -91,7 +118,10 @@ def load_refs() -> Refs:
     # "autre" gets OTHER_SHARE of the reports, the registry the rest in proportion.
     weights = [w * (1 - OTHER_SHARE) / total for w in weights] + [OTHER_SHARE]
     return Refs(
-        marketplaces=[(m.pk, m.slug) for m in marketplaces] + [(None, "autre")], marketplace_weights=weights,
-        families=_families(), agents=_bench_users(Role.AGENT, 12, "agent"),
-        mediators=_bench_users(Role.MEDIATOR, 4, "mediateur"), representatives=_representatives(marketplaces),
+        marketplaces=[(m.pk, m.slug) for m in marketplaces] + [(None, "autre")],
+        marketplace_weights=weights,
+        families=_families(),
+        agents=_bench_users(Role.AGENT, 12, "agent"),
+        mediators=_bench_users(Role.MEDIATOR, 4, "mediateur"),
+        representatives=_representatives(marketplaces),
     )

@@ -7,14 +7,75 @@ from dataclasses import dataclass
 from ..intake import REFERENCE_ALPHABET
 from ..models import CompanySize
 
-FIRST_NAMES = ["Camille", "Dominique", "Karim", "Léa", "Nathalie", "Olivier", "Sophie", "Thomas", "Yasmine",
-               "Julien", "Aïcha", "Bruno", "Chloé", "Denis", "Élodie", "Farid", "Gaëlle", "Hugo"]
-LAST_NAMES = ["Martin", "Bernard", "Dubois", "Lefèvre", "Moreau", "Nguyen", "Petit", "Roux", "Traoré",
-              "Garcia", "Fontaine", "Mercier", "Blanc", "Guérin", "Boyer", "Lambert", "Faure", "Rousseau"]
-SHOP_KINDS = ["Atelier", "Boutique", "Maison", "Comptoir", "Librairie", "Savonnerie", "Céramiques", "Épicerie fine",
-              "Bijoux", "Jouets", "Pièces auto", "Mobilier", "Textiles", "Cosmétiques", "Électroménager"]
-SHOP_PLACES = ["du Port", "des Halles", "du Marché", "de Provence", "du Nord", "de l'Ouest", "Saint-Michel",
-               "des Lilas", "du Centre", "de la Gare"]
+FIRST_NAMES = [
+    "Camille",
+    "Dominique",
+    "Karim",
+    "Léa",
+    "Nathalie",
+    "Olivier",
+    "Sophie",
+    "Thomas",
+    "Yasmine",
+    "Julien",
+    "Aïcha",
+    "Bruno",
+    "Chloé",
+    "Denis",
+    "Élodie",
+    "Farid",
+    "Gaëlle",
+    "Hugo",
+]
+LAST_NAMES = [
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Lefèvre",
+    "Moreau",
+    "Nguyen",
+    "Petit",
+    "Roux",
+    "Traoré",
+    "Garcia",
+    "Fontaine",
+    "Mercier",
+    "Blanc",
+    "Guérin",
+    "Boyer",
+    "Lambert",
+    "Faure",
+    "Rousseau",
+]
+SHOP_KINDS = [
+    "Atelier",
+    "Boutique",
+    "Maison",
+    "Comptoir",
+    "Librairie",
+    "Savonnerie",
+    "Céramiques",
+    "Épicerie fine",
+    "Bijoux",
+    "Jouets",
+    "Pièces auto",
+    "Mobilier",
+    "Textiles",
+    "Cosmétiques",
+    "Électroménager",
+]
+SHOP_PLACES = [
+    "du Port",
+    "des Halles",
+    "du Marché",
+    "de Provence",
+    "du Nord",
+    "de l'Ouest",
+    "Saint-Michel",
+    "des Lilas",
+    "du Centre",
+    "de la Gare",
+]
 FACTS = [
     "Mon compte vendeur a été suspendu du jour au lendemain sans aucune explication.",
     "Mes offres ont été retirées du catalogue alors que mes produits sont conformes.",
@@ -30,10 +91,14 @@ FACTS = [
     "Les frais logistiques facturés ne correspondent pas au barème publié.",
 ]
 CONSEQUENCES = [
-    "Mon chiffre d'affaires a chuté de moitié.", "Je ne peux plus payer mes fournisseurs.",
-    "J'ai dû mettre un salarié au chômage partiel.", "Mes clients annulent leurs commandes.",
-    "Je n'ai aucun interlocuteur pour régler le problème.", "Je risque de fermer mon entreprise.",
+    "Mon chiffre d'affaires a chuté de moitié.",
+    "Je ne peux plus payer mes fournisseurs.",
+    "J'ai dû mettre un salarié au chômage partiel.",
+    "Mes clients annulent leurs commandes.",
+    "Je n'ai aucun interlocuteur pour régler le problème.",
+    "Je risque de fermer mon entreprise.",
 ]
+
 
 def luhn_digit(number: str) -> str:
     """The Luhn check digit to append to ``number`` (what ``stdnum.luhn.calc_check_digit``
@@ -88,12 +153,15 @@ SIZES = [CompanySize.MICRO] * 6 + [CompanySize.SMALL] * 2 + [CompanySize.MEDIUM,
 def seller_for(contact_id: int, seed: int) -> Seller:
     digest = hashlib.sha256(f"{seed}:{contact_id}".encode()).digest()
     return Seller(
-        contact_id=contact_id, email=f"vendeur.{contact_id}@{'exemple.fr' if digest[9] % 2 else 'exemple.com'}",
-        siret=siret_for(digest), company_name=f"{SHOP_KINDS[digest[10] % len(SHOP_KINDS)]} "
-                                              f"{SHOP_PLACES[digest[11] % len(SHOP_PLACES)]}",
-        company_size=str(SIZES[digest[12] % len(SIZES)]), first_name=FIRST_NAMES[digest[13] % len(FIRST_NAMES)],
+        contact_id=contact_id,
+        email=f"vendeur.{contact_id}@{'exemple.fr' if digest[9] % 2 else 'exemple.com'}",
+        siret=siret_for(digest),
+        company_name=f"{SHOP_KINDS[digest[10] % len(SHOP_KINDS)]} {SHOP_PLACES[digest[11] % len(SHOP_PLACES)]}",
+        company_size=str(SIZES[digest[12] % len(SIZES)]),
+        first_name=FIRST_NAMES[digest[13] % len(FIRST_NAMES)],
         last_name=LAST_NAMES[digest[14] % len(LAST_NAMES)],
-        phone="" if digest[15] % 3 else f"06 {digest[16] % 90 + 10} {digest[17] % 90 + 10} {digest[18] % 90 + 10} "
-                                         f"{digest[19] % 90 + 10}",
+        phone=""
+        if digest[15] % 3
+        else f"06 {digest[16] % 90 + 10} {digest[17] % 90 + 10} {digest[18] % 90 + 10} {digest[19] % 90 + 10}",
         naf_code=["47.91B", "47.91A", "", "46.90Z"][digest[20] % 4],
     )

@@ -70,24 +70,35 @@ def _platform_answers(report, files_by_answer) -> list[dict]:
     for answer in report.platform_answers.select_related("author"):
         rating = feedback[answer.pk].get(SellerFeedback.Kind.ANSWER_RATING)
         confirmation = feedback[answer.pk].get(SellerFeedback.Kind.ACTION_CONFIRMATION)
-        rows.append({
-            "answer": answer, "codes": code_labels(answer), "attachments": files_by_answer.get(answer.pk, []),
-            "codes_title": _("Actions promises") if answer.kind == AnswerKind.ACCEPTED else _("Motifs"),
-            "rating": rating, "confirmation": confirmation,
-            "rating_label": _choice_label(rating.value, SellerFeedback.AnswerRating) if rating else "",
-            "confirmation_label": (_choice_label(confirmation.value, SellerFeedback.ActionOutcome)
-                                   if confirmation else ""),
-        })
+        rows.append(
+            {
+                "answer": answer,
+                "codes": code_labels(answer),
+                "attachments": files_by_answer.get(answer.pk, []),
+                "codes_title": _("Actions promises") if answer.kind == AnswerKind.ACCEPTED else _("Motifs"),
+                "rating": rating,
+                "confirmation": confirmation,
+                "rating_label": _choice_label(rating.value, SellerFeedback.AnswerRating) if rating else "",
+                "confirmation_label": (
+                    _choice_label(confirmation.value, SellerFeedback.ActionOutcome) if confirmation else ""
+                ),
+            }
+        )
     return rows
 
 
 def _case_messages(report) -> list[dict]:
     rows = []
     for message in messaging.messages_for(report, Party.OBSERVATORY).select_related("author", "released_by"):
-        held = (message.sender == Party.SELLER and message.recipient == Party.PLATFORM
-                and message.released_at is None)
-        rows.append({"message": message, "held": held, "sender": Party(message.sender).label,
-                     "recipient": Party(message.recipient).label})
+        held = message.sender == Party.SELLER and message.recipient == Party.PLATFORM and message.released_at is None
+        rows.append(
+            {
+                "message": message,
+                "held": held,
+                "sender": Party(message.sender).label,
+                "recipient": Party(message.recipient).label,
+            }
+        )
     return rows
 
 
@@ -108,7 +119,9 @@ def _case_context(request, report, bound: dict | None = None) -> dict:
     consent_label, consent_badge = CONSENT_LABELS.get(report.consent, (report.get_consent_display(), "info"))
     failed = next(iter(bound.values()), None)
     return {
-        "report": report, "consent_label": consent_label, "consent_badge": consent_badge,
+        "report": report,
+        "consent_label": consent_label,
+        "consent_badge": consent_badge,
         "is_late": bool(report.answer_due_at and report.answer_due_at < now and report.state in AWAITING_ANSWER_STATES),
         "referral": MediationReferral.objects.filter(report=report).select_related("mediator").first(),
         "answers": display_answers(report.family.questions, report.answers),
@@ -122,10 +135,16 @@ def _case_context(request, report, bound: dict | None = None) -> dict:
         "failed_form": failed,
         "assign_form": bound.get("assign") or AssignForm(initial={"assignee": report.assigned_to_id}),
         "note_form": bound.get("note") or NoteForm(),
-        "requalify_form": (bound.get("requalify") or RequalifyForm(report=report)
-                           if report.state in casework.REQUALIFIABLE_STATES else None),
-        "merge_form": (bound.get("merge") or MergeForm(user=request.user)
-                       if report.state in casework.REQUALIFIABLE_STATES else None),
+        "requalify_form": (
+            bound.get("requalify") or RequalifyForm(report=report)
+            if report.state in casework.REQUALIFIABLE_STATES
+            else None
+        ),
+        "merge_form": (
+            bound.get("merge") or MergeForm(user=request.user)
+            if report.state in casework.REQUALIFIABLE_STATES
+            else None
+        ),
         "message_form": bound.get("message") or MessageForm(),
     }
 
@@ -241,12 +260,16 @@ def case_message(request, reference):
         return _render_case(request, report, {"message": form}, status=422)
     recipient = form.cleaned_data["recipient"]
     try:
-        messaging.send_message(report, sender=Party.OBSERVATORY, recipient=recipient,
-                               body=form.cleaned_data["body"], author=request.user)
+        messaging.send_message(
+            report, sender=Party.OBSERVATORY, recipient=recipient, body=form.cleaned_data["body"], author=request.user
+        )
     except messaging.MessagingError as exc:
         return _refused(request, report, "message", form, exc.message)
-    return _done(request, report, _("Message envoyé au vendeur.") if recipient == Party.SELLER
-                 else _("Message envoyé à la plateforme."))
+    return _done(
+        request,
+        report,
+        _("Message envoyé au vendeur.") if recipient == Party.SELLER else _("Message envoyé à la plateforme."),
+    )
 
 
 @require_POST

@@ -47,15 +47,25 @@ def queue(request):
     page = None
     if filters.is_valid():
         page = QueuePaginator(queue_queryset(request.user, filters), filters.page_size).get_page(
-            request.GET.get("page"))
+            request.GET.get("page")
+        )
     query = selection_query(request.GET)
-    return render(request, "reports/backoffice/queue.html", {
-        "filters": filters, "page": page, "query": query, "sort": filters.sort_key, "sorts": SORTS,
-        "bulk_form": BulkActionForm(agents=agents, initial={"query": query}),
-        "export_form": ExportRequestForm(initial={"query": query}),
-        "saved_filter_form": SavedFilterForm(user=request.user, initial={"query": query}),
-        "saved_filters": SavedFilter.objects.filter(user=request.user).only("id", "name", "query"),
-    }, status=200 if page is not None else 422)
+    return render(
+        request,
+        "reports/backoffice/queue.html",
+        {
+            "filters": filters,
+            "page": page,
+            "query": query,
+            "sort": filters.sort_key,
+            "sorts": SORTS,
+            "bulk_form": BulkActionForm(agents=agents, initial={"query": query}),
+            "export_form": ExportRequestForm(initial={"query": query}),
+            "saved_filter_form": SavedFilterForm(user=request.user, initial={"query": query}),
+            "saved_filters": SavedFilter.objects.filter(user=request.user).only("id", "name", "query"),
+        },
+        status=200 if page is not None else 422,
+    )
 
 
 @require_http_methods(["POST"])
@@ -66,19 +76,27 @@ def bulk(request):
         _flash_errors(request, form)
         return redirect(_queue_url(request.POST.get("query")))
     try:
-        result = apply_bulk_action(form.cleaned_data["reports"], action=form.cleaned_data["action"],
-                                   actor=request.user, assignee=form.cleaned_data["assignee"])
+        result = apply_bulk_action(
+            form.cleaned_data["reports"],
+            action=form.cleaned_data["action"],
+            actor=request.user,
+            assignee=form.cleaned_data["assignee"],
+        )
     except CaseworkError as exc:
         messages.error(request, exc.message)
         return redirect(_queue_url(form.cleaned_data["query"]))
     if result.done:
-        messages.success(request, ngettext("%(count)d signalement traité.", "%(count)d signalements traités.",
-                                           len(result.done)) % {"count": len(result.done)})
+        messages.success(
+            request,
+            ngettext("%(count)d signalement traité.", "%(count)d signalements traités.", len(result.done))
+            % {"count": len(result.done)},
+        )
     for failure in result.failures[:MAX_FAILURES_SHOWN]:
         messages.error(request, failure)
     if len(result.failures) > MAX_FAILURES_SHOWN:
-        messages.error(request, _("… et %(count)d autres refus.") % {
-            "count": len(result.failures) - MAX_FAILURES_SHOWN})
+        messages.error(
+            request, _("… et %(count)d autres refus.") % {"count": len(result.failures) - MAX_FAILURES_SHOWN}
+        )
     return redirect(_queue_url(form.cleaned_data["query"]))
 
 
@@ -124,8 +142,7 @@ def _create_export(request):
         _flash_errors(request, form)
         return redirect(_queue_url(request.POST.get("query")))
     try:
-        job = request_export(request.user, query=form.cleaned_data["query"],
-                             export_format=form.cleaned_data["format"])
+        job = request_export(request.user, query=form.cleaned_data["query"], export_format=form.cleaned_data["format"])
     except ExportError as exc:
         messages.error(request, exc.message)
         return redirect(_queue_url(form.cleaned_data["query"]))
@@ -134,8 +151,13 @@ def _create_export(request):
     if job.status == ExportJob.Status.FAILED:
         messages.error(request, job.error)
     else:
-        messages.info(request, _("La sélection est volumineuse : l'export est en préparation. Il apparaîtra "
-                                 "dans cette liste dès qu'il sera prêt."))
+        messages.info(
+            request,
+            _(
+                "La sélection est volumineuse : l'export est en préparation. Il apparaîtra "
+                "dans cette liste dès qu'il sera prêt."
+            ),
+        )
     return redirect("backoffice:exports")
 
 
@@ -143,5 +165,6 @@ def _create_export(request):
 @observatory_required
 def export_download(request, job_id):
     job = get_object_or_404(ExportJob, pk=job_id, requested_by=request.user, status=ExportJob.Status.DONE)
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=download_name(job),
-                        content_type=CONTENT_TYPES[job.format])
+    return FileResponse(
+        job.file.open("rb"), as_attachment=True, filename=download_name(job), content_type=CONTENT_TYPES[job.format]
+    )

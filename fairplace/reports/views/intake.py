@@ -115,11 +115,16 @@ def _render_step(request, key, draft, *, form, status=200):
         form = cls(initial=(draft.steps.get(intake.storage_key(draft, key)) or {}) if draft else {})
     index = intake.STEP_KEYS.index(key)
     context = {
-        "form": form, "step": intake.STEPS[index], "step_number": index + 1, "step_count": len(intake.STEPS),
+        "form": form,
+        "step": intake.STEPS[index],
+        "step_number": index + 1,
+        "step_count": len(intake.STEPS),
         "next_step": intake.STEPS[index + 1] if index + 1 < len(intake.STEPS) else None,
-        "draft": draft, "family": intake.chosen_family(draft) if draft else None,
+        "draft": draft,
+        "family": intake.chosen_family(draft) if draft else None,
         "attachments": list(draft.attachments.all()) if draft and key == "description" else [],
-        "max_files": attachments.MAX_FILES, "max_megabytes": attachments.MAX_BYTES // (1024 * 1024),
+        "max_files": attachments.MAX_FILES,
+        "max_megabytes": attachments.MAX_BYTES // (1024 * 1024),
     }
     return render(request, f"reports/intake/{key}.html", context, status=status)
 
@@ -147,15 +152,25 @@ def email_code(request):
             messages.success(request, _("Adresse électronique confirmée."))
             return redirect("reports:step", "choix")
     index = intake.STEP_KEYS.index("contact")
-    return render(request, "reports/intake/code.html", {
-        "form": form, "email": draft.email_code_for, "step": intake.STEPS[index], "step_number": index + 1,
-        "step_count": len(intake.STEPS), "next_step": intake.STEPS[index + 1],
-    }, status=422 if form.errors else 200)
+    return render(
+        request,
+        "reports/intake/code.html",
+        {
+            "form": form,
+            "email": draft.email_code_for,
+            "step": intake.STEPS[index],
+            "step_number": index + 1,
+            "step_count": len(intake.STEPS),
+            "next_step": intake.STEPS[index + 1],
+        },
+        status=422 if form.errors else 200,
+    )
 
 
 def _summary_step(request, draft):
-    form = ConfirmForm(data=request.POST if request.method == "POST" else None,
-                       initial={"submit_key": draft.submit_key})
+    form = ConfirmForm(
+        data=request.POST if request.method == "POST" else None, initial={"submit_key": draft.submit_key}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             report = intake.submit_draft(draft.pk, form.cleaned_data["submit_key"], ip=client_ip(request))
@@ -170,10 +185,19 @@ def _summary_step(request, draft):
     except intake.IntakeError as exc:  # a step became invalid (e.g. a marketplace withdrawn)
         return redirect("reports:step", exc.step)
     index = intake.STEP_KEYS.index("recapitulatif")
-    return render(request, "reports/intake/recapitulatif.html", {
-        "form": form, "summary": summary, "step": intake.STEPS[index], "step_number": index + 1,
-        "step_count": len(intake.STEPS), "draft": draft,
-    }, status=422 if form.errors else 200)
+    return render(
+        request,
+        "reports/intake/recapitulatif.html",
+        {
+            "form": form,
+            "summary": summary,
+            "step": intake.STEPS[index],
+            "step_number": index + 1,
+            "step_count": len(intake.STEPS),
+            "draft": draft,
+        },
+        status=422 if form.errors else 200,
+    )
 
 
 def submit_retry(request):
@@ -196,10 +220,15 @@ def receipt(request):
     if not report_id:
         return redirect("reports:start")
     report = get_object_or_404(Report.objects.select_related("family", "marketplace", "contact"), pk=report_id)
-    return render(request, "reports/intake/receipt.html", {
-        "report": report, "answers": display_answers(report.family.questions, report.answers),
-        "tracking_url": reverse("reports:tracking", args=[intake.tracking_token(report.contact)]),
-    })
+    return render(
+        request,
+        "reports/intake/receipt.html",
+        {
+            "report": report,
+            "answers": display_answers(report.family.questions, report.answers),
+            "tracking_url": reverse("reports:tracking", args=[intake.tracking_token(report.contact)]),
+        },
+    )
 
 
 @require_http_methods(["GET"])

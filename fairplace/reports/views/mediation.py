@@ -27,41 +27,63 @@ from ..timeline import staff_timeline
 
 
 class StageForm(DsfrBaseForm):
-    stage = forms.ChoiceField(label=gettext_lazy("Étape"),
-                              choices=[("", gettext_lazy("Choisir une étape"))] + MediationStage.choices)
-    on = forms.DateField(label=gettext_lazy("Date de l'étape"), widget=DateInput,
-                         input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-                         error_messages={"invalid": gettext_lazy("Indiquez une date valide, par exemple 14/03/2026.")})
-    detail = forms.CharField(label=gettext_lazy("Précision (facultatif)"), max_length=mediation.DETAIL_MAX_LENGTH,
-                             required=False,
-                             help_text=gettext_lazy("Figure dans l'historique du dossier, que l'observatoire lit : "
-                                                    "rien de confidentiel ici, gardez-le pour vos notes privées."))
+    stage = forms.ChoiceField(
+        label=gettext_lazy("Étape"), choices=[("", gettext_lazy("Choisir une étape"))] + MediationStage.choices
+    )
+    on = forms.DateField(
+        label=gettext_lazy("Date de l'étape"),
+        widget=DateInput,
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        error_messages={"invalid": gettext_lazy("Indiquez une date valide, par exemple 14/03/2026.")},
+    )
+    detail = forms.CharField(
+        label=gettext_lazy("Précision (facultatif)"),
+        max_length=mediation.DETAIL_MAX_LENGTH,
+        required=False,
+        help_text=gettext_lazy(
+            "Figure dans l'historique du dossier, que l'observatoire lit : "
+            "rien de confidentiel ici, gardez-le pour vos notes privées."
+        ),
+    )
 
 
 class NoteForm(DsfrBaseForm):
-    body = forms.CharField(label=gettext_lazy("Nouvelle note"), max_length=mediation.NOTE_MAX_LENGTH,
-                           widget=forms.Textarea(attrs={"rows": 4}),
-                           help_text=gettext_lazy("Visible de vous seul."))
+    body = forms.CharField(
+        label=gettext_lazy("Nouvelle note"),
+        max_length=mediation.NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy("Visible de vous seul."),
+    )
 
 
 class CloseForm(DsfrBaseForm):
-    outcome = forms.ChoiceField(label=gettext_lazy("Issue de la médiation"), widget=forms.RadioSelect,
-                                choices=[(o.value, o.label) for o in Outcome if o in MEDIATION_OUTCOMES])
-    reason = forms.CharField(label=gettext_lazy("Commentaire (facultatif)"), max_length=500, required=False,
-                             help_text=gettext_lazy("Visible de l'observatoire. Le vendeur est prévenu de la "
-                                                    "clôture par courriel."))
+    outcome = forms.ChoiceField(
+        label=gettext_lazy("Issue de la médiation"),
+        widget=forms.RadioSelect,
+        choices=[(o.value, o.label) for o in Outcome if o in MEDIATION_OUTCOMES],
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Commentaire (facultatif)"),
+        max_length=500,
+        required=False,
+        help_text=gettext_lazy("Visible de l'observatoire. Le vendeur est prévenu de la clôture par courriel."),
+    )
 
 
 @require_GET
 @mediator_required
 def cases(request):
     today = timezone.localdate()
-    rows = [{
-        "report": report, "referred_at": report.mediation_referral.referred_at,
-        "days": (today - timezone.localdate(report.mediation_referral.referred_at)).days,
-        "last_stage": MediationStage(report.last_stage).label if report.last_stage in MediationStage.values else "",
-        "last_stage_on": date.fromisoformat(report.last_stage_on) if report.last_stage_on else None,
-    } for report in mediation.mediator_cases(request.user)]
+    rows = [
+        {
+            "report": report,
+            "referred_at": report.mediation_referral.referred_at,
+            "days": (today - timezone.localdate(report.mediation_referral.referred_at)).days,
+            "last_stage": MediationStage(report.last_stage).label if report.last_stage in MediationStage.values else "",
+            "last_stage_on": date.fromisoformat(report.last_stage_on) if report.last_stage_on else None,
+        }
+        for report in mediation.mediator_cases(request.user)
+    ]
     return render(request, "reports/mediation/cases.html", {"rows": rows})
 
 
@@ -86,8 +108,13 @@ def stage(request, reference):
             if result.started_mediation:
                 messages.info(request, _("La médiation est ouverte."))
             if result.suggested_outcome:
-                messages.warning(request, _("La plateforme refuse la médiation : si ce refus est définitif, "
-                                            "closez le dossier avec l'issue proposée ci-dessous."))
+                messages.warning(
+                    request,
+                    _(
+                        "La plateforme refuse la médiation : si ce refus est définitif, "
+                        "closez le dossier avec l'issue proposée ci-dessous."
+                    ),
+                )
             return redirect(_case_url(report, "etapes"))
     return _render_case(request, report, stage_form=form, status=422)
 
@@ -133,17 +160,24 @@ def _render_case(request, report, *, stage_form=None, note_form=None, close_form
     stages = mediation.recorded_stages(report)
     suggested = mediation.SUGGESTED_OUTCOMES.get(stages[-1]["stage"]) if stages else None
     referral = report.mediation_referral
-    return render(request, "reports/mediation/case.html", {
-        "report": report, "referral": referral,
-        "days": (timezone.localdate() - timezone.localdate(referral.referred_at)).days,
-        "answers": display_answers(report.family.questions, report.answers),
-        "platform_answers": mediation.answers_for_mediator(report),
-        "timeline": staff_timeline(report),
-        "stages": stages, "notes": mediation.mediator_notes(report, request.user),
-        "is_open": report.state in mediation.OPEN_MEDIATION_STATES,
-        "suggested_outcome": Outcome(suggested).label if suggested else "",
-        "stage_form": stage_form or StageForm(prefix="stage", initial={"on": timezone.localdate()}),
-        "note_form": note_form or NoteForm(prefix="note"),
-        "close_form": close_form or CloseForm(prefix="close", initial={"outcome": suggested}),
-        "error_form": stage_form or note_form or close_form,
-    }, status=status)
+    return render(
+        request,
+        "reports/mediation/case.html",
+        {
+            "report": report,
+            "referral": referral,
+            "days": (timezone.localdate() - timezone.localdate(referral.referred_at)).days,
+            "answers": display_answers(report.family.questions, report.answers),
+            "platform_answers": mediation.answers_for_mediator(report),
+            "timeline": staff_timeline(report),
+            "stages": stages,
+            "notes": mediation.mediator_notes(report, request.user),
+            "is_open": report.state in mediation.OPEN_MEDIATION_STATES,
+            "suggested_outcome": Outcome(suggested).label if suggested else "",
+            "stage_form": stage_form or StageForm(prefix="stage", initial={"on": timezone.localdate()}),
+            "note_form": note_form or NoteForm(prefix="note"),
+            "close_form": close_form or CloseForm(prefix="close", initial={"outcome": suggested}),
+            "error_form": stage_form or note_form or close_form,
+        },
+        status=status,
+    )

@@ -6,7 +6,6 @@ identity only when the seller chose "with my identity"); every report is reached
 ``Report.objects.visible_to`` / ``get_report_for_user`` (404 outside the marketplace).
 """
 
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
@@ -41,6 +40,7 @@ PAGE_SIZE = 25
 
 # Views ---------------------------------------------------------------------------------
 
+
 def _latest_answer_at():
     return Subquery(PlatformAnswer.objects.filter(report=OuterRef("pk")).order_by("-id").values("created_at")[:1])
 
@@ -55,8 +55,12 @@ def _deadline(report, now) -> dict:
 
 
 def _forwarded_reports(request):
-    return (Report.objects.visible_to(request.user).filter(marketplace=request.marketplace)
-            .select_related("family").annotate(answered_at=_latest_answer_at()))
+    return (
+        Report.objects.visible_to(request.user)
+        .filter(marketplace=request.marketplace)
+        .select_related("family")
+        .annotate(answered_at=_latest_answer_at())
+    )
 
 
 def _filtered(request, form: ReportFilterForm, now):
@@ -83,14 +87,23 @@ def _filters_query(request) -> str:
 def reports(request):
     form, now = ReportFilterForm(data=request.GET), timezone.now()
     queryset = _filtered(request, form, now)
-    page = Paginator(queryset.only("reference", "state", "family__label", "forwarded_at", "answer_due_at",
-                                   "platform_first_read_at"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(
+        queryset.only("reference", "state", "family__label", "forwarded_at", "answer_due_at", "platform_first_read_at"),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
     rows = [{"report": report, **_deadline(report, now)} for report in page.object_list]
-    return render(request, "reports/platform/list.html", {
-        "form": form, "page_obj": page, "rows": rows, "marketplace": request.marketplace,
-        "filtered": bool(request.GET.get("etat") or request.GET.get("retard")),
-        "export_query": _filters_query(request),
-    })
+    return render(
+        request,
+        "reports/platform/list.html",
+        {
+            "form": form,
+            "page_obj": page,
+            "rows": rows,
+            "marketplace": request.marketplace,
+            "filtered": bool(request.GET.get("etat") or request.GET.get("retard")),
+            "export_query": _filters_query(request),
+        },
+    )
 
 
 def _render_report(request, report, *, message_form=None, status=200):
@@ -100,13 +113,23 @@ def _render_report(request, report, *, message_form=None, status=200):
     if view["identified"]:
         # Evidence files only with the seller's identity, and only once the antivirus said clean.
         seller_files = report.attachments.filter(answer__isnull=True, scan_status=Attachment.ScanStatus.CLEAN)
-    return render(request, "reports/platform/detail.html", {
-        "view": view, "report_answers": display_answers(report.family.questions, view["answers"]),
-        "timeline": platform_timeline(report), "answers": [(a, code_labels(a)) for a in answers],
-        "thread": display_messages(report, Party.PLATFORM), "seller_files": seller_files,
-        "message_form": message_form or PlatformMessageForm(), "can_answer": report.state in ANSWERABLE_STATES,
-        "deadline": _deadline(report, timezone.now()), "marketplace": request.marketplace,
-    }, status=status)
+    return render(
+        request,
+        "reports/platform/detail.html",
+        {
+            "view": view,
+            "report_answers": display_answers(report.family.questions, view["answers"]),
+            "timeline": platform_timeline(report),
+            "answers": [(a, code_labels(a)) for a in answers],
+            "thread": display_messages(report, Party.PLATFORM),
+            "seller_files": seller_files,
+            "message_form": message_form or PlatformMessageForm(),
+            "can_answer": report.state in ANSWERABLE_STATES,
+            "deadline": _deadline(report, timezone.now()),
+            "marketplace": request.marketplace,
+        },
+        status=status,
+    )
 
 
 @require_http_methods(["GET"])
@@ -122,16 +145,23 @@ def report_detail(request, reference):
 def answer(request, reference):
     report = get_report_for_user(request.user, reference)
     if report.state not in ANSWERABLE_STATES:
-        messages.warning(request, _("Ce signalement a déjà reçu une réponse ou n'attend plus de réponse : "
-                                    "rien n'a été enregistré une seconde fois.") if request.method == "POST"
-                         else _("Ce signalement n'attend pas de réponse de votre part."))
+        messages.warning(
+            request,
+            _(
+                "Ce signalement a déjà reçu une réponse ou n'attend plus de réponse : "
+                "rien n'a été enregistré une seconde fois."
+            )
+            if request.method == "POST"
+            else _("Ce signalement n'attend pas de réponse de votre part."),
+        )
         return redirect("platform_space:report", report.reference)
     mark_read_by_platform(report, actor=request.user)
     form = AnswerForm(data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            record_platform_answer(report, actor=request.user, files=request.FILES.getlist("files"),
-                                   **form.answer_payload())
+            record_platform_answer(
+                report, actor=request.user, files=request.FILES.getlist("files"), **form.answer_payload()
+            )
         except AnswerError as exc:
             if exc.already_answered:
                 messages.warning(request, exc.message)
@@ -140,11 +170,19 @@ def answer(request, reference):
         else:
             messages.success(request, _("Votre réponse a été enregistrée et transmise au vendeur."))
             return redirect("platform_space:report", report.reference)
-    return render(request, "reports/platform/answer.html", {
-        "form": form, "view": platform_view(report), "marketplace": request.marketplace,
-        "max_files": answers.MAX_FILES, "max_megabytes": answers.MAX_BYTES // (1024 * 1024),
-        "files_sent": request.method == "POST" and bool(request.FILES),
-    }, status=422 if form.errors else 200)
+    return render(
+        request,
+        "reports/platform/answer.html",
+        {
+            "form": form,
+            "view": platform_view(report),
+            "marketplace": request.marketplace,
+            "max_files": answers.MAX_FILES,
+            "max_megabytes": answers.MAX_BYTES // (1024 * 1024),
+            "files_sent": request.method == "POST" and bool(request.FILES),
+        },
+        status=422 if form.errors else 200,
+    )
 
 
 @require_http_methods(["POST"])
@@ -154,8 +192,13 @@ def message(request, reference):
     form = PlatformMessageForm(data=request.POST)
     if form.is_valid():
         try:
-            send_message(report, sender=Party.PLATFORM, recipient=form.cleaned_data["recipient"],
-                         body=form.cleaned_data["body"], author=request.user)
+            send_message(
+                report,
+                sender=Party.PLATFORM,
+                recipient=form.cleaned_data["recipient"],
+                body=form.cleaned_data["body"],
+                author=request.user,
+            )
         except MessagingError as exc:
             form.add_error(None, exc.message)
         else:
@@ -171,8 +214,9 @@ def attachment(request, reference, attachment_id):
     once the antivirus said clean."""
     report = get_report_for_user(request.user, reference)
     file = get_object_or_404(Attachment, pk=attachment_id, report=report)
-    if file.answer_id is None and (report.consent != Consent.IDENTIFIED
-                                   or file.scan_status != Attachment.ScanStatus.CLEAN):
+    if file.answer_id is None and (
+        report.consent != Consent.IDENTIFIED or file.scan_status != Attachment.ScanStatus.CLEAN
+    ):
         raise Http404
     return FileResponse(file.file.open("rb"), as_attachment=True, filename=file.original_name)
 
@@ -180,14 +224,21 @@ def attachment(request, reference, attachment_id):
 # Export --------------------------------------------------------------------------------
 
 CSV_COLUMNS = [
-    ("reference", gettext_lazy("Référence")), ("family", gettext_lazy("Problème")),
-    ("submitted_at", gettext_lazy("Déposé le")), ("forwarded_at", gettext_lazy("Transmis le")),
-    ("state", gettext_lazy("État")), ("answer_due_at", gettext_lazy("Réponse attendue avant le")),
-    ("read_at", gettext_lazy("Lu le")), ("answered_at", gettext_lazy("Répondu le")),
+    ("reference", gettext_lazy("Référence")),
+    ("family", gettext_lazy("Problème")),
+    ("submitted_at", gettext_lazy("Déposé le")),
+    ("forwarded_at", gettext_lazy("Transmis le")),
+    ("state", gettext_lazy("État")),
+    ("answer_due_at", gettext_lazy("Réponse attendue avant le")),
+    ("read_at", gettext_lazy("Lu le")),
+    ("answered_at", gettext_lazy("Répondu le")),
     ("identified", gettext_lazy("Vendeur identifié")),
-    ("siret", gettext_lazy("SIRET")), ("siren", gettext_lazy("SIREN")),
-    ("company_name", gettext_lazy("Raison sociale")), ("contact_first_name", gettext_lazy("Prénom")),
-    ("contact_last_name", gettext_lazy("Nom")), ("contact_email", gettext_lazy("Courriel")),
+    ("siret", gettext_lazy("SIRET")),
+    ("siren", gettext_lazy("SIREN")),
+    ("company_name", gettext_lazy("Raison sociale")),
+    ("contact_first_name", gettext_lazy("Prénom")),
+    ("contact_last_name", gettext_lazy("Nom")),
+    ("contact_email", gettext_lazy("Courriel")),
     ("contact_phone", gettext_lazy("Téléphone")),
 ]
 
@@ -204,8 +255,13 @@ def _csv_cell(value) -> str:
 
 def _csv_row(report) -> list[str]:
     view = platform_view(report)  # the identity columns stay empty unless the seller is identified
-    values = {**dict.fromkeys(IDENTITY_FIELDS, ""), **view, "forwarded_at": report.forwarded_at,
-              "read_at": report.platform_first_read_at, "answered_at": report.answered_at}
+    values = {
+        **dict.fromkeys(IDENTITY_FIELDS, ""),
+        **view,
+        "forwarded_at": report.forwarded_at,
+        "read_at": report.platform_first_read_at,
+        "answered_at": report.answered_at,
+    }
     return [_csv_cell(values[key]) for key, _label in CSV_COLUMNS]
 
 

@@ -45,18 +45,24 @@ def _contact_or_404(token) -> SellerContact:
 
 def _report_or_404(token, reference) -> Report:
     contact = _contact_or_404(token)
-    return get_object_or_404(Report.objects.select_related("marketplace", "family"), contact=contact,
-                             reference=reference)
+    return get_object_or_404(
+        Report.objects.select_related("marketplace", "family"), contact=contact, reference=reference
+    )
 
 
 # Forms ---------------------------------------------------------------------------------
 
+
 class RatingForm(DsfrBaseForm):
-    value = forms.ChoiceField(label=gettext_lazy("Cette réponse vous satisfait-elle ?"), widget=forms.RadioSelect,
-                              choices=SellerFeedback.AnswerRating.choices,
-                              error_messages={"required": gettext_lazy("Choisissez votre avis sur la réponse.")})
-    comment = forms.CharField(label=gettext_lazy("Commentaire"), required=False, max_length=2000,
-                              widget=forms.Textarea(attrs={"rows": 3}))
+    value = forms.ChoiceField(
+        label=gettext_lazy("Cette réponse vous satisfait-elle ?"),
+        widget=forms.RadioSelect,
+        choices=SellerFeedback.AnswerRating.choices,
+        error_messages={"required": gettext_lazy("Choisissez votre avis sur la réponse.")},
+    )
+    comment = forms.CharField(
+        label=gettext_lazy("Commentaire"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "rating_%s")  # two forms on one page: distinct HTML ids
@@ -64,11 +70,15 @@ class RatingForm(DsfrBaseForm):
 
 
 class ActionForm(DsfrBaseForm):
-    value = forms.ChoiceField(label=gettext_lazy("La plateforme a-t-elle réalisé ce qu'elle avait promis ?"),
-                              widget=forms.RadioSelect, choices=SellerFeedback.ActionOutcome.choices,
-                              error_messages={"required": gettext_lazy("Indiquez si l'action promise a été réalisée.")})
-    comment = forms.CharField(label=gettext_lazy("Commentaire"), required=False, max_length=2000,
-                              widget=forms.Textarea(attrs={"rows": 3}))
+    value = forms.ChoiceField(
+        label=gettext_lazy("La plateforme a-t-elle réalisé ce qu'elle avait promis ?"),
+        widget=forms.RadioSelect,
+        choices=SellerFeedback.ActionOutcome.choices,
+        error_messages={"required": gettext_lazy("Indiquez si l'action promise a été réalisée.")},
+    )
+    comment = forms.CharField(
+        label=gettext_lazy("Commentaire"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "action_%s")
@@ -76,11 +86,17 @@ class ActionForm(DsfrBaseForm):
 
 
 class SellerMessageForm(DsfrBaseForm):
-    recipient = forms.ChoiceField(label=gettext_lazy("Destinataire"), widget=forms.RadioSelect,
-                                  error_messages={"required": gettext_lazy("Choisissez le destinataire.")})
-    body = forms.CharField(label=gettext_lazy("Votre message"), max_length=5000,
-                           widget=forms.Textarea(attrs={"rows": 5}),
-                           error_messages={"required": gettext_lazy("Écrivez votre message.")})
+    recipient = forms.ChoiceField(
+        label=gettext_lazy("Destinataire"),
+        widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("Choisissez le destinataire.")},
+    )
+    body = forms.CharField(
+        label=gettext_lazy("Votre message"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": gettext_lazy("Écrivez votre message.")},
+    )
 
     def __init__(self, *args, report: Report, **kwargs):
         super().__init__(*args, **kwargs)
@@ -93,15 +109,22 @@ class SellerMessageForm(DsfrBaseForm):
 
 
 class WithdrawForm(DsfrBaseForm):
-    reason = forms.CharField(label=gettext_lazy("Pourquoi retirez-vous votre signalement ?"), required=False,
-                             max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=gettext_lazy("Pourquoi retirez-vous votre signalement ?"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     confirm = forms.BooleanField(
-        label=gettext_lazy("Je confirme retirer ce signalement : il ne sera plus traité, et je ne pourrai pas "
-                           "le rouvrir moi-même."),
-        error_messages={"required": gettext_lazy("Cochez la case pour confirmer le retrait.")})
+        label=gettext_lazy(
+            "Je confirme retirer ce signalement : il ne sera plus traité, et je ne pourrai pas le rouvrir moi-même."
+        ),
+        error_messages={"required": gettext_lazy("Cochez la case pour confirmer le retrait.")},
+    )
 
 
 # Views ---------------------------------------------------------------------------------
+
 
 @require_http_methods(["GET", "POST"])
 def tracking_request(request):
@@ -135,7 +158,8 @@ def _feedback_context(report, bound: dict) -> dict:
     can_rate = latest is not None and given["rating"] is None and rating_refusal(report, latest) is None
     can_confirm = latest is not None and given["confirmation"] is None and confirmation_refusal(latest) is None
     return {
-        "platform_answers": [(answer, code_labels(answer)) for answer in answers], "latest_answer": latest,
+        "platform_answers": [(answer, code_labels(answer)) for answer in answers],
+        "latest_answer": latest,
         "rating_label": value_label(given["rating"]) if given["rating"] else "",
         "confirmation_label": value_label(given["confirmation"]) if given["confirmation"] else "",
         "review_deadline": review_deadline(latest) if latest else None,
@@ -147,12 +171,15 @@ def _feedback_context(report, bound: dict) -> dict:
 def _render_detail(request, token, report, *, bound=None, status=200):
     bound = bound or {}
     context = {
-        "report": report, "token": token, "answers": display_answers(report.family.questions, report.answers),
+        "report": report,
+        "token": token,
+        "answers": display_answers(report.family.questions, report.answers),
         "state_help": SELLER_STATE_HELP.get(report.state, ""),
         "timeline": seller_timeline(report),
         # The seller's own evidence; files joined to an answer are listed under the answer.
         "attachments": report.attachments.filter(answer__isnull=True),
-        "thread": display_messages(report, Party.SELLER), "held_messages": held_messages_of_seller(report),
+        "thread": display_messages(report, Party.SELLER),
+        "held_messages": held_messages_of_seller(report),
         "message_form": bound.get("message") or SellerMessageForm(report=report),
         "anonymous": report.consent == Consent.ANONYMOUS,
         "withdraw_form": bound.get("withdraw") or (WithdrawForm() if report.state in OPEN_STATES else None),
@@ -185,40 +212,67 @@ def _post(request, token, reference, *, key, form, action, success):
 
 @require_http_methods(["POST"])
 def tracking_rate(request, token, reference):
-    return _post(request, token, reference, key="rate", form=lambda report: RatingForm(data=request.POST),
-                 action=lambda report, data: rate_answer(report, value=data["value"], comment=data["comment"]),
-                 success=_("Merci : votre avis sur la réponse de la plateforme a été enregistré."))
+    return _post(
+        request,
+        token,
+        reference,
+        key="rate",
+        form=lambda report: RatingForm(data=request.POST),
+        action=lambda report, data: rate_answer(report, value=data["value"], comment=data["comment"]),
+        success=_("Merci : votre avis sur la réponse de la plateforme a été enregistré."),
+    )
 
 
 @require_http_methods(["POST"])
 def tracking_action(request, token, reference):
-    return _post(request, token, reference, key="action", form=lambda report: ActionForm(data=request.POST),
-                 action=lambda report, data: confirm_action(report, value=data["value"], comment=data["comment"]),
-                 success=_("Merci : votre réponse sur l'action promise a été enregistrée."))
+    return _post(
+        request,
+        token,
+        reference,
+        key="action",
+        form=lambda report: ActionForm(data=request.POST),
+        action=lambda report, data: confirm_action(report, value=data["value"], comment=data["comment"]),
+        success=_("Merci : votre réponse sur l'action promise a été enregistrée."),
+    )
 
 
 def _message_sent(message) -> str:
     if message.released_at is None:
-        return _("Votre message a été enregistré. Comme vous avez choisi l'anonymat, un agent de l'observatoire "
-                 "le relit avant de le transmettre à la plateforme.")
+        return _(
+            "Votre message a été enregistré. Comme vous avez choisi l'anonymat, un agent de l'observatoire "
+            "le relit avant de le transmettre à la plateforme."
+        )
     return _("Votre message a été envoyé.")
 
 
 @require_http_methods(["POST"])
 def tracking_message(request, token, reference):
-    return _post(request, token, reference, key="message",
-                 form=lambda report: SellerMessageForm(data=request.POST, report=report),
-                 action=lambda report, data: send_message(report, sender=Party.SELLER, recipient=data["recipient"],
-                                                          body=data["body"]),
-                 success=_message_sent)
+    return _post(
+        request,
+        token,
+        reference,
+        key="message",
+        form=lambda report: SellerMessageForm(data=request.POST, report=report),
+        action=lambda report, data: send_message(
+            report, sender=Party.SELLER, recipient=data["recipient"], body=data["body"]
+        ),
+        success=_message_sent,
+    )
 
 
 @require_http_methods(["POST"])
 def tracking_withdraw(request, token, reference):
-    return _post(request, token, reference, key="withdraw", form=lambda report: WithdrawForm(data=request.POST),
-                 action=lambda report, data: apply_transition(report, "withdraw", actor_kind="seller",
-                                                              reason=data["reason"].strip()),
-                 success=_("Votre signalement a été retiré."))
+    return _post(
+        request,
+        token,
+        reference,
+        key="withdraw",
+        form=lambda report: WithdrawForm(data=request.POST),
+        action=lambda report, data: apply_transition(
+            report, "withdraw", actor_kind="seller", reason=data["reason"].strip()
+        ),
+        success=_("Votre signalement a été retiré."),
+    )
 
 
 @require_http_methods(["GET"])

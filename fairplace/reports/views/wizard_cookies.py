@@ -55,8 +55,15 @@ def applies_cookies(view):
             if value is None:
                 response.delete_cookie(name, samesite="Lax")
             else:
-                response.set_signed_cookie(name, str(value), salt=name, max_age=MAX_AGE[name], httponly=True,
-                                           samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)
+                response.set_signed_cookie(
+                    name,
+                    str(value),
+                    salt=name,
+                    max_age=MAX_AGE[name],
+                    httponly=True,
+                    samesite="Lax",
+                    secure=settings.SESSION_COOKIE_SECURE,
+                )
         return response
 
     return wrapper

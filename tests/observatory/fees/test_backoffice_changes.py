@@ -23,8 +23,12 @@ def recorded(personas):
     """Cdiscount: commission 12 % → 15 % (7-day notice), subscription 39,99 → 29,99 €;
     ManoMano: commission 15 → 16 % (notice unknown)."""
     make_schedule(effective_on="2026-01-01", components=[commission(12), subscription("39.99")], alert=False)
-    make_schedule(effective_on="2026-04-01", announced_on="2026-03-25", alert=False,
-                  components=[commission(15), subscription("29.99")])
+    make_schedule(
+        effective_on="2026-04-01",
+        announced_on="2026-03-25",
+        alert=False,
+        components=[commission(15), subscription("29.99")],
+    )
     make_schedule("manomano", effective_on="2026-01-01", components=[commission(15)], alert=False)
     make_schedule("manomano", effective_on="2026-04-01", components=[commission(16)], alert=False)
     return {
@@ -37,8 +41,12 @@ def recorded(personas):
 def fee_report(make_report, **answers):
     answers.setdefault("fee_type", "commission")
     answers.setdefault("fee_issue", "increase")
-    return make_report(family_code="FEES", marketplace="cdiscount", answers=answers,
-                       submitted_at=timezone.make_aware(datetime(2026, 4, 12, 9, 30)))
+    return make_report(
+        family_code="FEES",
+        marketplace="cdiscount",
+        answers=answers,
+        submitted_at=timezone.make_aware(datetime(2026, 4, 12, 9, 30)),
+    )
 
 
 @pytest.mark.parametrize("persona", ["agent", "supervisor", "administrator"])
@@ -103,8 +111,13 @@ def test_the_list_counts_linked_reports(client, personas, recorded, make_report)
 
 
 def test_the_change_page_lists_the_linked_reports_with_their_answers(client, personas, recorded, make_report):
-    report = fee_report(make_report, fee_rate_before="12", fee_rate_after="15", change_announced_on="2026-03-25",
-                        change_effective_on="2026-04-01")
+    report = fee_report(
+        make_report,
+        fee_rate_before="12",
+        fee_rate_after="15",
+        change_announced_on="2026-03-25",
+        change_effective_on="2026-04-01",
+    )
     linking.link_marketplace(recorded["rate"].marketplace)
     login_as(client, personas, "agent")
     response = client.get(reverse("fees_backoffice:change", args=[recorded["rate"].pk]))

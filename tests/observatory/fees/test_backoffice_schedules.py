@@ -14,8 +14,12 @@ from .test_import import GOOD_ROWS, csv_bytes, line
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["fees_backoffice:schedules", "fees_backoffice:create", "fees_backoffice:import",
-         "fees_backoffice:import_template"]
+PAGES = [
+    "fees_backoffice:schedules",
+    "fees_backoffice:create",
+    "fees_backoffice:import",
+    "fees_backoffice:import_template",
+]
 
 
 @pytest.fixture
@@ -25,22 +29,47 @@ def agent_client(client, personas, fee_taxonomy):
 
 def management(total=8):
     prefix = "composantes"
-    return {f"{prefix}-TOTAL_FORMS": str(total), f"{prefix}-INITIAL_FORMS": "0",
-            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
 
 
 def header(**values):
-    data = {"marketplace": str(Marketplace.objects.get(slug="fnac").pk), "effective_on": "2025-06-01",
-            "announced_on": "10/05/2025", "observed_on": "2025-05-12", "source_url": "https://www.fnac.com/tarifs",
-            "source_document": "", "reliability": "primary", "notes": "Saisie de test"}
+    data = {
+        "marketplace": str(Marketplace.objects.get(slug="fnac").pk),
+        "effective_on": "2025-06-01",
+        "announced_on": "10/05/2025",
+        "observed_on": "2025-05-12",
+        "source_url": "https://www.fnac.com/tarifs",
+        "source_document": "",
+        "reliability": "primary",
+        "notes": "Saisie de test",
+    }
     return {**data, **values}
 
 
 def row(number, **values):
     """Component row ``number`` (from 0) of the formset, with the untouched defaults."""
-    data = {"kind": "", "plan": "", "platform_category": "", "category": "", "rate": "", "amount": "",
-            "base": "incl_vat", "includes_shipping": "oui", "min_per_item": "", "max_per_item": "",
-            "price_from": "", "price_to": "", "tier_mode": "", "reliability": "", "notes": ""}
+    data = {
+        "kind": "",
+        "plan": "",
+        "platform_category": "",
+        "category": "",
+        "rate": "",
+        "amount": "",
+        "base": "incl_vat",
+        "includes_shipping": "oui",
+        "min_per_item": "",
+        "max_per_item": "",
+        "price_from": "",
+        "price_to": "",
+        "tier_mode": "",
+        "reliability": "",
+        "notes": "",
+    }
     return {f"composantes-{number}-{key}": value for key, value in {**data, **values}.items()}
 
 
@@ -55,9 +84,19 @@ def filled_post(*rows, **head):
 
 # --- Access ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", PAGES)
-@pytest.mark.parametrize(("persona", "status"), [("agent", 200), ("supervisor", 200), ("administrator", 200),
-                                                 ("no_role", 403), ("platform_a", 403), ("mediator", 403)])
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("agent", 200),
+        ("supervisor", 200),
+        ("administrator", 200),
+        ("no_role", 403),
+        ("platform_a", 403),
+        ("mediator", 403),
+    ],
+)
 def test_pages_are_for_the_observatory_only(client, personas, name, persona, status):
     login_as(client, personas, persona)
     assert client.get(reverse(name)).status_code == status
@@ -82,6 +121,7 @@ def test_a_schedule_page_is_for_the_observatory_only(client, personas, fee_seed)
 
 # --- List and detail ------------------------------------------------------------------------
 
+
 def test_the_list_shows_each_marketplace_s_schedules(agent_client, fee_seed):
     response = agent_client.get(reverse("fees_backoffice:schedules"))
     text = response.content.decode()
@@ -96,8 +136,11 @@ def test_the_list_shows_each_marketplace_s_schedules(agent_client, fee_seed):
 def test_a_schedule_shows_its_components_by_kind_and_its_import(agent_client, fee_seed):
     schedule = FeeSchedule.objects.get(marketplace__slug="amazon", effective_on="2024-12-15")
     text = agent_client.get(reverse("fees_backoffice:schedule", args=[schedule.pk])).content.decode()
-    assert text.index("Abonnement mensuel") < text.index("Commission sur les ventes") < text.index(
-        "Frais fixes par article vendu")
+    assert (
+        text.index("Abonnement mensuel")
+        < text.index("Commission sur les ventes")
+        < text.index("Frais fixes par article vendu")
+    )
     assert "Toutes les autres catégories" in text
     assert "5\u00a0%" in text and "0,30\u00a0€" in text and "jusqu'à 15\u00a0€" in text.replace("&#x27;", "'")
     assert "inconnu" in text
@@ -107,14 +150,27 @@ def test_a_schedule_shows_its_components_by_kind_and_its_import(agent_client, fe
 
 # --- Typing a schedule in -------------------------------------------------------------------
 
+
 def test_a_typed_schedule_is_recorded_with_its_components(agent_client, personas):
     data = filled_post(
         {"kind": "subscription", "plan": "Standard", "amount": "39,99"},
         {"kind": "commission", "platform_category": "Tout", "rate": "15,5", "min_per_item": "0,30"},
-        {"kind": "commission", "category": str(_category("mode")), "rate": "7", "price_from": "0",
-         "price_to": "15", "tier_mode": "band"},
-        {"kind": "commission", "category": str(_category("mode")), "rate": "12", "price_from": "15",
-         "tier_mode": "band", "includes_shipping": "non"},
+        {
+            "kind": "commission",
+            "category": str(_category("mode")),
+            "rate": "7",
+            "price_from": "0",
+            "price_to": "15",
+            "tier_mode": "band",
+        },
+        {
+            "kind": "commission",
+            "category": str(_category("mode")),
+            "rate": "12",
+            "price_from": "15",
+            "tier_mode": "band",
+            "includes_shipping": "non",
+        },
     )
     response = agent_client.post(reverse("fees_backoffice:create"), data)
 
@@ -122,7 +178,11 @@ def test_a_typed_schedule_is_recorded_with_its_components(agent_client, personas
     assert response.status_code == 302
     assert response["Location"] == reverse("fees_backoffice:schedule", args=[schedule.pk])
     assert (str(schedule.announced_on), schedule.notice_days, schedule.created_by, schedule.is_seed) == (
-        "2025-05-10", 22, personas["agent"], False)
+        "2025-05-10",
+        22,
+        personas["agent"],
+        False,
+    )
     assert schedule.components.count() == 4
     assert str(schedule.components.get(kind="commission", category=None).rate) == "15.500"
     assert schedule.components.get(price_from=15).includes_shipping is False
@@ -138,11 +198,12 @@ def _category(code):
 def test_a_wrong_schedule_is_refused_with_422_keeping_what_was_typed(agent_client):
     data = filled_post(
         {"kind": "subscription", "plan": "Standard", "amount": "39,99"},
-        {"kind": "commission", "platform_category": "Catégorie mystère"},             # no rate, no notes
-        {"kind": "commission", "platform_category": "Tout", "rate": "150"},            # over 100
-        {"plan": "oublié"},                                                            # no kind
-        {"kind": "subscription", "plan": "standard", "amount": "10"},                  # duplicate of row 1
-        observed_on="2099-01-01", source_url="",
+        {"kind": "commission", "platform_category": "Catégorie mystère"},  # no rate, no notes
+        {"kind": "commission", "platform_category": "Tout", "rate": "150"},  # over 100
+        {"plan": "oublié"},  # no kind
+        {"kind": "subscription", "plan": "standard", "amount": "10"},  # duplicate of row 1
+        observed_on="2099-01-01",
+        source_url="",
     )
     response = agent_client.post(reverse("fees_backoffice:create"), data)
 
@@ -158,8 +219,10 @@ def test_a_wrong_schedule_is_refused_with_422_keeping_what_was_typed(agent_clien
 
 
 def test_duplicate_rows_in_the_form_name_the_row_they_repeat(agent_client):
-    data = filled_post({"kind": "subscription", "plan": "Standard", "amount": "39,99"},
-                       {"kind": "subscription", "plan": "standard", "amount": "10"})
+    data = filled_post(
+        {"kind": "subscription", "plan": "Standard", "amount": "39,99"},
+        {"kind": "subscription", "plan": "standard", "amount": "10"},
+    )
     response = agent_client.post(reverse("fees_backoffice:create"), data)
     assert response.status_code == 422
     assert "Ligne en double (identique à la ligne 1)." in response.content.decode()
@@ -172,14 +235,17 @@ def test_an_empty_schedule_or_an_existing_one_is_refused(agent_client, fee_seed)
     assert "Saisissez au moins une composante." in response.content.decode()
 
     before = FeeSchedule.objects.count()
-    response = agent_client.post(reverse("fees_backoffice:create"), filled_post(
-        {"kind": "subscription", "amount": "1"}, effective_on="2021-01-01"))
+    response = agent_client.post(
+        reverse("fees_backoffice:create"),
+        filled_post({"kind": "subscription", "amount": "1"}, effective_on="2021-01-01"),
+    )
     assert response.status_code == 422
     assert "Une grille de Fnac existe déjà à la date d&#x27;effet du 01/01/2021." in response.content.decode()
     assert FeeSchedule.objects.count() == before
 
 
 # --- Import ---------------------------------------------------------------------------------
+
 
 def upload(data, name="grilles.csv"):
     return SimpleUploadedFile(name, data, content_type="text/csv")
@@ -198,8 +264,11 @@ def test_a_good_file_is_imported_and_its_schedules_listed(agent_client, personas
 
 
 def test_a_wrong_file_lists_every_error_and_saves_nothing(agent_client):
-    rows = [line(composante="abonnement", montant="39"), line(composante="commission", taux="abc"),
-            line(composante="commission", categories_communes="fusees", taux="5")]
+    rows = [
+        line(composante="abonnement", montant="39"),
+        line(composante="commission", taux="abc"),
+        line(composante="commission", categories_communes="fusees", taux="5"),
+    ]
     response = agent_client.post(reverse("fees_backoffice:import"), {"file": upload(csv_bytes(rows))})
 
     assert response.status_code == 422
@@ -237,12 +306,17 @@ def test_the_import_page_shows_the_recent_attempts(agent_client):
 
 # --- Admin ------------------------------------------------------------------------------------
 
+
 def test_the_admin_shows_schedules_read_only_except_their_source_and_notes(client, personas, fee_seed):
     login_as(client, personas, "administrator")
     schedule = FeeSchedule.objects.get(marketplace__slug="cdiscount")
-    for url in ("/admin/fees/feeschedule/", "/admin/fees/feeimport/", "/admin/fees/feecategory/",
-                f"/admin/fees/feeschedule/{schedule.pk}/change/",
-                f"/admin/fees/feeimport/{FeeImport.objects.get().pk}/change/"):
+    for url in (
+        "/admin/fees/feeschedule/",
+        "/admin/fees/feeimport/",
+        "/admin/fees/feecategory/",
+        f"/admin/fees/feeschedule/{schedule.pk}/change/",
+        f"/admin/fees/feeimport/{FeeImport.objects.get().pk}/change/",
+    ):
         assert client.get(url).status_code == 200, url
     assert client.get("/admin/fees/feeschedule/add/").status_code == 403
     assert client.get(f"/admin/fees/feeschedule/{schedule.pk}/delete/").status_code == 403

@@ -16,12 +16,21 @@ D = Decimal
 
 # --- Builders, shared by the other test modules of the fee observatory -------------------------
 
+
 def category(code: str, position: int = 0) -> FeeCategory:
     return FeeCategory.objects.get_or_create(code=code, defaults={"label": code.capitalize(), "position": position})[0]
 
 
-def make_schedule(slug: str = "cdiscount", effective_on: str | date = "2026-04-01", *, announced_on=None,
-                  components=(), record: bool = True, alert: bool = True, **fields) -> FeeSchedule:
+def make_schedule(
+    slug: str = "cdiscount",
+    effective_on: str | date = "2026-04-01",
+    *,
+    announced_on=None,
+    components=(),
+    record: bool = True,
+    alert: bool = True,
+    **fields,
+) -> FeeSchedule:
     """A schedule version written with the ORM (components: dicts of FeeComponent fields, with
     ``category`` as a taxonomy code), then its changes recorded as ``record_schedule`` does."""
     effective_on = date.fromisoformat(effective_on) if isinstance(effective_on, str) else effective_on
@@ -29,8 +38,13 @@ def make_schedule(slug: str = "cdiscount", effective_on: str | date = "2026-04-0
         announced_on = date.fromisoformat(announced_on)
     fields.setdefault("reliability", "primary")
     fields.setdefault("source_url", "https://marketplace.example/tarifs")
-    schedule = FeeSchedule.objects.create(marketplace=Marketplace.objects.get(slug=slug), effective_on=effective_on,
-                                          announced_on=announced_on, observed_on=effective_on, **fields)
+    schedule = FeeSchedule.objects.create(
+        marketplace=Marketplace.objects.get(slug=slug),
+        effective_on=effective_on,
+        announced_on=announced_on,
+        observed_on=effective_on,
+        **fields,
+    )
     for spec in components:
         spec = dict(spec)
         code = spec.pop("category", None)
@@ -62,32 +76,39 @@ def only(diffs, **match):
 
 # --- Severity and notice (pure) ------------------------------------------------------------------
 
-@pytest.mark.parametrize("old, new, notice, expected", [
-    ("10", "10.5", None, Severity.MODERATE),   # +5 %
-    ("10", "10.99", 30, Severity.MODERATE),    # +9.9 %
-    ("10", "11", None, Severity.HIGH),         # +10 %
-    ("10", "14.9", 15, Severity.HIGH),         # +49 %, 15 days' notice is enough
-    ("10", "15", None, Severity.CRITICAL),     # × 1.5
-    ("39", "100", None, Severity.CRITICAL),
-    (None, "5", None, Severity.HIGH),          # a new fee
-    ("0", "5", None, Severity.HIGH),
-    ("10", "10.5", 14, Severity.HIGH),         # short notice raises one level
-    ("10", "11", 0, Severity.CRITICAL),
-    ("10", "11", -3, Severity.CRITICAL),       # retroactive
-    ("10", "20", 5, Severity.CRITICAL),        # never above critical
-    (None, "5", 10, Severity.CRITICAL),
-])
+
+@pytest.mark.parametrize(
+    "old, new, notice, expected",
+    [
+        ("10", "10.5", None, Severity.MODERATE),  # +5 %
+        ("10", "10.99", 30, Severity.MODERATE),  # +9.9 %
+        ("10", "11", None, Severity.HIGH),  # +10 %
+        ("10", "14.9", 15, Severity.HIGH),  # +49 %, 15 days' notice is enough
+        ("10", "15", None, Severity.CRITICAL),  # × 1.5
+        ("39", "100", None, Severity.CRITICAL),
+        (None, "5", None, Severity.HIGH),  # a new fee
+        ("0", "5", None, Severity.HIGH),
+        ("10", "10.5", 14, Severity.HIGH),  # short notice raises one level
+        ("10", "11", 0, Severity.CRITICAL),
+        ("10", "11", -3, Severity.CRITICAL),  # retroactive
+        ("10", "20", 5, Severity.CRITICAL),  # never above critical
+        (None, "5", 10, Severity.CRITICAL),
+    ],
+)
 def test_an_increase_is_graded_by_its_size_and_raised_by_a_short_notice(old, new, notice, expected):
     assert increase_severity(None if old is None else D(old), D(new), notice) == expected
 
 
-@pytest.mark.parametrize("announced, effective, expected", [
-    (None, date(2026, 4, 1), "unknown"),
-    (date(2026, 4, 5), date(2026, 4, 1), "retroactive"),
-    (date(2026, 4, 1), date(2026, 4, 1), "short"),
-    (date(2026, 3, 18), date(2026, 4, 1), "short"),   # 14 days
-    (date(2026, 3, 17), date(2026, 4, 1), "ok"),      # 15 days
-])
+@pytest.mark.parametrize(
+    "announced, effective, expected",
+    [
+        (None, date(2026, 4, 1), "unknown"),
+        (date(2026, 4, 5), date(2026, 4, 1), "retroactive"),
+        (date(2026, 4, 1), date(2026, 4, 1), "short"),
+        (date(2026, 3, 18), date(2026, 4, 1), "short"),  # 14 days
+        (date(2026, 3, 17), date(2026, 4, 1), "ok"),  # 15 days
+    ],
+)
 def test_notice_status_follows_p2b_articles_3_and_8(announced, effective, expected):
     assert notice_status(FeeSchedule(announced_on=announced, effective_on=effective)) == expected
 
@@ -125,7 +146,11 @@ def test_a_removed_component_is_information():
     diffs = compare_components([component("subscription", plan="Pro", amount=D("39.99"))], [], notice_days=3)
     diff = only(diffs, measure="amount")
     assert (diff.status, diff.severity, diff.old_value, diff.new_value) == (
-        Status.REMOVED, Severity.INFO, D("39.99"), None)
+        Status.REMOVED,
+        Severity.INFO,
+        D("39.99"),
+        None,
+    )
 
 
 def test_a_rate_that_becomes_known_or_unknown_is_information():
@@ -158,10 +183,16 @@ def test_a_wider_base_is_a_basis_change_with_a_readable_note():
 
 
 def test_components_are_matched_by_kind_plan_category_and_band():
-    old = [component(rate=D(15)), component(code="mode", rate=D(7), price_to=D(15)),
-           component(code="mode", rate=D(15), price_from=D(15))]
-    new = [component(rate=D(15)), component(code="mode", rate=D(5), price_to=D(15)),
-           component(code="mode", rate=D(15), price_from=D(15))]
+    old = [
+        component(rate=D(15)),
+        component(code="mode", rate=D(7), price_to=D(15)),
+        component(code="mode", rate=D(15), price_from=D(15)),
+    ]
+    new = [
+        component(rate=D(15)),
+        component(code="mode", rate=D(5), price_to=D(15)),
+        component(code="mode", rate=D(15), price_from=D(15)),
+    ]
     diffs = compare_components(old, new, notice_days=30)
     changed = [d for d in diffs if d.status != Status.UNCHANGED]
     assert len(changed) == 1
@@ -181,15 +212,20 @@ def test_a_category_row_next_to_a_default_rate_is_compared_with_the_default():
 
 
 def test_platform_categories_sharing_a_common_category_are_told_apart():
-    old = [component(code="informatique", platform_category="Ordinateurs", rate=D(7)),
-           component(code="informatique", platform_category="Composants", rate=D(8))]
-    new = [component(code="informatique", platform_category="Composants", rate=D(9)),
-           component(code="informatique", platform_category="Ordinateurs", rate=D(7))]
+    old = [
+        component(code="informatique", platform_category="Ordinateurs", rate=D(7)),
+        component(code="informatique", platform_category="Composants", rate=D(8)),
+    ]
+    new = [
+        component(code="informatique", platform_category="Composants", rate=D(9)),
+        component(code="informatique", platform_category="Ordinateurs", rate=D(7)),
+    ]
     changed = [d for d in compare_components(old, new, notice_days=30) if d.status != Status.UNCHANGED]
     assert [(d.platform_category, d.old_value, d.new_value) for d in changed] == [("Composants", D(8), D(9))]
 
 
 # --- Recording -----------------------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_the_first_version_of_a_marketplace_records_no_change(reference_data):
@@ -200,8 +236,11 @@ def test_the_first_version_of_a_marketplace_records_no_change(reference_data):
 @pytest.mark.django_db
 def test_a_new_version_records_its_changes_with_the_notice_given(reference_data):
     make_schedule(effective_on="2026-01-01", components=[commission(15), subscription("39.99")])
-    second = make_schedule(effective_on="2026-04-01", announced_on="2026-03-25",
-                           components=[commission(17), subscription("39.99"), commission(None, "bijoux-montres")])
+    second = make_schedule(
+        effective_on="2026-04-01",
+        announced_on="2026-03-25",
+        components=[commission(17), subscription("39.99"), commission(None, "bijoux-montres")],
+    )
     recorded = FeeChange.objects.filter(schedule=second)
     rate = recorded.get(kind="commission", category__isnull=True)
     assert (rate.old_value, rate.new_value, rate.notice_days) == (D(15), D(17), 7)
@@ -231,7 +270,9 @@ def test_inserting_a_middle_version_withdraws_the_old_pair_and_records_both_new_
     assert old_pair.withdrawn_at is not None  # kept, never deleted
     live = FeeChange.objects.filter(withdrawn_at__isnull=True).order_by("schedule__effective_on")
     assert [(c.previous_id, c.schedule_id, c.old_value, c.new_value) for c in live] == [
-        (first.pk, middle.pk, D(10), D(12)), (middle.pk, last.pk, D(12), D(14))]
+        (first.pk, middle.pk, D(10), D(12)),
+        (middle.pk, last.pk, D(12), D(14)),
+    ]
     assert FeeChange.objects.count() == 3
 
 
@@ -241,10 +282,15 @@ def test_a_version_entered_before_the_first_one_compares_with_it(reference_data)
     earlier = make_schedule(effective_on="2025-01-01", components=[commission(12)])
     change = FeeChange.objects.get()
     assert (change.previous_id, change.schedule_id, change.old_value, change.new_value) == (
-        earlier.pk, later.pk, D(12), D(15))
+        earlier.pk,
+        later.pk,
+        D(12),
+        D(15),
+    )
 
 
 # --- Alerts --------------------------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_each_active_observatory_user_gets_one_alert(personas, django_user_model):
@@ -253,7 +299,8 @@ def test_each_active_observatory_user_gets_one_alert(personas, django_user_model
     second = make_schedule(effective_on="2026-04-01", announced_on="2026-03-30", components=[commission(20)])
     alerts = OutboxMessage.objects.filter(template="fee_changes_alert")
     assert sorted(alerts.values_list("to", flat=True)) == sorted(
-        personas[name].email for name in ("agent", "supervisor", "administrator"))
+        personas[name].email for name in ("agent", "supervisor", "administrator")
+    )
     message = alerts.get(to=personas["agent"].email)
     assert message.dedup_key == f"fees.changes.{second.pk}.{personas['agent'].pk}"
     assert "Cdiscount" in message.subject and "01/04/2026" in message.subject
@@ -290,4 +337,3 @@ def test_recorded_changes_keep_their_note_and_nature(reference_data):
     change = FeeChange.objects.get()
     assert change.measure == "basis" and change.old_value is None
     assert "frais de port désormais inclus" in change.note and change.status == "changed"
-

@@ -17,12 +17,25 @@ def url(slug="cdiscount", **params):
 
 @pytest.fixture
 def versions(reference_data):
-    first = make_schedule(effective_on="2026-01-01", components=[commission(12), subscription("39.99")],
-                          source_document="Grille vendeurs 2026", reliability="secondary", alert=False)
-    second = make_schedule(effective_on="2026-04-01", announced_on="2026-03-25", alert=False,
-                           components=[commission(15), subscription("39.99"), commission(7, "informatique")])
-    third = make_schedule(effective_on="2026-07-01", announced_on="2026-06-01", alert=False,
-                          components=[commission(15), subscription("49.99"), commission(7, "informatique")])
+    first = make_schedule(
+        effective_on="2026-01-01",
+        components=[commission(12), subscription("39.99")],
+        source_document="Grille vendeurs 2026",
+        reliability="secondary",
+        alert=False,
+    )
+    second = make_schedule(
+        effective_on="2026-04-01",
+        announced_on="2026-03-25",
+        alert=False,
+        components=[commission(15), subscription("39.99"), commission(7, "informatique")],
+    )
+    third = make_schedule(
+        effective_on="2026-07-01",
+        announced_on="2026-06-01",
+        alert=False,
+        components=[commission(15), subscription("49.99"), commission(7, "informatique")],
+    )
     return first, second, third
 
 
@@ -54,8 +67,9 @@ def test_a_rate_change_shows_points_percent_multiplier_severity_and_short_notice
 
 def test_notice_flags_for_retroactive_and_unknown_notice(client, reference_data):
     first = make_schedule(effective_on="2026-01-01", components=[commission(12)], alert=False)
-    retro = make_schedule(effective_on="2026-04-01", announced_on="2026-04-10", components=[commission(13)],
-                          alert=False)
+    retro = make_schedule(
+        effective_on="2026-04-01", announced_on="2026-04-10", components=[commission(13)], alert=False
+    )
     unknown = make_schedule(effective_on="2026-07-01", components=[commission(14)], alert=False)
     page = client.get(url(de=first.pk, a=retro.pk)).content.decode()
     assert "effet rétroactif" in page and 'data-notice="retroactive"' in page
@@ -88,10 +102,13 @@ def test_a_version_of_another_marketplace_is_not_found(client, versions):
     assert client.get(url(de=second.pk, a=999999)).status_code == 404
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"de": "abc"}, "doit être le numéro d’une grille"),
-    ({"a": "-3"}, "doit être le numéro d’une grille"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"de": "abc"}, "doit être le numéro d’une grille"),
+        ({"a": "-3"}, "doit être le numéro d’une grille"),
+    ],
+)
 def test_a_malformed_parameter_is_a_bad_request_in_french(client, versions, params, message):
     response = client.get(url(**params))
     assert response.status_code == 400

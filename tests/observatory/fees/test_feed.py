@@ -63,8 +63,12 @@ def test_feed_entry_dates_follow_recording(client, cdiscount):  # noqa: F811
 
 def test_feed_keeps_the_last_50_versions_with_unique_ids(client, reference_data):
     place = Marketplace.objects.get(slug="ebay")
-    versions = [FeeSchedule.objects.create(marketplace=place, effective_on=TODAY - timedelta(days=day),
-                                           observed_on=TODAY, reliability="secondary") for day in range(60, 0, -1)]
+    versions = [
+        FeeSchedule.objects.create(
+            marketplace=place, effective_on=TODAY - timedelta(days=day), observed_on=TODAY, reliability="secondary"
+        )
+        for day in range(60, 0, -1)
+    ]
     for before, after in zip(versions, versions[1:], strict=False):
         change(before, after, kind="payment", measure="rate", old_value=Decimal(1), new_value=Decimal(2))
     feed = parse(client.get(reverse("fees:feed")))

@@ -24,23 +24,40 @@ def at(day: str) -> datetime:
 
 # --- Scoring (pure) ------------------------------------------------------------------------------
 
-def change(kind="commission", measure="rate", old="12", new="15", marketplace_id=1, effective=date(2026, 4, 1),
-           announced=date(2026, 3, 1)):
-    return FeeChange(marketplace_id=marketplace_id, kind=kind, measure=measure,
-                     old_value=None if old is None else D(old), new_value=None if new is None else D(new),
-                     schedule=FeeSchedule(effective_on=effective, announced_on=announced))
+
+def change(
+    kind="commission",
+    measure="rate",
+    old="12",
+    new="15",
+    marketplace_id=1,
+    effective=date(2026, 4, 1),
+    announced=date(2026, 3, 1),
+):
+    return FeeChange(
+        marketplace_id=marketplace_id,
+        kind=kind,
+        measure=measure,
+        old_value=None if old is None else D(old),
+        new_value=None if new is None else D(new),
+        schedule=FeeSchedule(effective_on=effective, announced_on=announced),
+    )
 
 
 def report(marketplace_id=1, submitted="2026-04-20", **answers):
     answers.setdefault("fee_type", "commission")
     answers.setdefault("fee_issue", "increase")
-    return {"id": 1, "reference": "R", "marketplace_id": marketplace_id, "submitted_at": at(submitted),
-            "answers": answers}
+    return {
+        "id": 1,
+        "reference": "R",
+        "marketplace_id": marketplace_id,
+        "submitted_at": at(submitted),
+        "answers": answers,
+    }
 
 
 def test_a_report_giving_the_same_rates_and_date_scores_high():
-    score = score_match(report(fee_rate_before="12", fee_rate_after="15", change_effective_on="2026-04-01"),
-                        change())
+    score = score_match(report(fee_rate_before="12", fee_rate_after="15", change_effective_on="2026-04-01"), change())
     assert score == linking.SCORE_KIND + linking.SCORE_SAME_WEEK + linking.SCORE_ISSUE + linking.SCORE_VALUES
 
 
@@ -67,25 +84,36 @@ def test_monthly_amounts_match_subscriptions_within_one_euro():
     assert matching - other == linking.SCORE_VALUES
 
 
-@pytest.mark.parametrize("reported, recorded", [
-    (report(marketplace_id=2), change()),                                      # another marketplace
-    (report(fee_type="subscription"), change()),                               # another kind of fee
-    (report(fee_type="logistics"), change(kind="subscription", measure="amount")),
-    (report(change_effective_on="2026-05-20"), change()),                      # 49 days apart
-    (report(submitted="2026-10-20"), change()),                                # 202 days after, no date given
-    (report(submitted="2026-02-01"), change()),                                # before the announcement
-    (report(fee_issue="increase"), change(old="15", new="12")),                # a rise reported, a fall recorded
-    (report(fee_type=None), change()),
-])
+@pytest.mark.parametrize(
+    "reported, recorded",
+    [
+        (report(marketplace_id=2), change()),  # another marketplace
+        (report(fee_type="subscription"), change()),  # another kind of fee
+        (report(fee_type="logistics"), change(kind="subscription", measure="amount")),
+        (report(change_effective_on="2026-05-20"), change()),  # 49 days apart
+        (report(submitted="2026-10-20"), change()),  # 202 days after, no date given
+        (report(submitted="2026-02-01"), change()),  # before the announcement
+        (report(fee_issue="increase"), change(old="15", new="12")),  # a rise reported, a fall recorded
+        (report(fee_type=None), change()),
+    ],
+)
 def test_reports_that_cannot_be_about_the_change_do_not_match(reported, recorded):
     assert score_match(reported, recorded) is None
 
 
-@pytest.mark.parametrize("fee_type, kind, matches", [
-    ("commission", "commission", True), ("commission", "other_rate", True), ("commission", "payment", False),
-    ("subscription", "subscription", True), ("logistics", "fulfilment", True), ("logistics", "commission", False),
-    ("other", "payment", True), ("other", "commission", True),
-])
+@pytest.mark.parametrize(
+    "fee_type, kind, matches",
+    [
+        ("commission", "commission", True),
+        ("commission", "other_rate", True),
+        ("commission", "payment", False),
+        ("subscription", "subscription", True),
+        ("logistics", "fulfilment", True),
+        ("logistics", "commission", False),
+        ("other", "payment", True),
+        ("other", "commission", True),
+    ],
+)
 def test_fee_types_map_to_component_kinds(fee_type, kind, matches):
     score = score_match(report(fee_type=fee_type, change_effective_on="2026-04-01"), change(kind=kind))
     assert (score is not None) is matches
@@ -105,19 +133,25 @@ def test_the_report_is_linked_to_its_best_changes_only():
 
 # --- Linking in the database -----------------------------------------------------------------------
 
+
 def fee_report(make_report, marketplace="cdiscount", submitted="2026-04-10", state="submitted", **answers):
     answers.setdefault("fee_type", "commission")
     answers.setdefault("fee_issue", "increase")
-    return make_report(family_code="FEES", marketplace=marketplace, state=state, answers=answers,
-                       submitted_at=at(submitted))
+    return make_report(
+        family_code="FEES", marketplace=marketplace, state=state, answers=answers, submitted_at=at(submitted)
+    )
 
 
 @pytest.fixture
 def raised_commission(reference_data):
     """Cdiscount: default commission 12 % → 15 %, mode 10 % → 11 % on 1 April 2026."""
     make_schedule(effective_on="2026-01-01", components=[commission(12), commission(10, "mode")], alert=False)
-    make_schedule(effective_on="2026-04-01", announced_on="2026-03-01", alert=False,
-                  components=[commission(15), commission(11, "mode")])
+    make_schedule(
+        effective_on="2026-04-01",
+        announced_on="2026-03-01",
+        alert=False,
+        components=[commission(15), commission(11, "mode")],
+    )
     return (FeeChange.objects.get(category__isnull=True), FeeChange.objects.get(category__code="mode"))
 
 
@@ -154,8 +188,14 @@ def test_reports_just_submitted_wait_for_the_next_run(make_report, raised_commis
 
 def test_recording_a_version_links_the_reports_already_received(make_report, reference_data):
     make_schedule(effective_on="2026-01-01", components=[subscription("39.99")], alert=False)
-    sent_early = fee_report(make_report, fee_type="subscription", monthly_fee_before="39.99",
-                            monthly_fee_after="49.99", change_effective_on="2026-04-01", submitted="2026-03-20")
+    sent_early = fee_report(
+        make_report,
+        fee_type="subscription",
+        monthly_fee_before="39.99",
+        monthly_fee_after="49.99",
+        change_effective_on="2026-04-01",
+        submitted="2026-03-20",
+    )
     make_schedule(effective_on="2026-04-01", components=[subscription("49.99")], alert=False)
     link = FeeChangeReport.objects.get()
     assert link.report_id == sent_early.pk and link.score >= LINK_THRESHOLD + linking.SCORE_VALUES
@@ -168,7 +208,10 @@ def test_an_announced_change_counts_the_reports_linked_to_it(make_report, raised
     fee_report(make_report, fee_rate_before="10", fee_rate_after="11")
     linking.link_marketplace(default_change.marketplace)
     assert linking.reported_counts([default_change.pk, mode_change.pk, 999]) == {
-        default_change.pk: 3, mode_change.pk: 1, 999: 0}
+        default_change.pk: 3,
+        mode_change.pk: 1,
+        999: 0,
+    }
     assert default_change.schedule.announced_on == date(2026, 3, 1)
 
 
@@ -186,8 +229,9 @@ def test_rescanning_a_marketplace_is_idempotent_and_drops_links_that_no_longer_h
 def test_links_follow_a_version_inserted_later(make_report, reference_data):
     make_schedule(effective_on="2026-01-01", components=[commission(10)], alert=False)
     make_schedule(effective_on="2026-07-01", components=[commission(14)], alert=False)
-    report_ = fee_report(make_report, fee_rate_before="12", fee_rate_after="14", change_effective_on="2026-07-01",
-                         submitted="2026-07-05")
+    report_ = fee_report(
+        make_report, fee_rate_before="12", fee_rate_after="14", change_effective_on="2026-07-01", submitted="2026-07-05"
+    )
     linking.link_new_reports()
     old_link = FeeChangeReport.objects.get()
     assert old_link.change.old_value == D(10)

@@ -13,16 +13,41 @@ from fairplace.observatory.fees.models import FeeChange, FeeComponent, FeeSchedu
 
 pytestmark = pytest.mark.django_db
 
-COMPONENT_FIELDS = ("kind", "plan", "platform_category", "category_id", "rate", "amount", "base", "includes_shipping",
-                    "min_per_item", "max_per_item", "price_from", "price_to", "tier_mode", "reliability", "notes")
-SCHEDULE_FIELDS = ("marketplace_id", "effective_on", "announced_on", "observed_on", "source_url", "source_document",
-                   "reliability", "notes")
+COMPONENT_FIELDS = (
+    "kind",
+    "plan",
+    "platform_category",
+    "category_id",
+    "rate",
+    "amount",
+    "base",
+    "includes_shipping",
+    "min_per_item",
+    "max_per_item",
+    "price_from",
+    "price_to",
+    "tier_mode",
+    "reliability",
+    "notes",
+)
+SCHEDULE_FIELDS = (
+    "marketplace_id",
+    "effective_on",
+    "announced_on",
+    "observed_on",
+    "source_url",
+    "source_document",
+    "reliability",
+    "notes",
+)
 
 
 def _snapshot():
     schedules = sorted(FeeSchedule.objects.values_list(*SCHEDULE_FIELDS))
-    components = sorted(FeeComponent.objects.values_list("schedule__marketplace_id", "schedule__effective_on",
-                                                         *COMPONENT_FIELDS), key=repr)
+    components = sorted(
+        FeeComponent.objects.values_list("schedule__marketplace_id", "schedule__effective_on", *COMPONENT_FIELDS),
+        key=repr,
+    )
     return schedules, components
 
 
@@ -83,8 +108,10 @@ def test_withdrawn_changes_are_not_published(fee_seed):
 
 
 def test_the_downloads_are_csv_attachments(client, fee_seed):
-    for name, filename in (("fees:schedules_csv", "fairplace-grilles-tarifaires.csv"),
-                           ("fees:changes_csv", "fairplace-evolutions-tarifaires.csv")):
+    for name, filename in (
+        ("fees:schedules_csv", "fairplace-grilles-tarifaires.csv"),
+        ("fees:changes_csv", "fairplace-evolutions-tarifaires.csv"),
+    ):
         response = client.get(reverse(name))
         assert response.status_code == 200
         assert response["Content-Type"] == "text/csv; charset=utf-8"

@@ -31,31 +31,49 @@ ZERO_PERCENT = re.compile(rf"(?<![\d,]){'0'}{NBSP}?%")
 
 # --- Building data with the ORM ------------------------------------------------------------------
 
+
 def page_text(response) -> str:
     """The page as a reader sees it (HTML entities decoded)."""
     return html.unescape(response.content.decode())
 
 
 def categories():
-    rows = [("mode", "Mode (vêtements, chaussures, accessoires)"), ("informatique", "Informatique"),
-            ("jouets", "Jouets et jeux")]
-    return {code: FeeCategory.objects.create(code=code, label=label, position=index)
-            for index, (code, label) in enumerate(rows)}
+    rows = [
+        ("mode", "Mode (vêtements, chaussures, accessoires)"),
+        ("informatique", "Informatique"),
+        ("jouets", "Jouets et jeux"),
+    ]
+    return {
+        code: FeeCategory.objects.create(code=code, label=label, position=index)
+        for index, (code, label) in enumerate(rows)
+    }
 
 
 def schedule(slug, effective_on, *, announced_on=None, components=(), **fields):
-    fields = {"observed_on": TODAY, "source_url": f"https://{slug}.example/tarifs",
-              "source_document": f"Grille tarifaire {slug}", "reliability": "primary", **fields}
-    version = FeeSchedule.objects.create(marketplace=Marketplace.objects.get(slug=slug), effective_on=effective_on,
-                                         announced_on=announced_on, **fields)
+    fields = {
+        "observed_on": TODAY,
+        "source_url": f"https://{slug}.example/tarifs",
+        "source_document": f"Grille tarifaire {slug}",
+        "reliability": "primary",
+        **fields,
+    }
+    version = FeeSchedule.objects.create(
+        marketplace=Marketplace.objects.get(slug=slug), effective_on=effective_on, announced_on=announced_on, **fields
+    )
     for component in components:
         FeeComponent.objects.create(schedule=version, **component)
     return version
 
 
 def change(previous, version, *, severity="moderate", **fields):
-    return FeeChange.objects.create(marketplace=version.marketplace, previous=previous, schedule=version,
-                                    notice_days=version.notice_days, severity=severity, **fields)
+    return FeeChange.objects.create(
+        marketplace=version.marketplace,
+        previous=previous,
+        schedule=version,
+        notice_days=version.notice_days,
+        severity=severity,
+        **fields,
+    )
 
 
 def link_reports(change_row, report, count):
@@ -74,59 +92,131 @@ def cdiscount(reference_data):
     """Cdiscount: an old version, the one in force (with a change of the Mode rate and of the
     subscription), and one announced for later."""
     cats = categories()
-    old = schedule("cdiscount", TODAY - timedelta(days=400), announced_on=TODAY - timedelta(days=430), components=[
-        {"kind": "subscription", "plan": "Standard", "amount": Decimal("39.99")},
-        {"kind": "commission", "category": cats["mode"], "platform_category": "Mode", "rate": Decimal("7"),
-         "price_to": Decimal("15")},
-        {"kind": "commission", "rate": Decimal("15")},
-    ])
-    current = schedule("cdiscount", TODAY - timedelta(days=30), announced_on=TODAY - timedelta(days=35), components=[
-        {"kind": "subscription", "plan": "Standard", "amount": Decimal("49.99")},
-        {"kind": "subscription", "plan": "Pro", "amount": Decimal("59.99")},
-        {"kind": "commission", "category": cats["mode"], "platform_category": "Mode", "rate": Decimal("5"),
-         "price_to": Decimal("15")},
-        {"kind": "commission", "category": cats["mode"], "platform_category": "Mode", "rate": Decimal("15"),
-         "price_from": Decimal("15"), "price_to": Decimal("20"), "min_per_item": Decimal("0.30")},
-        {"kind": "commission", "category": cats["mode"], "platform_category": "Mode", "rate": Decimal("20"),
-         "price_from": Decimal("20")},
-        {"kind": "commission", "category": cats["informatique"], "platform_category": "Informatique",
-         "rate": None, "notes": "Taux non publié par la plateforme"},
-        {"kind": "commission", "rate": Decimal("15")},
-        {"kind": "payment", "rate": Decimal("0.35"), "base": "incl_vat", "includes_shipping": True},
-    ], notes="Grille relevée sur la page tarifaire.")
+    old = schedule(
+        "cdiscount",
+        TODAY - timedelta(days=400),
+        announced_on=TODAY - timedelta(days=430),
+        components=[
+            {"kind": "subscription", "plan": "Standard", "amount": Decimal("39.99")},
+            {
+                "kind": "commission",
+                "category": cats["mode"],
+                "platform_category": "Mode",
+                "rate": Decimal("7"),
+                "price_to": Decimal("15"),
+            },
+            {"kind": "commission", "rate": Decimal("15")},
+        ],
+    )
+    current = schedule(
+        "cdiscount",
+        TODAY - timedelta(days=30),
+        announced_on=TODAY - timedelta(days=35),
+        components=[
+            {"kind": "subscription", "plan": "Standard", "amount": Decimal("49.99")},
+            {"kind": "subscription", "plan": "Pro", "amount": Decimal("59.99")},
+            {
+                "kind": "commission",
+                "category": cats["mode"],
+                "platform_category": "Mode",
+                "rate": Decimal("5"),
+                "price_to": Decimal("15"),
+            },
+            {
+                "kind": "commission",
+                "category": cats["mode"],
+                "platform_category": "Mode",
+                "rate": Decimal("15"),
+                "price_from": Decimal("15"),
+                "price_to": Decimal("20"),
+                "min_per_item": Decimal("0.30"),
+            },
+            {
+                "kind": "commission",
+                "category": cats["mode"],
+                "platform_category": "Mode",
+                "rate": Decimal("20"),
+                "price_from": Decimal("20"),
+            },
+            {
+                "kind": "commission",
+                "category": cats["informatique"],
+                "platform_category": "Informatique",
+                "rate": None,
+                "notes": "Taux non publié par la plateforme",
+            },
+            {"kind": "commission", "rate": Decimal("15")},
+            {"kind": "payment", "rate": Decimal("0.35"), "base": "incl_vat", "includes_shipping": True},
+        ],
+        notes="Grille relevée sur la page tarifaire.",
+    )
     upcoming = schedule("cdiscount", TODAY + timedelta(days=20), announced_on=TODAY - timedelta(days=1))
-    mode = change(old, current, kind="commission", category=cats["mode"], platform_category="Mode",
-                  band=wording.band_label(None, Decimal("15")), measure="rate", old_value=Decimal("7"),
-                  new_value=Decimal("5"), severity="info")
-    subscription = change(old, current, kind="subscription", plan="Standard", measure="amount",
-                          old_value=Decimal("39.99"), new_value=Decimal("49.99"), severity="high")
-    return {"categories": cats, "old": old, "current": current, "upcoming": upcoming,
-            "mode": mode, "subscription": subscription}
+    mode = change(
+        old,
+        current,
+        kind="commission",
+        category=cats["mode"],
+        platform_category="Mode",
+        band=wording.band_label(None, Decimal("15")),
+        measure="rate",
+        old_value=Decimal("7"),
+        new_value=Decimal("5"),
+        severity="info",
+    )
+    subscription = change(
+        old,
+        current,
+        kind="subscription",
+        plan="Standard",
+        measure="amount",
+        old_value=Decimal("39.99"),
+        new_value=Decimal("49.99"),
+        severity="high",
+    )
+    return {
+        "categories": cats,
+        "old": old,
+        "current": current,
+        "upcoming": upcoming,
+        "mode": mode,
+        "subscription": subscription,
+    }
 
 
 # --- Wording ---------------------------------------------------------------------------------------
 
+
 def test_a_rate_change_reads_as_a_french_sentence(cdiscount):
     assert wording.change_sentence(cdiscount["mode"]) == (
-        f"Commission Mode, jusqu'à 15{NBSP}€ : 7{NBSP}% → 5{NBSP}% (−2{NBSP}pts, −29{NBSP}%, ×{NBSP}0,71)")
+        f"Commission Mode, jusqu'à 15{NBSP}€ : 7{NBSP}% → 5{NBSP}% (−2{NBSP}pts, −29{NBSP}%, ×{NBSP}0,71)"
+    )
 
 
 def test_an_amount_change_reads_in_euros(cdiscount):
     assert wording.change_sentence(cdiscount["subscription"]) == (
-        f"Abonnement Standard : 39,99{NBSP}€ → 49,99{NBSP}€ (+10,00{NBSP}€, +25{NBSP}%, ×{NBSP}1,25)")
+        f"Abonnement Standard : 39,99{NBSP}€ → 49,99{NBSP}€ (+10,00{NBSP}€, +25{NBSP}%, ×{NBSP}1,25)"
+    )
 
 
 def test_an_unknown_value_is_never_zero_in_a_sentence(cdiscount):
-    row = change(cdiscount["old"], cdiscount["current"], kind="commission", platform_category="Informatique",
-                 category=cdiscount["categories"]["informatique"], measure="rate",
-                 old_value=Decimal("10"), new_value=None)
+    row = change(
+        cdiscount["old"],
+        cdiscount["current"],
+        kind="commission",
+        platform_category="Informatique",
+        category=cdiscount["categories"]["informatique"],
+        measure="rate",
+        old_value=Decimal("10"),
+        new_value=None,
+    )
     assert wording.change_sentence(row) == f"Commission Informatique : 10{NBSP}% → inconnu"
 
 
 def test_a_new_or_removed_amount_reads_as_such(cdiscount):
     new = FeeChange(kind="per_item", measure="amount", old_value=None, new_value=Decimal("0.99"))
-    gone = FeeChange(kind="commission", platform_category="Mode", measure="max_per_item",
-                     old_value=Decimal("50"), new_value=None)
+    gone = FeeChange(
+        kind="commission", platform_category="Mode", measure="max_per_item", old_value=Decimal("50"), new_value=None
+    )
     assert wording.change_sentence(new) == f"Frais fixes par article : nouveau, 0,99{NBSP}€"
     assert wording.change_sentence(gone) == f"Commission Mode, plafond par article : supprimé (auparavant 50,00{NBSP}€)"
 
@@ -134,39 +224,66 @@ def test_a_new_or_removed_amount_reads_as_such(cdiscount):
 def test_a_basis_change_has_no_figures(cdiscount):
     change_row = FeeChange(kind="commission", measure="basis", old_value=None, new_value=None)
     assert wording.change_sentence(change_row) == "Commission par défaut (autres catégories) : assiette modifiée"
-    diff = SimpleNamespace(kind="commission", plan="", category=None, platform_category="Mode", band="",
-                           measure="basis", old_value=None, new_value=None, abs_change=None,
-                           note="frais de port désormais inclus dans l'assiette")
+    diff = SimpleNamespace(
+        kind="commission",
+        plan="",
+        category=None,
+        platform_category="Mode",
+        band="",
+        measure="basis",
+        old_value=None,
+        new_value=None,
+        abs_change=None,
+        note="frais de port désormais inclus dans l'assiette",
+    )
     assert wording.change_sentence(diff) == "Commission Mode : frais de port désormais inclus dans l'assiette"
 
 
-@pytest.mark.parametrize(("price_from", "price_to", "label"), [
-    (None, None, ""), (None, Decimal("15"), f"jusqu'à 15{NBSP}€"),
-    (Decimal("15"), Decimal("20"), f"de 15 à 20{NBSP}€"), (Decimal("20"), None, f"à partir de 20{NBSP}€"),
-    (Decimal("0"), Decimal("7.5"), f"jusqu'à 7,50{NBSP}€"),
-])
+@pytest.mark.parametrize(
+    ("price_from", "price_to", "label"),
+    [
+        (None, None, ""),
+        (None, Decimal("15"), f"jusqu'à 15{NBSP}€"),
+        (Decimal("15"), Decimal("20"), f"de 15 à 20{NBSP}€"),
+        (Decimal("20"), None, f"à partir de 20{NBSP}€"),
+        (Decimal("0"), Decimal("7.5"), f"jusqu'à 7,50{NBSP}€"),
+    ],
+)
 def test_price_bands_are_labelled(price_from, price_to, label):
     assert wording.band_label(price_from, price_to) == label
 
 
-@pytest.mark.parametrize(("days", "flag"), [
-    (None, "préavis inconnu"), (-3, "effet rétroactif (règlement P2B, art. 8)"),
-    (0, "préavis inférieur à 15 jours (règlement P2B, art. 3)"),
-    (14, "préavis inférieur à 15 jours (règlement P2B, art. 3)"), (15, ""), (60, ""),
-])
+@pytest.mark.parametrize(
+    ("days", "flag"),
+    [
+        (None, "préavis inconnu"),
+        (-3, "effet rétroactif (règlement P2B, art. 8)"),
+        (0, "préavis inférieur à 15 jours (règlement P2B, art. 3)"),
+        (14, "préavis inférieur à 15 jours (règlement P2B, art. 3)"),
+        (15, ""),
+        (60, ""),
+    ],
+)
 def test_notice_is_flagged_below_15_days_or_retroactive(days, flag):
     assert wording.notice_flag(days) == flag
 
 
-@pytest.mark.parametrize(("count", "label"), [
-    (0, ""), (1, "Signalé par moins de 5 vendeurs"), (4, "Signalé par moins de 5 vendeurs"),
-    (5, "Signalé par 5 vendeurs"), (12, "Signalé par 12 vendeurs"),
-])
+@pytest.mark.parametrize(
+    ("count", "label"),
+    [
+        (0, ""),
+        (1, "Signalé par moins de 5 vendeurs"),
+        (4, "Signalé par moins de 5 vendeurs"),
+        (5, "Signalé par 5 vendeurs"),
+        (12, "Signalé par 12 vendeurs"),
+    ],
+)
 def test_small_report_counts_are_suppressed(count, label):
     assert wording.reported_label(count) == label
 
 
 # --- Index -------------------------------------------------------------------------------------------
+
 
 def test_index_shows_todays_schedule_with_ranges_and_unknowns(client, cdiscount):
     page = page_text(client.get(reverse("fees:index")))
@@ -211,14 +328,20 @@ def test_index_ignores_versions_not_yet_in_force(client, cdiscount):
 
 def test_index_queries_do_not_grow_with_marketplaces(client, cdiscount, django_assert_max_num_queries):
     for slug in ("fnac", "ebay", "rakuten", "amazon"):
-        schedule(slug, TODAY - timedelta(days=5), components=[
-            {"kind": "subscription", "amount": Decimal("39")},
-            {"kind": "commission", "rate": Decimal("12"), "category": cdiscount["categories"]["jouets"]}])
+        schedule(
+            slug,
+            TODAY - timedelta(days=5),
+            components=[
+                {"kind": "subscription", "amount": Decimal("39")},
+                {"kind": "commission", "rate": Decimal("12"), "category": cdiscount["categories"]["jouets"]},
+            ],
+        )
     with django_assert_max_num_queries(6):
         assert client.get(reverse("fees:index")).status_code == 200
 
 
 # --- One marketplace ---------------------------------------------------------------------------------
+
 
 def test_marketplace_page_details_the_schedule_in_force(client, cdiscount):
     page = page_text(client.get(reverse("fees:marketplace", args=["cdiscount"])))
@@ -229,8 +352,15 @@ def test_marketplace_page_details_the_schedule_in_force(client, cdiscount):
     assert "<caption>" in subscriptions and 'scope="col"' in subscriptions and 'scope="row"' in subscriptions
     assert f"59,99{NBSP}€" in subscriptions and "Pro" in subscriptions
     commissions = re.search(r'<table id="commissions">(.*?)</table>', page, re.S).group(1)
-    for text in (f"jusqu'à 15{NBSP}€", f"de 15 à 20{NBSP}€", f"à partir de 20{NBSP}€", f"0,30{NBSP}€",
-                 "prix TTC + port", "Toutes les autres catégories", "Taux non publié par la plateforme"):
+    for text in (
+        f"jusqu'à 15{NBSP}€",
+        f"de 15 à 20{NBSP}€",
+        f"à partir de 20{NBSP}€",
+        f"0,30{NBSP}€",
+        "prix TTC + port",
+        "Toutes les autres catégories",
+        "Taux non publié par la plateforme",
+    ):
         assert text in commissions, text
     informatique = re.search(r"<tr[^>]*>\s*<th scope=\"row\">Informatique</th>(.*?)</tr>", commissions, re.S).group(1)
     assert "<td>inconnu</td>" in informatique
@@ -241,8 +371,13 @@ def test_marketplace_page_details_the_schedule_in_force(client, cdiscount):
 
 def test_marketplace_page_lists_categories_without_any_row_as_unknown(client, reference_data):
     cats = categories()
-    schedule("fnac", TODAY - timedelta(days=3), components=[
-        {"kind": "commission", "category": cats["mode"], "platform_category": "Mode", "rate": Decimal("12")}])
+    schedule(
+        "fnac",
+        TODAY - timedelta(days=3),
+        components=[
+            {"kind": "commission", "category": cats["mode"], "platform_category": "Mode", "rate": Decimal("12")}
+        ],
+    )
     page = page_text(client.get(reverse("fees:marketplace", args=["fnac"])))
     commissions = re.search(r'<table id="commissions">(.*?)</table>', page, re.S).group(1)
     for label in ("Informatique", "Jouets et jeux"):
@@ -283,6 +418,7 @@ def test_marketplace_page_queries_are_bounded(client, cdiscount, django_assert_m
 
 # --- Timeline ----------------------------------------------------------------------------------------
 
+
 def test_timeline_groups_changes_by_version_with_report_counts(client, cdiscount, make_report):
     report = make_report(family_code="SUSP")
     link_reports(cdiscount["mode"], report, 3)
@@ -313,8 +449,7 @@ def test_withdrawn_changes_are_not_shown(client, cdiscount):
 
 def test_timeline_is_newest_effective_date_first(client, cdiscount):
     newer = schedule("cdiscount", TODAY - timedelta(days=2), announced_on=TODAY - timedelta(days=40))
-    change(cdiscount["current"], newer, kind="commission", measure="rate", old_value=Decimal(15),
-           new_value=Decimal(16))
+    change(cdiscount["current"], newer, kind="commission", measure="rate", old_value=Decimal(15), new_value=Decimal(16))
     page = page_text(client.get(reverse("fees:timeline")))
     assert page.index(f'id="version-{newer.id}"') < page.index(f'id="version-{cdiscount["current"].id}"')
 
@@ -322,8 +457,15 @@ def test_timeline_is_newest_effective_date_first(client, cdiscount):
 def test_timeline_filters_by_marketplace_and_severity(client, cdiscount):
     fnac_old = schedule("fnac", TODAY - timedelta(days=90))
     fnac_new = schedule("fnac", TODAY - timedelta(days=9))
-    change(fnac_old, fnac_new, kind="subscription", measure="amount", old_value=Decimal(39), new_value=Decimal(49),
-           severity="critical")
+    change(
+        fnac_old,
+        fnac_new,
+        kind="subscription",
+        measure="amount",
+        old_value=Decimal(39),
+        new_value=Decimal(49),
+        severity="critical",
+    )
     only_fnac = page_text(client.get(reverse("fees:timeline"), {"place": "fnac"}))
     assert f'id="version-{fnac_new.id}"' in only_fnac and f'id="version-{cdiscount["current"].id}"' not in only_fnac
     only_info = page_text(client.get(reverse("fees:timeline"), {"gravite": "info"}))
@@ -340,12 +482,25 @@ def test_timeline_rejects_unknown_filters_in_french(client, cdiscount, query):
 
 def test_timeline_is_paginated_by_50_versions(client, reference_data):
     place = Marketplace.objects.get(slug="ebay")
-    versions = [FeeSchedule.objects.create(marketplace=place, effective_on=TODAY - timedelta(days=day),
-                                           observed_on=TODAY, reliability="primary") for day in range(60, 0, -1)]
+    versions = [
+        FeeSchedule.objects.create(
+            marketplace=place, effective_on=TODAY - timedelta(days=day), observed_on=TODAY, reliability="primary"
+        )
+        for day in range(60, 0, -1)
+    ]
     FeeChange.objects.bulk_create(
-        FeeChange(marketplace=place, previous=before, schedule=after, kind="payment", measure="rate",
-                  old_value=Decimal(1), new_value=Decimal(2), severity="moderate")
-        for before, after in zip(versions, versions[1:], strict=False))
+        FeeChange(
+            marketplace=place,
+            previous=before,
+            schedule=after,
+            kind="payment",
+            measure="rate",
+            old_value=Decimal(1),
+            new_value=Decimal(2),
+            severity="moderate",
+        )
+        for before, after in zip(versions, versions[1:], strict=False)
+    )
     first = page_text(client.get(reverse("fees:timeline"), {"place": "ebay"}))
     second = page_text(client.get(reverse("fees:timeline"), {"place": "ebay", "page": 2}))
     assert first.count('class="fr-mb-4w fp-fee-version"') == 50
@@ -370,8 +525,15 @@ def test_timeline_queries_are_bounded(client, cdiscount, make_report, django_ass
 def test_public_pages_show_no_seller_data(client, cdiscount, make_report):
     report = make_report()
     link_reports(cdiscount["subscription"], report, 5)
-    private = ["Atelier Martin", "Camille", "Martin", "vendeuse@exemple.fr", report.siret, report.reference,
-               *Report.objects.values_list("reference", flat=True)]
+    private = [
+        "Atelier Martin",
+        "Camille",
+        "Martin",
+        "vendeuse@exemple.fr",
+        report.siret,
+        report.reference,
+        *Report.objects.values_list("reference", flat=True),
+    ]
     for url in (reverse("fees:index"), reverse("fees:timeline"), reverse("fees:marketplace", args=["cdiscount"])):
         page = page_text(client.get(url))
         for text in private:

@@ -38,9 +38,14 @@ def test_the_seed_file_has_no_error(reference_data, fee_taxonomy):
         parsed = parse_file(handle, filename=SEED_FILE.name)
     assert parsed.errors == []
     assert {(d.marketplace.slug, d.effective_on) for d in parsed.schedules} == {
-        ("amazon", date(2020, 4, 1)), ("amazon", date(2024, 12, 15)), ("cdiscount", date(2019, 3, 30)),
-        ("fnac", date(2021, 1, 1)), ("rakuten", date(2023, 1, 1)), ("manomano", date(2021, 1, 1)),
-        ("ebay", date(2024, 4, 8))}
+        ("amazon", date(2020, 4, 1)),
+        ("amazon", date(2024, 12, 15)),
+        ("cdiscount", date(2019, 3, 30)),
+        ("fnac", date(2021, 1, 1)),
+        ("rakuten", date(2023, 1, 1)),
+        ("manomano", date(2021, 1, 1)),
+        ("ebay", date(2024, 4, 8)),
+    }
 
 
 def test_every_seed_schedule_is_marked_sourced_and_cautioned(fee_seed):
@@ -60,14 +65,21 @@ def test_the_seed_does_not_alert_anyone(fee_seed):
 
 
 def _commission(schedule, code=None, **filters):
-    return schedule.components.get(kind="commission", category__code=code, **filters) if code else \
-        schedule.components.get(kind="commission", category=None, **filters)
+    return (
+        schedule.components.get(kind="commission", category__code=code, **filters)
+        if code
+        else schedule.components.get(kind="commission", category=None, **filters)
+    )
 
 
 def test_amazon_gets_both_grids_with_the_fashion_cut(fee_seed):
     old, new = FeeSchedule.objects.filter(marketplace__slug="amazon").order_by("effective_on")
     assert (old.effective_on, old.reliability, new.effective_on, new.reliability) == (
-        date(2020, 4, 1), "secondary", date(2024, 12, 15), "to_verify")
+        date(2020, 4, 1),
+        "secondary",
+        date(2024, 12, 15),
+        "to_verify",
+    )
     assert new.announced_on is None
     for schedule in (old, new):
         plans = dict(schedule.components.filter(kind="subscription").values_list("plan", "amount"))
@@ -76,26 +88,42 @@ def test_amazon_gets_both_grids_with_the_fashion_cut(fee_seed):
         assert (per_item.plan, per_item.amount, per_item.reliability) == ("Individuel", Decimal("0.99"), "to_verify")
         default = _commission(schedule)
         assert (default.rate, default.min_per_item, default.base, default.includes_shipping) == (
-            Decimal(15), Decimal("0.30"), "incl_vat", True)
+            Decimal(15),
+            Decimal("0.30"),
+            "incl_vat",
+            True,
+        )
         for code in ("informatique", "electronique", "telephonie", "gros-electromenager", "pneus"):
             assert _commission(schedule, code).rate == Decimal(7)
         assert (_commission(schedule, "consoles").rate, _commission(schedule, "consoles").min_per_item) == (
-            Decimal(8), None)
+            Decimal(8),
+            None,
+        )
         assert _commission(schedule, "vins-spiritueux").rate == Decimal(10)
         assert _commission(schedule, "fait-main").rate == Decimal(12)
         assert _commission(schedule, "logiciels").min_per_item is None
         assert _commission(schedule, "sport-loisirs").min_per_item == Decimal("0.30")
-        for code in ("bebe", "beaute-sante", "accessoires-electroniques", "maison-meubles", "alimentation",
-                     "bijoux-montres", "petit-electromenager"):
+        for code in (
+            "bebe",
+            "beaute-sante",
+            "accessoires-electroniques",
+            "maison-meubles",
+            "alimentation",
+            "bijoux-montres",
+            "petit-electromenager",
+        ):
             unknown = _commission(schedule, code)
             assert unknown.rate is None and "non relevées" in unknown.notes
         assert "45 %" in schedule.notes
-    bands = [(c.price_from, c.price_to, c.rate, c.tier_mode)
-             for c in old.components.filter(category__code="mode").order_by("price_from")]
+    bands = [
+        (c.price_from, c.price_to, c.rate, c.tier_mode)
+        for c in old.components.filter(category__code="mode").order_by("price_from")
+    ]
     assert bands == [(0, 15, 7, "band"), (15, 20, 15, "band"), (20, None, None, "band")]
     assert old.components.get(category__code="mode", price_from=0).reliability == "to_verify"
-    bands = [(c.price_from, c.price_to, c.rate) for c in new.components.filter(category__code="mode")
-             .order_by("price_from")]
+    bands = [
+        (c.price_from, c.price_to, c.rate) for c in new.components.filter(category__code="mode").order_by("price_from")
+    ]
     assert bands == [(0, 15, 5), (15, 20, 10), (20, None, None)]
 
 
@@ -106,7 +134,9 @@ def test_the_other_marketplaces_get_their_rows(fee_seed):
     cdiscount = schedule("cdiscount")
     assert cdiscount.reliability == "primary"
     assert sorted(cdiscount.components.filter(kind="subscription").values_list("amount", flat=True)) == [
-        Decimal("39.99"), Decimal("59.99")]
+        Decimal("39.99"),
+        Decimal("59.99"),
+    ]
     assert _commission(cdiscount).rate == Decimal(15)
     assert "+2 points" in _commission(cdiscount).notes
 
@@ -117,7 +147,9 @@ def test_the_other_marketplaces_get_their_rows(fee_seed):
 
     rakuten = schedule("rakuten")
     assert dict(rakuten.components.filter(kind="subscription").values_list("plan", "amount")) == {
-        "Starter": Decimal(0), "Expert": Decimal(49)}
+        "Starter": Decimal(0),
+        "Expert": Decimal(49),
+    }
     assert _commission(rakuten, "consoles").rate == Decimal(10)
     assert _commission(rakuten, "jardin").rate == Decimal(14)
     assert _commission(rakuten, "vins-spiritueux").rate == Decimal(17)
@@ -132,7 +164,10 @@ def test_the_other_marketplaces_get_their_rows(fee_seed):
     assert ebay.reliability == "primary"
     other = ebay.components.get(kind="other_rate")
     assert (other.rate, other.includes_shipping, other.platform_category) == (
-        Decimal("0.35"), True, "Frais d'exploitation réglementaires")
+        Decimal("0.35"),
+        True,
+        "Frais d'exploitation réglementaires",
+    )
     assert "0,42 %" in other.notes
     assert _commission(ebay).rate is None
     assert not ebay.components.filter(kind="subscription").exists()  # unknown, not zero
@@ -147,10 +182,12 @@ def test_the_seed_loads_idempotently(fee_seed):
 def test_the_seed_keeps_a_schedule_an_agent_already_recorded(reference_data, fee_taxonomy):
     first = load_seed()
     FeeSchedule.objects.get(marketplace__slug="ebay").components.filter(kind="commission").update(
-        notes="corrigé par un agent")
+        notes="corrigé par un agent"
+    )
     assert load_seed()["created"] == 0
     assert FeeComponent.objects.get(schedule__marketplace__slug="ebay", kind="commission").notes == (
-        "corrigé par un agent")
+        "corrigé par un agent"
+    )
     assert first["created"] == 7
 
 

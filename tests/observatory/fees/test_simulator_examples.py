@@ -101,10 +101,12 @@ def test_amazon_fashion_rate_before_and_after_the_december_2024_cut(fee_seed):
     assert before.schedule.effective_on == date(2020, 4, 1)
     assert before.best.components[COMMISSION] == Decimal("0.84")
     # 18 €: the 15–20 € band, 10 % = 1,80 € after the cut, 15 % = 2,70 € before.
-    assert result_of(simulate([line("mode", "18")], day=AFTER_CUT), "amazon").best.components[COMMISSION] == \
-        Decimal("1.80")
+    assert result_of(simulate([line("mode", "18")], day=AFTER_CUT), "amazon").best.components[COMMISSION] == Decimal(
+        "1.80"
+    )
     assert result_of(simulate([line("mode", "18")], day=date(2024, 12, 1)), "amazon").best.components[
-        COMMISSION] == Decimal("2.70")
+        COMMISSION
+    ] == Decimal("2.70")
 
 
 def test_amazon_fashion_above_20_euros_is_unknown(fee_seed):
@@ -142,8 +144,11 @@ def test_a_whole_mix_ranks_complete_results_first(fee_seed):
     # Rakuten Starter: 17 % × 200 = 34,00 + 10 % × 599,98 = 59,998 → 94,00 € (0 € plan).
     # Amazon Individuel: 15 % × 200 = 30,00 + 8 % × 599,98 = 47,9984 → 78,00 € + 0,99 × 12 = 11,88 → 89,88 €.
     # Cdiscount: 15 % × 799,98 = 119,997 → 120,00 € + 39,99 = 159,99 €.
-    assert ranked == [("amazon", 1, Decimal("89.88")), ("rakuten", 2, Decimal("94.00")),
-                      ("cdiscount", 3, Decimal("159.99"))]
+    assert ranked == [
+        ("amazon", 1, Decimal("89.88")),
+        ("rakuten", 2, Decimal("94.00")),
+        ("cdiscount", 3, Decimal("159.99")),
+    ]
     incomplete = [r.schedule.marketplace_slug for r in simulation.results if not r.complete]
     assert sorted(incomplete) == ["ebay", "fnac", "manomano"]
     assert simulation.results[-3:] == [r for r in simulation.results if not r.complete]

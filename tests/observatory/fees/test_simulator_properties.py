@@ -27,19 +27,54 @@ CATEGORIES = ("mode", "jouets", "informatique")
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def rule(kind=COMMISSION, *, plan="", category=None, rate=None, amount=None, excl_vat=False,
-         includes_shipping=True, minimum=None, maximum=None, price_from=None, price_to=None, marginal=False,
-         notes=""):
-    return Rule(kind=kind, plan=plan, category=category, platform_category="", rate=rate, amount=amount,
-                excl_vat=excl_vat, includes_shipping=includes_shipping, minimum=minimum, maximum=maximum,
-                price_from=price_from, price_to=price_to, marginal=marginal, reliability="primary", notes=notes)
+def rule(
+    kind=COMMISSION,
+    *,
+    plan="",
+    category=None,
+    rate=None,
+    amount=None,
+    excl_vat=False,
+    includes_shipping=True,
+    minimum=None,
+    maximum=None,
+    price_from=None,
+    price_to=None,
+    marginal=False,
+    notes="",
+):
+    return Rule(
+        kind=kind,
+        plan=plan,
+        category=category,
+        platform_category="",
+        rate=rate,
+        amount=amount,
+        excl_vat=excl_vat,
+        includes_shipping=includes_shipping,
+        minimum=minimum,
+        maximum=maximum,
+        price_from=price_from,
+        price_to=price_to,
+        marginal=marginal,
+        reliability="primary",
+        notes=notes,
+    )
 
 
 def schedule(rules, *, plans=None, name="Place A", slug=None) -> CompiledSchedule:
     compiled = CompiledSchedule(
-        schedule_id=1, marketplace_slug=slug or name.lower().replace(" ", "-"), marketplace_name=name,
-        effective_on=date(2025, 1, 1), reliability="primary", is_seed=False, notes="", source_url="",
-        source_document="", plans={"": Decimal(0)} if plans is None else plans, plan_notes={},
+        schedule_id=1,
+        marketplace_slug=slug or name.lower().replace(" ", "-"),
+        marketplace_name=name,
+        effective_on=date(2025, 1, 1),
+        reliability="primary",
+        is_seed=False,
+        notes="",
+        source_url="",
+        source_document="",
+        plans={"": Decimal(0)} if plans is None else plans,
+        plan_notes={},
     )
     for item in rules:
         compiled.rules.setdefault((item.kind, item.category), []).append(item)
@@ -59,15 +94,20 @@ bools = st.booleans()
 
 @st.composite
 def lines(draw, category=None):
-    return MixLine(category=category or draw(st.sampled_from(CATEGORIES)), unit_price=draw(prices),
-                   shipping=draw(shipping), units=draw(units))
+    return MixLine(
+        category=category or draw(st.sampled_from(CATEGORIES)),
+        unit_price=draw(prices),
+        shipping=draw(shipping),
+        units=draw(units),
+    )
 
 
 @st.composite
 def band_bounds(draw, count):
     """``count`` bands (from, to] covering every price: None, b1, b2, …, None."""
-    cuts = sorted(draw(st.lists(st.integers(min_value=1, max_value=4000), min_size=count - 1, max_size=count - 1,
-                                unique=True)))
+    cuts = sorted(
+        draw(st.lists(st.integers(min_value=1, max_value=4000), min_size=count - 1, max_size=count - 1, unique=True))
+    )
     edges = [None, *(Decimal(cut) for cut in cuts), None]
     return list(zip(edges, edges[1:], strict=False))
 
@@ -75,9 +115,18 @@ def band_bounds(draw, count):
 @st.composite
 def flat_rules(draw, kind=COMMISSION, category=None):
     """One rule without bands (rate and/or amount, optional minimum and cap)."""
-    return [rule(kind, category=category, rate=draw(rates), amount=draw(st.none() | amounts),
-                 excl_vat=draw(bools), includes_shipping=draw(bools),
-                 minimum=draw(st.none() | amounts), maximum=draw(st.none() | amounts.map(lambda a: a + 5)))]
+    return [
+        rule(
+            kind,
+            category=category,
+            rate=draw(rates),
+            amount=draw(st.none() | amounts),
+            excl_vat=draw(bools),
+            includes_shipping=draw(bools),
+            minimum=draw(st.none() | amounts),
+            maximum=draw(st.none() | amounts.map(lambda a: a + 5)),
+        )
+    ]
 
 
 @st.composite
@@ -87,15 +136,29 @@ def banded_rules(draw, kind=COMMISSION, category=None, marginal=False, increasin
     if increasing:
         band_rates.sort()
     excl_vat, with_shipping = draw(bools), draw(bools)
-    return [rule(kind, category=category, rate=band_rate, excl_vat=excl_vat if increasing else draw(bools),
-                 includes_shipping=with_shipping if increasing else draw(bools), price_from=low, price_to=high,
-                 marginal=marginal, minimum=draw(st.none() | amounts) if index == 0 and not increasing else None)
-            for index, (band_rate, (low, high)) in enumerate(zip(band_rates, bounds, strict=True))]
+    return [
+        rule(
+            kind,
+            category=category,
+            rate=band_rate,
+            excl_vat=excl_vat if increasing else draw(bools),
+            includes_shipping=with_shipping if increasing else draw(bools),
+            price_from=low,
+            price_to=high,
+            marginal=marginal,
+            minimum=draw(st.none() | amounts) if index == 0 and not increasing else None,
+        )
+        for index, (band_rate, (low, high)) in enumerate(zip(band_rates, bounds, strict=True))
+    ]
 
 
 def commission_rules(category=None):
-    return st.one_of(flat_rules(category=category), banded_rules(category=category),
-                     banded_rules(category=category, marginal=True), banded_rules(category=category, increasing=True))
+    return st.one_of(
+        flat_rules(category=category),
+        banded_rules(category=category),
+        banded_rules(category=category, marginal=True),
+        banded_rules(category=category, increasing=True),
+    )
 
 
 @st.composite
@@ -115,6 +178,7 @@ def schedules(draw, name="Place A"):
 
 
 # --- Never negative; minimum and cap ------------------------------------------------------------
+
 
 @FAST
 @given(schedules(), st.lists(lines(), min_size=1, max_size=5))
@@ -147,6 +211,7 @@ def test_the_cap_per_item_is_honoured(line, rate, cap, minimum):
 
 # --- Monotone in price, in units ------------------------------------------------------------------
 
+
 @FAST
 @given(schedules(), lines(), prices)
 def test_a_dearer_item_never_costs_less_when_the_schedule_is_monotone(compiled, line, other_price):
@@ -173,8 +238,12 @@ def test_bands_whose_rates_rise_are_monotone(rules, line, other_price):
 
 
 def test_bands_whose_rates_fall_are_reported_not_monotone():
-    compiled = schedule([rule(rate=Decimal(15), price_from=Decimal(0), price_to=Decimal(15)),
-                         rule(rate=Decimal(7), price_from=Decimal(15))])
+    compiled = schedule(
+        [
+            rule(rate=Decimal(15), price_from=Decimal(0), price_to=Decimal(15)),
+            rule(rate=Decimal(7), price_from=Decimal(15)),
+        ]
+    )
     assert not compiled.monotone_in_price
     # And indeed: a 16 € item pays less than a 15 € one.
     at_15 = unit_fee(compiled, COMMISSION, MixLine("mode", Decimal(15), Decimal(0), 1), "").amount
@@ -186,22 +255,24 @@ def test_bands_whose_rates_fall_are_reported_not_monotone():
 
 def test_a_smaller_base_in_the_upper_band_is_reported_not_monotone():
     """Same rate, but the upper band charges the price excl. VAT: a dearer item can pay less."""
-    compiled = schedule([rule(rate=Decimal(10), price_to=Decimal(100)),
-                         rule(rate=Decimal(10), price_from=Decimal(100), excl_vat=True)])
+    compiled = schedule(
+        [rule(rate=Decimal(10), price_to=Decimal(100)), rule(rate=Decimal(10), price_from=Decimal(100), excl_vat=True)]
+    )
     assert not compiled.monotone_in_price
 
 
 @FAST
-@given(schedules(), st.lists(lines(), min_size=1, max_size=4), st.integers(min_value=1, max_value=500),
-       st.data())
+@given(schedules(), st.lists(lines(), min_size=1, max_size=4), st.integers(min_value=1, max_value=500), st.data())
 def test_more_units_never_cost_less_per_month(compiled, mix, extra, data):
     index = data.draw(st.integers(min_value=0, max_value=len(mix) - 1))
     more = list(mix)
     line = more[index]
     more[index] = MixLine(line.category, line.unit_price, line.shipping, line.units + extra)
     for plan, subscription in compiled.plans.items():
-        before, after = simulate_plan(compiled, mix, plan, subscription), simulate_plan(compiled, more, plan,
-                                                                                         subscription)
+        before, after = (
+            simulate_plan(compiled, mix, plan, subscription),
+            simulate_plan(compiled, more, plan, subscription),
+        )
         for kind, value in before.components.items():
             if value is not None and after.components[kind] is not None:
                 assert after.components[kind] >= value
@@ -213,13 +284,19 @@ def test_more_units_never_cost_less_per_month(compiled, mix, extra, data):
 
 # --- Zero, unknown, ranks -------------------------------------------------------------------------
 
+
 @FAST
 @given(st.lists(lines(), min_size=1, max_size=5), bools, bools)
 def test_a_schedule_of_zeros_costs_exactly_nothing(mix, excl_vat, banded):
     zero = Decimal(0)
-    rules = ([rule(rate=zero, amount=zero, price_to=Decimal(50), excl_vat=excl_vat),
-              rule(rate=zero, amount=zero, price_from=Decimal(50), excl_vat=excl_vat)] if banded
-             else [rule(rate=zero, amount=zero, excl_vat=excl_vat)])
+    rules = (
+        [
+            rule(rate=zero, amount=zero, price_to=Decimal(50), excl_vat=excl_vat),
+            rule(rate=zero, amount=zero, price_from=Decimal(50), excl_vat=excl_vat),
+        ]
+        if banded
+        else [rule(rate=zero, amount=zero, excl_vat=excl_vat)]
+    )
     rules += [rule(PER_ITEM, amount=zero), rule(PAYMENT, rate=zero, amount=zero)]
     result = simulate_schedule(schedule(rules, plans={"Gratuit": zero}), mix)
     assert result.complete
@@ -231,8 +308,11 @@ def test_a_schedule_of_zeros_costs_exactly_nothing(mix, excl_vat, banded):
 @FAST
 @given(st.lists(lines(category="mode"), min_size=1, max_size=4), schedules(name="Place B"))
 def test_an_unknown_commission_is_unknown_incomplete_and_never_ranked(mix, other):
-    unknown = schedule([rule(rate=Decimal(5)), rule(category="mode", notes="valeurs non relevées")],
-                       plans={"": Decimal(0)}, name="Place A")
+    unknown = schedule(
+        [rule(rate=Decimal(5)), rule(category="mode", notes="valeurs non relevées")],
+        plans={"": Decimal(0)},
+        name="Place A",
+    )
     result = simulate_schedule(unknown, mix)
     assert result.best.components[COMMISSION] is None
     assert not result.complete
@@ -263,8 +343,9 @@ def test_a_missing_commission_or_subscription_is_unknown_never_zero():
 @FAST
 @given(schedules(), st.lists(lines(), min_size=1, max_size=3))
 def test_identical_totals_share_a_rank(compiled, mix):
-    twin = schedule([item for group in compiled.rules.values() for item in group], plans=dict(compiled.plans),
-                    name="Place B")
+    twin = schedule(
+        [item for group in compiled.rules.values() for item in group], plans=dict(compiled.plans), name="Place B"
+    )
     dearer = schedule([rule(rate=Decimal(50), amount=Decimal(100))], plans={"": Decimal(1000)}, name="Place C")
     results = rank([simulate_schedule(item, mix) for item in (dearer, twin, compiled)])
     by_name = {r.schedule.marketplace_name: r for r in results}
@@ -295,37 +376,50 @@ def test_complete_results_are_ranked_cheapest_first(compiled, mix):
 
 # --- Marginal bands ------------------------------------------------------------------------------
 
+
 @FAST
-@given(prices, st.integers(min_value=1, max_value=1000), st.integers(min_value=1, max_value=1000),
-       st.lists(rates, min_size=3, max_size=3))
+@given(
+    prices,
+    st.integers(min_value=1, max_value=1000),
+    st.integers(min_value=1, max_value=1000),
+    st.lists(rates, min_size=3, max_size=3),
+)
 def test_marginal_bands_equal_a_hand_computation(price, first_cut, width, band_rates):
     b1, b2 = Decimal(first_cut), Decimal(first_cut + width)
     r1, r2, r3 = band_rates
-    compiled = schedule([
-        rule(rate=r3, price_from=b2, marginal=True, includes_shipping=False),  # out of order on purpose
-        rule(rate=r1, price_from=Decimal(0), price_to=b1, marginal=True, includes_shipping=False),
-        rule(rate=r2, price_from=b1, price_to=b2, marginal=True, includes_shipping=False),
-    ])
+    compiled = schedule(
+        [
+            rule(rate=r3, price_from=b2, marginal=True, includes_shipping=False),  # out of order on purpose
+            rule(rate=r1, price_from=Decimal(0), price_to=b1, marginal=True, includes_shipping=False),
+            rule(rate=r2, price_from=b1, price_to=b2, marginal=True, includes_shipping=False),
+        ]
+    )
     line = MixLine("jouets", price, Decimal("9.99"), 1)
-    expected = (r1 * min(price, b1) + r2 * max(Decimal(0), min(price, b2) - b1)
-                + r3 * max(Decimal(0), price - b2)) / 100
+    expected = (
+        r1 * min(price, b1) + r2 * max(Decimal(0), min(price, b2) - b1) + r3 * max(Decimal(0), price - b2)
+    ) / 100
     assert unit_fee(compiled, COMMISSION, line, "").amount == expected
 
 
 def test_marginal_bands_worked_example():
     """10 % up to 100 €, 5 % from 100 to 500 €, 2 % above, on a 700 € item: 10 + 20 + 4 = 34 €."""
-    compiled = schedule([
-        rule(rate=Decimal(10), price_to=Decimal(100), marginal=True, includes_shipping=False),
-        rule(rate=Decimal(5), price_from=Decimal(100), price_to=Decimal(500), marginal=True, includes_shipping=False),
-        rule(rate=Decimal(2), price_from=Decimal(500), marginal=True, includes_shipping=False),
-    ])
+    compiled = schedule(
+        [
+            rule(rate=Decimal(10), price_to=Decimal(100), marginal=True, includes_shipping=False),
+            rule(
+                rate=Decimal(5), price_from=Decimal(100), price_to=Decimal(500), marginal=True, includes_shipping=False
+            ),
+            rule(rate=Decimal(2), price_from=Decimal(500), marginal=True, includes_shipping=False),
+        ]
+    )
     fee = unit_fee(compiled, COMMISSION, MixLine("jouets", Decimal(700), Decimal(5), 1), "")
     assert fee.amount == Decimal(34)
 
 
 def test_a_plan_specific_rule_wins_over_the_rule_for_every_plan():
-    compiled = schedule([rule(rate=Decimal(15)), rule(rate=Decimal(8), plan="Pro")],
-                        plans={"Standard": Decimal(0), "Pro": Decimal(30)})
+    compiled = schedule(
+        [rule(rate=Decimal(15)), rule(rate=Decimal(8), plan="Pro")], plans={"Standard": Decimal(0), "Pro": Decimal(30)}
+    )
     line = MixLine("jouets", Decimal(100), Decimal(0), 1)
     assert unit_fee(compiled, COMMISSION, line, "Pro").amount == Decimal(8)
     assert unit_fee(compiled, COMMISSION, line, "Standard").amount == Decimal(15)
@@ -339,6 +433,7 @@ def test_a_subscription_of_unknown_amount_is_unknown():
 
 
 # --- The totals are the sum of the lines ------------------------------------------------------------
+
 
 @FAST
 @given(schedules(), st.lists(lines(), min_size=1, max_size=8))

@@ -72,6 +72,7 @@ GARMENTS_OVER_20 = ("mode", "25", "3", "4")
 
 # --- The page ---------------------------------------------------------------------------------
 
+
 def test_empty_form_on_first_visit(client, fee_seed):
     response = client.get(PAGE)
     assert response.status_code == 200
@@ -128,9 +129,11 @@ def test_the_line_by_line_breakdown_is_inline_for_small_mixes_and_on_demand_abov
     assert "frais par ligne et par mois" not in page
     details = page.split('id="detail-cdiscount"', 1)[1].split("</details>", 1)[0]
     # A button of the mix form (form="simulateur"): the typed mix is sent again, with detail=<slug>.
-    assert re.search(r'<button [^>]*type="submit" form="simulateur" name="detail" value="cdiscount" '
-                     rf'formaction="{PAGE}#detail-cdiscount">Voir le détail ligne par ligne pour Cdiscount</button>',
-                     details)
+    assert re.search(
+        r'<button [^>]*type="submit" form="simulateur" name="detail" value="cdiscount" '
+        rf'formaction="{PAGE}#detail-cdiscount">Voir le détail ligne par ligne pour Cdiscount</button>',
+        details,
+    )
     asked = client.get(f"{PAGE}?{query}&detail=cdiscount")
     assert asked.status_code == 200
     page = text(asked)
@@ -153,8 +156,10 @@ def test_an_unknown_component_is_never_shown_as_zero(client, fee_seed):
     assert amazon["Commission"] == "inconnu"
     assert amazon["Abonnement"] == f"0,00{NBSP}€"  # the Individuel plan: a known 0 €
     assert fnac["Commission"] == "inconnu"
-    assert (f"commission inconnue : Vêtements, chaussures et accessoires, à partir de 20{NBSP}€ — "
-            "taux au-delà de 20 € non relevé") in row(response, "amazon")
+    assert (
+        f"commission inconnue : Vêtements, chaussures et accessoires, à partir de 20{NBSP}€ — "
+        "taux au-delà de 20 € non relevé"
+    ) in row(response, "amazon")
     assert "abonnement inconnu — aucune formule d'abonnement relevée" in row(response, "ebay")
     # The per-line breakdown says "inconnu" too, never 0,00 €.
     details = text(response).split('id="detail-ebay"', 1)[1].split("</details>", 1)[0]
@@ -163,8 +168,12 @@ def test_an_unknown_component_is_never_shown_as_zero(client, fee_seed):
 
 
 def test_errors_are_given_per_line_and_field_and_what_was_typed_is_kept(client, fee_seed):
-    query = mix_query(("jouets", "20", "0", "3"), ("vaisseaux", "abc", "-2", "1,5"), ("mode", "0", "", "0"),
-                      ("mode", "2000000", "", "2000000"))
+    query = mix_query(
+        ("jouets", "20", "0", "3"),
+        ("vaisseaux", "abc", "-2", "1,5"),
+        ("mode", "0", "", "0"),
+        ("mode", "2000000", "", "2000000"),
+    )
     response = client.get(f"{PAGE}?{query}")
     assert response.status_code == 422
     page = text(response)
@@ -244,8 +253,9 @@ def test_the_share_link_reproduces_the_same_simulation(client, fee_seed):
     response = client.get(f"{PAGE}?{mix_query(('jouets', '20,00', ' 0 ', '30'), CONSOLES)}")
     share = re.search(r'id="lien-simulation" href="([^"]+)"', response.content.decode()).group(1)
     share = html.unescape(share)
-    assert share == f"{PAGE}?categorie=jouets&prix=20&port=0&quantite=30&categorie=consoles&prix=299.99&port=0" \
-                    "&quantite=2"
+    assert (
+        share == f"{PAGE}?categorie=jouets&prix=20&port=0&quantite=30&categorie=consoles&prix=299.99&port=0&quantite=2"
+    )
     assert f'value="http://testserver{share}"'.replace("&", "&amp;") in response.content.decode()
     again = client.get(share)
     assert again.status_code == 200
@@ -256,18 +266,37 @@ def test_the_share_link_reproduces_the_same_simulation(client, fee_seed):
 
 # --- The CSV ------------------------------------------------------------------------------------
 
+
 def test_csv_export_of_the_same_query(client, fee_seed):
     response = client.get(f"{CSV_PAGE}?{mix_query(TOYS, CONSOLES)}")
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="fairplace-simulation-frais.csv"'
     rows = csv_rows(response)
-    assert list(rows[0]) == ["rang", "place de marché", "formule", "abonnement", "commission", "frais fixes",
-                             "paiement", "logistique", "autres frais", "total mensuel", "complet",
-                             "chiffre d'affaires", "revenu net", "taux effectif (%)", "grille en vigueur depuis",
-                             "fiabilité", "source"]
+    assert list(rows[0]) == [
+        "rang",
+        "place de marché",
+        "formule",
+        "abonnement",
+        "commission",
+        "frais fixes",
+        "paiement",
+        "logistique",
+        "autres frais",
+        "total mensuel",
+        "complet",
+        "chiffre d'affaires",
+        "revenu net",
+        "taux effectif (%)",
+        "grille en vigueur depuis",
+        "fiabilité",
+        "source",
+    ]
     assert [(r["rang"], r["place de marché"], r["total mensuel"]) for r in rows[:3]] == [
-        ("1", "Rakuten France", "162,00"), ("2", "Amazon", "169,68"), ("3", "Cdiscount", "219,99")]
+        ("1", "Rakuten France", "162,00"),
+        ("2", "Amazon", "169,68"),
+        ("3", "Cdiscount", "219,99"),
+    ]
     amazon = rows[1]
     assert amazon["formule"] == "Individuel"
     assert amazon["abonnement"] == "0,00"
@@ -292,13 +321,13 @@ def test_csv_cells_cannot_become_formulas(client, fee_seed):
     from fairplace.observatory.fees.models import FeeSchedule
     from fairplace.platforms.models import Marketplace
 
-    FeeSchedule.objects.filter(marketplace__slug="fnac").update(source_url="", source_document="=HYPERLINK(\"x\")")
+    FeeSchedule.objects.filter(marketplace__slug="fnac").update(source_url="", source_document='=HYPERLINK("x")')
     Marketplace.objects.filter(slug="fnac").update(name="@Fnac")
     refcache.clear()
     rows = csv_rows(client.get(f"{CSV_PAGE}?{mix_query(TOYS)}"))
     fnac = next(r for r in rows if r["place de marché"].endswith("Fnac"))
     assert fnac["place de marché"] == "'@Fnac"
-    assert fnac["source"] == "'=HYPERLINK(\"x\")"
+    assert fnac["source"] == '\'=HYPERLINK("x")'
 
 
 def test_csv_of_an_invalid_query_is_a_422_in_french(client, fee_seed):
@@ -312,6 +341,7 @@ def test_csv_of_an_invalid_query_is_a_422_in_french(client, fee_seed):
 
 
 # --- SQL queries ---------------------------------------------------------------------------------
+
 
 def count_queries(client, url) -> int:
     with CaptureQueriesContext(connection) as context:

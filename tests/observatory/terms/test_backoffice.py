@@ -19,28 +19,65 @@ NOTICES = reverse("terms_backoffice:notices")
 @pytest.fixture
 def queue(personas):
     document = make_document("Boulanger", "Conditions générales de vente marketplace")
-    old = FetchFailure.objects.create(document=document, occurred_at=at("2024-05-01"), kind="blocked",
-                                      status_code=403, detail="Accès refusé par le pare-feu <b>WAF</b>")
-    recent = FetchFailure.objects.create(document=document, occurred_at=at("2024-06-01"), kind="selector_missing",
-                                         detail="Sélecteur « .cgv » introuvable")
-    done = FetchFailure.objects.create(document=document, occurred_at=at("2024-07-01"), kind="empty",
-                                       resolved_at=timezone.now(), resolved_by=personas["agent"])
+    old = FetchFailure.objects.create(
+        document=document,
+        occurred_at=at("2024-05-01"),
+        kind="blocked",
+        status_code=403,
+        detail="Accès refusé par le pare-feu <b>WAF</b>",
+    )
+    recent = FetchFailure.objects.create(
+        document=document,
+        occurred_at=at("2024-06-01"),
+        kind="selector_missing",
+        detail="Sélecteur « .cgv » introuvable",
+    )
+    done = FetchFailure.objects.create(
+        document=document,
+        occurred_at=at("2024-07-01"),
+        kind="empty",
+        resolved_at=timezone.now(),
+        resolved_by=personas["agent"],
+    )
     first = make_version(document, "2024-01-01")
-    flagged = make_version(document, "2024-08-05", previous=first, notice=short_notice(),
-                           changes=[{"kind": "modified", "topics": ["fees"], "old_text": "a", "new_text": "b"}])
-    fine = make_version(document, "2024-09-01", previous=flagged,
-                        notice={"status": "ok", "gap_days": 20, "effective_on": "2024-09-21",
-                                "notified_on": "2024-09-01", "notified_source": "first_seen"})
-    return {"document": document, "old": old, "recent": recent, "done": done, "flagged": flagged.notice,
-            "fine": fine.notice}
+    flagged = make_version(
+        document,
+        "2024-08-05",
+        previous=first,
+        notice=short_notice(),
+        changes=[{"kind": "modified", "topics": ["fees"], "old_text": "a", "new_text": "b"}],
+    )
+    fine = make_version(
+        document,
+        "2024-09-01",
+        previous=flagged,
+        notice={
+            "status": "ok",
+            "gap_days": 20,
+            "effective_on": "2024-09-21",
+            "notified_on": "2024-09-01",
+            "notified_source": "first_seen",
+        },
+    )
+    return {
+        "document": document,
+        "old": old,
+        "recent": recent,
+        "done": done,
+        "flagged": flagged.notice,
+        "fine": fine.notice,
+    }
 
 
 ROUTES = ["failures", "notices", "review"]
 
 
 def _url(name, queue):
-    return reverse("terms_backoffice:review_notice", args=[queue["flagged"].pk]) if name == "review" else {
-        "failures": FAILURES, "notices": NOTICES}[name]
+    return (
+        reverse("terms_backoffice:review_notice", args=[queue["flagged"].pk])
+        if name == "review"
+        else {"failures": FAILURES, "notices": NOTICES}[name]
+    )
 
 
 @pytest.mark.parametrize("persona", ["agent", "supervisor", "administrator"])
@@ -65,8 +102,7 @@ def test_anonymous_visitors_go_to_the_login_page(client, queue, route):
     response = client.get(_url(route, queue))
     assert response.status_code == 302
     assert "next=" in response["Location"]
-    post = client.post(reverse("terms_backoffice:review_notice", args=[queue["flagged"].pk]),
-                       {"decision": "confirmed"})
+    post = client.post(reverse("terms_backoffice:review_notice", args=[queue["flagged"].pk]), {"decision": "confirmed"})
     assert post.status_code == 302
     assert NoticeCheck.objects.get(pk=queue["flagged"].pk).review_decision == ""
 
@@ -128,8 +164,9 @@ def test_review_form_errors_are_422_in_french(client, personas, queue):
 def test_review_is_saved_and_shown_on_public_pages(client, personas, queue):
     login_as(client, personas, "agent")
     url = reverse("terms_backoffice:review_notice", args=[queue["flagged"].pk])
-    response = client.post(url, {"decision": "exception", "note": "Obligation légale : mise en conformité DSA."},
-                           follow=True)
+    response = client.post(
+        url, {"decision": "exception", "note": "Obligation légale : mise en conformité DSA."}, follow=True
+    )
     assert response.redirect_chain[-1][0] == NOTICES
     page = response.content.decode()
     assert "Décision enregistrée" in page and "0 préavis à examiner" in page
@@ -161,7 +198,7 @@ def test_a_check_that_is_not_flagged_cannot_be_reviewed(client, personas, queue)
     login_as(client, personas, "agent")
     url = reverse("terms_backoffice:review_notice", args=[queue["fine"].pk])
     page = client.get(url).content.decode()
-    assert "Ce préavis n’est pas à examiner" in page and "<form method=\"post\"" not in page
+    assert "Ce préavis n’est pas à examiner" in page and '<form method="post"' not in page
     response = client.post(url, {"decision": "confirmed"})
     assert response.status_code == 422 and "Ce préavis n’est pas à examiner." in response.content.decode()
     assert client.get(reverse("terms_backoffice:review_notice", args=[999999])).status_code == 404
@@ -187,15 +224,20 @@ def test_failures_page_lists_active_documents_the_tracker_no_longer_reaches(clie
     settings.FAIRPLACE_SCHEDULES = {"terms.track": "0 */12 * * *"}
     now = timezone.now()
     never = make_document("Fnac", "Conditions marketplace")
-    stale = make_document("Darty", "Conditions marketplace", last_checked_at=now - timedelta(hours=25),
-                          last_check_outcome="failure")
-    fresh = make_document("Boulanger", "Conditions marketplace", last_checked_at=now - timedelta(hours=3),
-                          last_check_outcome="not_modified")
+    stale = make_document(
+        "Darty", "Conditions marketplace", last_checked_at=now - timedelta(hours=25), last_check_outcome="failure"
+    )
+    fresh = make_document(
+        "Boulanger",
+        "Conditions marketplace",
+        last_checked_at=now - timedelta(hours=3),
+        last_check_outcome="not_modified",
+    )
     make_document("Conforama", "Conditions marketplace", is_active=False)
     login_as(client, personas, "agent")
     page = client.get(FAILURES).content.decode()
     assert 'data-overdue="2"' in page
-    overdue = page[page.index('data-overdue'):page.index('role="status"')]
+    overdue = page[page.index("data-overdue") : page.index('role="status"')]
     assert str(never) in overdue and str(stale) in overdue and str(fresh) not in overdue
     assert overdue.index(str(never)) < overdue.index(str(stale))  # never checked first
     assert "Conforama" not in overdue  # tracking stopped: not overdue

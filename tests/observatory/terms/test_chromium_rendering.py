@@ -40,10 +40,12 @@ def js_shell(content: str, *, delay_ms: int = 300, poll: bool = False) -> str:
     the page also asks the server for news every 50 ms, for ever (it never becomes "network idle")."""
     inserted = json.dumps(content).replace("</", "<\\/")
     polling = "setInterval(function () { fetch('/ping'); }, 50);" if poll else ""
-    return ("<!doctype html><html lang='fr'><head><meta charset='utf-8'><title>CGV</title></head><body>"
-            "<nav>Menu</nav><div id='app'><p class='chargement'>Chargement…</p></div>"
-            f"<script>{polling}setTimeout(function () {{ document.getElementById('app').innerHTML = {inserted}; }}, "
-            f"{delay_ms});</script></body></html>")
+    return (
+        "<!doctype html><html lang='fr'><head><meta charset='utf-8'><title>CGV</title></head><body>"
+        "<nav>Menu</nav><div id='app'><p class='chargement'>Chargement…</p></div>"
+        f"<script>{polling}setTimeout(function () {{ document.getElementById('app').innerHTML = {inserted}; }}, "
+        f"{delay_ms});</script></body></html>"
+    )
 
 
 def terms(rate=15) -> str:
@@ -92,10 +94,14 @@ def site():
 
 def _no_browser(reason: str):
     if os.environ.get("CI") == "true":
-        pytest.fail(f"Chromium indisponible ({reason}) : sous CI (CI=true) le rendu Chromium des conditions doit être "
-                    "testé ; lancez scripts/ensure_chromium.sh", pytrace=False)
-    pytest.skip(f"Chromium indisponible ({reason}) : tests du rendu Chromium ignorés "
-                "(Chromium rendering tests skipped)")
+        pytest.fail(
+            f"Chromium indisponible ({reason}) : sous CI (CI=true) le rendu Chromium des conditions doit être "
+            "testé ; lancez scripts/ensure_chromium.sh",
+            pytrace=False,
+        )
+    pytest.skip(
+        f"Chromium indisponible ({reason}) : tests du rendu Chromium ignorés (Chromium rendering tests skipped)"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -122,8 +128,9 @@ def fetcher():
 def make_document(site, path="/cgv", title="Conditions vendeurs", **fields):
     fields.setdefault("select", ["#cgv"])
     fields.setdefault("needs_js", True)
-    return TrackedDocument.objects.create(service_name="Exemple", doc_type="seller_terms", title=title,
-                                          urls=[site.base + path], **fields)
+    return TrackedDocument.objects.create(
+        service_name="Exemple", doc_type="seller_terms", title=title, urls=[site.base + path], **fields
+    )
 
 
 def chromium_threads() -> int:
@@ -196,10 +203,10 @@ def test_a_selector_that_never_appears_is_a_failure_without_snapshot(site, fetch
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("status", "kind"), [(403, "blocked"), (451, "blocked"), (404, "http_error"),
-                                              (503, "http_error")])
-def test_refused_and_failed_answers_go_to_the_operators_queue(site, fetcher, reference_data, chromium, status,
-                                                              kind):
+@pytest.mark.parametrize(
+    ("status", "kind"), [(403, "blocked"), (451, "blocked"), (404, "http_error"), (503, "http_error")]
+)
+def test_refused_and_failed_answers_go_to_the_operators_queue(site, fetcher, reference_data, chromium, status, kind):
     site.set("/cgv", js_shell(terms(15)), status=status)
     document = make_document(site)
     report = track([document], workers=1, fetcher=fetcher, renderer=chromium)
@@ -224,8 +231,10 @@ def test_a_redirect_records_the_final_url(site, fetcher, reference_data, chromiu
 
 @pytest.mark.django_db
 def test_rendered_html_is_read_as_utf8_whatever_the_server_charset(site, fetcher, reference_data, chromium):
-    page = ("<html><head><meta charset='iso-8859-1'></head><body><main id='cgv'><h1>Conditions générales</h1>"
-            "<p>Préavis de quinze jours avant toute modification des frais.</p></main></body></html>")
+    page = (
+        "<html><head><meta charset='iso-8859-1'></head><body><main id='cgv'><h1>Conditions générales</h1>"
+        "<p>Préavis de quinze jours avant toute modification des frais.</p></main></body></html>"
+    )
     site.set("/cgv", page.encode("latin-1"), content_type="text/html; charset=iso-8859-1")
     document = make_document(site)
     assert track([document], workers=1, fetcher=fetcher, renderer=chromium).new_versions == 1
@@ -247,8 +256,11 @@ def test_javascript_documents_of_one_run_share_one_browser(site, fetcher, refere
     site.set("/a", js_shell(terms(15)))
     site.set("/b", js_shell(terms(16), delay_ms=100))
     site.set("/simple", f"<html><body>{terms(17)}</body></html>")
-    documents = [make_document(site, "/a", "Conditions A"), make_document(site, "/b", "Conditions B"),
-                 make_document(site, "/simple", "Conditions simples", needs_js=False)]
+    documents = [
+        make_document(site, "/a", "Conditions A"),
+        make_document(site, "/b", "Conditions B"),
+        make_document(site, "/simple", "Conditions simples", needs_js=False),
+    ]
     slots = []
 
     def host_slot(url):  # the per-host limit of the HTTP fetcher, applied to the renders too
@@ -274,8 +286,14 @@ def test_javascript_documents_of_one_run_share_one_browser(site, fetcher, refere
 
 
 def test_launch_flags_keep_chromium_off_the_network_and_without_sandbox_only_as_root(monkeypatch):
-    for flag in ("--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--disable-quic", "--disable-gpu"):
+    for flag in (
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+        "--disable-gpu",
+    ):
         assert flag in CHROMIUM_ARGS
     monkeypatch.setattr(os, "geteuid", lambda: 0)
     assert rendering.launch_args() == [*CHROMIUM_ARGS, "--no-sandbox"]
@@ -290,16 +308,20 @@ def test_the_executable_comes_from_the_setting(settings):
 
 
 @pytest.mark.django_db
-def test_a_missing_executable_is_a_clear_failure_for_each_document(monkeypatch, settings, site, fetcher,
-                                                                    reference_data):
+def test_a_missing_executable_is_a_clear_failure_for_each_document(
+    monkeypatch, settings, site, fetcher, reference_data
+):
     settings.FAIRPLACE_TERMS_CHROMIUM = "/nulle/part/chromium"
     launches = []
     real_launch = ChromiumRenderer._launch
     monkeypatch.setattr(ChromiumRenderer, "_launch", lambda self: launches.append(1) or real_launch(self))
     site.set("/a", js_shell(terms(15)))
     site.set("/simple", f"<html><body>{terms(17)}</body></html>")
-    documents = [make_document(site, "/a", "Conditions A"), make_document(site, "/a", "Conditions B"),
-                 make_document(site, "/simple", "Conditions simples", needs_js=False)]
+    documents = [
+        make_document(site, "/a", "Conditions A"),
+        make_document(site, "/a", "Conditions B"),
+        make_document(site, "/simple", "Conditions simples", needs_js=False),
+    ]
     threads = chromium_threads()
     report = track(documents, workers=1, fetcher=fetcher)
     assert report.failures == {"http_error": 2} and report.new_versions == 1
@@ -317,4 +339,3 @@ def test_a_missing_executable_with_render_with_chromium_raises_fetch_error(setti
     with pytest.raises(FetchError) as error:
         render_with_chromium("http://127.0.0.1:9/cgv", FetchSettings())
     assert error.value.kind == "http_error" and "Chromium introuvable" in error.value.message
-

@@ -79,11 +79,14 @@ def test_french_german_table_and_bullet_shapes():
         "**Acheteur** : toute personne qui achète.\n\n**Commission** (ou frais) : la somme due.\n"
     )
     assert [c.title for c in _definitions(parse_clauses(french))] == [
-        "Définition « Vendeur »", "Définition « Acheteur »", "Définition « Commission »",
+        "Définition « Vendeur »",
+        "Définition « Acheteur »",
+        "Définition « Commission »",
     ]
     german = "## § 1 Begriffsbestimmungen\n\n„Händler“ bezeichnet den Verkäufer.\n\n„Kunde“ ist der Käufer.\n"
     assert [c.id for c in _definitions(parse_clauses(german))] == [
-        "1:begriffsbestimmungen/def:handler", "1:begriffsbestimmungen/def:kunde",
+        "1:begriffsbestimmungen/def:handler",
+        "1:begriffsbestimmungen/def:kunde",
     ]
     table = (
         "## Pro. 1 - Définitions\n\nLes termes suivants :\n\n| | |\n| --- | --- |\n"
@@ -94,7 +97,8 @@ def test_french_german_table_and_bullet_shapes():
     assert clauses[0].text.endswith("| --- | --- |")  # the table's header stays with the introduction
     bullets = "## Definitions\n\n* Service Market: means the platform.\n* Public Service: means a service.\n"
     assert [c.title for c in _definitions(parse_clauses(bullets))] == [
-        "Définition « Service Market »", "Définition « Public Service »",
+        "Définition « Service Market »",
+        "Définition « Public Service »",
     ]
 
 
@@ -110,8 +114,15 @@ def test_what_is_left_whole():
 
 
 def test_titles_and_term_lines():
-    for title in ("Definitions", "FBA Definitions", "Pro. 1 - Définitions", "DEFINICIONES", "Begriffsbestimmungen",
-                  "Definitions and Interpretation", "Glossaire"):
+    for title in (
+        "Definitions",
+        "FBA Definitions",
+        "Pro. 1 - Définitions",
+        "DEFINICIONES",
+        "Begriffsbestimmungen",
+        "Definitions and Interpretation",
+        "Glossaire",
+    ):
         assert is_definitions_title(title), title
     for title in ("Fees", "Term and Termination", "Indefinite suspension", ""):
         assert not is_definitions_title(title), title
@@ -122,13 +133,18 @@ def test_titles_and_term_lines():
     assert defined_term('"Including", "include" and "included" will be interpreted broadly.') is None
 
 
-@pytest.mark.skipif(corpus_root(settings.FAIRPLACE_OTA_CORPUS) is None,
-                    reason="OTA corpus absent: expected ../shared/data/ota-p2b or $FAIRPLACE_OTA_CORPUS")
+@pytest.mark.skipif(
+    corpus_root(settings.FAIRPLACE_OTA_CORPUS) is None,
+    reason="OTA corpus absent: expected ../shared/data/ota-p2b or $FAIRPLACE_OTA_CORPUS",
+)
 def test_amazon_definitions_in_the_corpus_keep_their_ids_across_versions():
     doc = document("Amazon", "Marketplace Sellers Conditions", settings.FAIRPLACE_OTA_CORPUS)
     first, last = (parse_clauses(version.read()) for version in (doc.versions[0], doc.versions[-1]))
     first_ids, last_ids = ({c.id for c in _definitions(clauses)} for clauses in (first, last))
     assert len(last_ids) >= 60  # the three definitions sections, one clause per term
-    assert {"_:definitions/def:amazon-site", "_:fba-definitions/def:fba-excluded-product",
-            "_:selling-on-amazon-definitions/def:purchase-price"} <= first_ids & last_ids
+    assert {
+        "_:definitions/def:amazon-site",
+        "_:fba-definitions/def:fba-excluded-product",
+        "_:selling-on-amazon-definitions/def:purchase-price",
+    } <= first_ids & last_ids
     assert len(first_ids & last_ids) >= 50

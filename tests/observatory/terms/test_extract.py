@@ -11,13 +11,16 @@ def page(body: str, head: str = "") -> str:
 
 
 def test_headings_paragraphs_inline_markup_and_links():
-    html = page("<h1>Conditions  générales</h1><h3>1. Frais</h3>"
-                "<p>Le vendeur paie <strong>15 %</strong> de <em>commission</em>, voir "
-                "<a href='/tarifs?utm=x'>les tarifs</a>.<br>Deuxième ligne</p>")
+    html = page(
+        "<h1>Conditions  générales</h1><h3>1. Frais</h3>"
+        "<p>Le vendeur paie <strong>15 %</strong> de <em>commission</em>, voir "
+        "<a href='/tarifs?utm=x'>les tarifs</a>.<br>Deuxième ligne</p>"
+    )
     assert html_to_markdown(html, base_url="https://exemple.test/cgv") == (
         "# Conditions générales\n\n### 1. Frais\n\n"
         "Le vendeur paie **15 %** de *commission*, voir [les tarifs](https://exemple.test/tarifs?utm=x).\n"
-        "Deuxième ligne\n")
+        "Deuxième ligne\n"
+    )
 
 
 def test_lists_numbered_from_start_and_nested():
@@ -26,21 +29,26 @@ def test_lists_numbered_from_start_and_nested():
 
 
 def test_simple_pipe_table():
-    html = page("<table><thead><tr><th>Catégorie</th><th>Taux</th></tr></thead>"
-                "<tbody><tr><td>Livres | BD</td><td>15 %</td></tr><tr><td>Jeux</td></tr></tbody></table>")
-    assert html_to_markdown(html) == (
-        "| Catégorie | Taux |\n| --- | --- |\n| Livres \\| BD | 15 % |\n| Jeux |  |\n")
+    html = page(
+        "<table><thead><tr><th>Catégorie</th><th>Taux</th></tr></thead>"
+        "<tbody><tr><td>Livres | BD</td><td>15 %</td></tr><tr><td>Jeux</td></tr></tbody></table>"
+    )
+    assert html_to_markdown(html) == ("| Catégorie | Taux |\n| --- | --- |\n| Livres \\| BD | 15 % |\n| Jeux |  |\n")
 
 
 def test_script_style_nav_are_dropped_and_mixed_content_becomes_paragraphs():
-    html = page("<nav><a href='/'>Accueil</a></nav><script>var x = 1;</script><style>p {}</style>"
-                "<div>Avant <span>ceci</span><p>Paragraphe</p>après</div><noscript>Activez JS</noscript>")
+    html = page(
+        "<nav><a href='/'>Accueil</a></nav><script>var x = 1;</script><style>p {}</style>"
+        "<div>Avant <span>ceci</span><p>Paragraphe</p>après</div><noscript>Activez JS</noscript>"
+    )
     assert html_to_markdown(html) == "Avant ceci\n\nParagraphe\n\naprès\n"
 
 
 def test_select_keeps_the_selected_parts_in_selector_order_without_repeating_nested_ones():
-    html = page("<header>Menu</header><div id='b'><p>B</p></div><main class='cgv'><p>A</p>"
-                "<div id='inner'><p>A2</p></div></main>")
+    html = page(
+        "<header>Menu</header><div id='b'><p>B</p></div><main class='cgv'><p>A</p>"
+        "<div id='inner'><p>A2</p></div></main>"
+    )
     assert html_to_markdown(html, select=[".cgv", "#inner", "#b"]) == "A\n\nA2\n\nB\n"
 
 
@@ -80,6 +88,8 @@ def test_bytes_are_decoded_with_the_http_charset_then_meta_then_utf8():
 
 
 def test_pre_blockquote_hr_and_anchor_links():
-    html = page("<blockquote><p>Cité</p></blockquote><hr><pre>  code\n  bloc</pre>"
-                "<p><a href='#top'>haut</a> <a href='mailto:a@b.fr'>écrire</a></p>")
+    html = page(
+        "<blockquote><p>Cité</p></blockquote><hr><pre>  code\n  bloc</pre>"
+        "<p><a href='#top'>haut</a> <a href='mailto:a@b.fr'>écrire</a></p>"
+    )
     assert html_to_markdown(html) == "> Cité\n\n---\n\n```\n  code\n  bloc\n```\n\nhaut [écrire](mailto:a@b.fr)\n"

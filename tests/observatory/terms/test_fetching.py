@@ -146,10 +146,16 @@ def test_incomplete_body_is_truncated():
     assert raised.value.kind == "truncated"
 
 
-@pytest.mark.parametrize(("status", "kind", "retryable"), [
-    (403, "blocked", False), (401, "blocked", False), (451, "blocked", False), (404, "http_error", False),
-    (410, "http_error", False),
-])
+@pytest.mark.parametrize(
+    ("status", "kind", "retryable"),
+    [
+        (403, "blocked", False),
+        (401, "blocked", False),
+        (451, "blocked", False),
+        (404, "http_error", False),
+        (410, "http_error", False),
+    ],
+)
 def test_client_errors_are_not_retried(status, kind, retryable):
     handler = scripted(httpx.Response(status))
     fetcher, sleeps = fetcher_for(handler)
@@ -187,7 +193,9 @@ def test_kept_headers_from_httpx_or_from_chromium():
     assert kept_headers(response.headers) == {"content-type": "text/html", "etag": '"v1"'}
     # Playwright gives a plain dict with lower-case names
     assert kept_headers({"content-type": "text/html", "set-cookie": "a=1", "location": "/fr"}) == {
-        "content-type": "text/html", "location": "/fr"}
+        "content-type": "text/html",
+        "location": "/fr",
+    }
 
 
 def test_oversized_body_is_refused():

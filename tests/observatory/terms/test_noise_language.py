@@ -81,7 +81,10 @@ def test_a_switch_back_to_an_older_text_is_a_switch_not_a_flap():
 def test_an_edit_of_the_other_rendering_is_still_a_switch():
     # The English rendering changed while the document is French: not a version (nothing to diff it with).
     assert kinds([FRENCH, ENGLISH, ENGLISH_EDITED, FRENCH]) == [
-        "first", "language_switch", "language_switch", "language_switch",
+        "first",
+        "language_switch",
+        "language_switch",
+        "language_switch",
     ]
 
 
@@ -94,7 +97,13 @@ def test_a_persistent_move_to_another_language_becomes_a_change():
     assert LANGUAGE_PERSISTENCE == 3
     verdicts = classify_history([ENGLISH, FRENCH, FRENCH, FRENCH, FRENCH, ENGLISH, FRENCH_EDITED])
     assert [verdict.kind for verdict in verdicts] == [
-        "first", "language_switch", "same", "change", "same", "language_switch", "change",
+        "first",
+        "language_switch",
+        "same",
+        "change",
+        "same",
+        "language_switch",
+        "change",
     ]
     assert "le document a changé de langue" in verdicts[3].detail and verdicts[3].reference == 0
     # French is now the document's language: English is the switch, and the edit is diffed with French.
@@ -128,20 +137,26 @@ START = datetime(2024, 8, 1, 8, 0, tzinfo=UTC)
 
 @pytest.fixture
 def tracked(reference_data):
-    return TrackedDocument.objects.create(service_name="Exemple", doc_type=DocumentType.SELLER_TERMS,
-                                          title="Conditions vendeurs", urls=["https://exemple.test/cgv"])
+    return TrackedDocument.objects.create(
+        service_name="Exemple",
+        doc_type=DocumentType.SELLER_TERMS,
+        title="Conditions vendeurs",
+        urls=["https://exemple.test/cgv"],
+    )
 
 
 def _record(tracked, markdown, hours):
-    return record_snapshot(tracked, fetched_at=START + timedelta(hours=hours), markdown=markdown, source="fetch",
-                           alert=False)
+    return record_snapshot(
+        tracked, fetched_at=START + timedelta(hours=hours), markdown=markdown, source="fetch", alert=False
+    )
 
 
 @pytest.mark.django_db
 def test_recording_diffs_a_change_after_switches_against_the_french_version(tracked):
     _record(tracked, FRENCH, 0)
-    assert [_record(tracked, text, hours).verdict for hours, text in ((1, ENGLISH), (2, FRENCH), (3, ENGLISH))] \
-        == ["language_switch"] * 3
+    assert [_record(tracked, text, hours).verdict for hours, text in ((1, ENGLISH), (2, FRENCH), (3, ENGLISH))] == [
+        "language_switch"
+    ] * 3
     assert _record(tracked, FRENCH_EDITED, 4).verdict == "change"
     for hours in range(5, 13):
         assert _record(tracked, ENGLISH if hours % 2 else FRENCH_EDITED, hours).verdict == "language_switch"

@@ -21,22 +21,24 @@ needs_corpus = pytest.mark.skipif(
 
 
 def test_declaration_dict_with_combine_range_selector_and_filter(reference_data):
-    documents, problems = ota.import_declaration({
-        "name": "Etsy",
-        "terms": {
-            "Marketplace Sellers Conditions": {
-                "fetch": "https://www.etsy.com/legal/sellers/",
-                "select": [{"startAfter": "#category-dropdown", "endBefore": "#locale_overlay_container"}],
+    documents, problems = ota.import_declaration(
+        {
+            "name": "Etsy",
+            "terms": {
+                "Marketplace Sellers Conditions": {
+                    "fetch": "https://www.etsy.com/legal/sellers/",
+                    "select": [{"startAfter": "#category-dropdown", "endBefore": "#locale_overlay_container"}],
+                },
+                "Ranking Parameters Description": {
+                    "combine": [
+                        {"fetch": "https://a.test/1", "select": ["#content"], "executeClientScripts": True},
+                        {"fetch": "https://a.test/2", "select": "#content", "remove": ".nav", "filter": ["dropNav"]},
+                    ]
+                },
+                "Complaints Policy": {"fetch": "https://a.test/complaints"},
             },
-            "Ranking Parameters Description": {
-                "combine": [
-                    {"fetch": "https://a.test/1", "select": ["#content"], "executeClientScripts": True},
-                    {"fetch": "https://a.test/2", "select": "#content", "remove": ".nav", "filter": ["dropNav"]},
-                ]
-            },
-            "Complaints Policy": {"fetch": "https://a.test/complaints"},
-        },
-    })
+        }
+    )
     by_title = {document.title: document for document in documents}
     sellers = by_title["Marketplace Sellers Conditions"]
     assert sellers.marketplace.slug == "etsy" and sellers.doc_type == "seller_terms"
@@ -55,8 +57,10 @@ def test_declaration_dict_with_combine_range_selector_and_filter(reference_data)
 
 
 def test_not_a_declaration_is_reported(reference_data):
-    assert ota.import_declaration({"foo": 1}) == ([], ["déclaration : pas une déclaration OTA (champs « name » et "
-                                                       "« terms » attendus)"])
+    assert ota.import_declaration({"foo": 1}) == (
+        [],
+        ["déclaration : pas une déclaration OTA (champs « name » et « terms » attendus)"],
+    )
 
 
 @needs_corpus
@@ -72,8 +76,10 @@ def test_corpus_declarations_are_imported_with_their_selectors(reference_data):
     assert by_key[("Amazon", "Ranking Parameters Description")].doc_type == "ranking"
     assert by_key[("Alibaba.com", "Marketplace Sellers Conditions")].marketplace.slug == "alibaba"
     assert by_key[("Cdiscount", "Commercial Terms")].select == [".acDes"]
-    assert "Cdiscount / Commercial Terms : filtre OTA « recoverReplacementCharacters » non importable : code " \
-           "JavaScript" in problems
+    assert (
+        "Cdiscount / Commercial Terms : filtre OTA « recoverReplacementCharacters » non importable : code "
+        "JavaScript" in problems
+    )
     developer = by_key[("Amazon", "Developer Terms")]
     assert not developer.is_active and "startBefore" in developer.import_notes
     assert any(problem.startswith("Amazon.history.json") for problem in problems)
@@ -131,8 +137,15 @@ def test_cdiscount_apostrophe_churn_creates_no_version_and_reimport_adds_nothing
 @needs_corpus
 def test_command_imports_declarations_and_one_service_history(reference_data):
     out = StringIO()
-    call_command("import_ota", "--declarations", str(ROOT / "declarations" / "contrib"), "--history",
-                 "--service", "Alibaba.com", stdout=out)
+    call_command(
+        "import_ota",
+        "--declarations",
+        str(ROOT / "declarations" / "contrib"),
+        "--history",
+        "--service",
+        "Alibaba.com",
+        stdout=out,
+    )
     text = out.getvalue()
     assert "document(s) suivi(s) importé(s)" in text
     assert "filtre OTA « recoverReplacementCharacters » non importable : code JavaScript" in text

@@ -19,39 +19,86 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 def atom(response):
     assert response.status_code == 200
     return ET.fromstring(response.content)  # noqa: S314 (our own server's output, in a test)
-FEES_CHANGE = {"kind": "modified", "title": "Frais", "topics": ["fees"], "old_text": "10 euros",
-               "new_text": "12 euros", "diff_html": "<del>10</del> <ins>12</ins> euros"}
-SUSPENSION_ADDED = {"kind": "added", "title": "Suspension", "topics": ["suspension_termination"],
-                    "new_text": "Nous pouvons suspendre le compte."}
+
+
+FEES_CHANGE = {
+    "kind": "modified",
+    "title": "Frais",
+    "topics": ["fees"],
+    "old_text": "10 euros",
+    "new_text": "12 euros",
+    "diff_html": "<del>10</del> <ins>12</ins> euros",
+}
+SUSPENSION_ADDED = {
+    "kind": "added",
+    "title": "Suspension",
+    "topics": ["suspension_termination"],
+    "new_text": "Nous pouvons suspendre le compte.",
+}
 
 
 @pytest.fixture
 def history(reference_data):
     """Cdiscount's seller terms: a first version, a substantive change (short notice), a cosmetic one;
     Amazon (no marketplace link): a first version and a change with a retained exception."""
-    cdiscount = make_document("Cdiscount", "Conditions générales des vendeurs",
-                              marketplace=Marketplace.objects.get(slug="cdiscount"))
+    cdiscount = make_document(
+        "Cdiscount", "Conditions générales des vendeurs", marketplace=Marketplace.objects.get(slug="cdiscount")
+    )
     first = make_version(cdiscount, "2024-01-10")
-    changed = make_version(cdiscount, "2024-08-05", previous=first, changes=[FEES_CHANGE, SUSPENSION_ADDED],
-                           notice=short_notice(),
-                           stated_dates=[
-                               {"kind": "last_updated", "date": "2024-08-05", "text": "Mise à jour le 5 août 2024"},
-                               {"kind": "effective", "date": "2024-08-10", "text": "en vigueur au 10 août 2024"}])
-    cosmetic = make_version(cdiscount, "2024-09-01", previous=changed, substantive=False,
-                            changes=[{"kind": "modified", "cosmetic": True, "topics": ["payment"],
-                                      "old_text": "l'argent", "new_text": "l’argent"}])
+    changed = make_version(
+        cdiscount,
+        "2024-08-05",
+        previous=first,
+        changes=[FEES_CHANGE, SUSPENSION_ADDED],
+        notice=short_notice(),
+        stated_dates=[
+            {"kind": "last_updated", "date": "2024-08-05", "text": "Mise à jour le 5 août 2024"},
+            {"kind": "effective", "date": "2024-08-10", "text": "en vigueur au 10 août 2024"},
+        ],
+    )
+    cosmetic = make_version(
+        cdiscount,
+        "2024-09-01",
+        previous=changed,
+        substantive=False,
+        changes=[
+            {
+                "kind": "modified",
+                "cosmetic": True,
+                "topics": ["payment"],
+                "old_text": "l'argent",
+                "new_text": "l’argent",
+            }
+        ],
+    )
     amazon = make_document("Amazon", "Business Solutions Agreement", doc_type="seller_terms")
     amazon_first = make_version(amazon, "2024-01-01")
-    amazon_change = make_version(amazon, "2024-03-18", previous=amazon_first,
-                                 changes=[{"kind": "removed", "title": "Tribunaux", "topics": ["jurisdiction"],
-                                           "old_text": "Tribunaux du Luxembourg"},
-                                          {"kind": "moved", "title": "Classement", "topics": ["ranking"],
-                                           "old_text": "x", "new_text": "x"}],
-                                 notice=short_notice(status="retroactive", gap_days=-3, review_decision="exception",
-                                                     review_note="Obligation légale (DSA)."))
+    amazon_change = make_version(
+        amazon,
+        "2024-03-18",
+        previous=amazon_first,
+        changes=[
+            {
+                "kind": "removed",
+                "title": "Tribunaux",
+                "topics": ["jurisdiction"],
+                "old_text": "Tribunaux du Luxembourg",
+            },
+            {"kind": "moved", "title": "Classement", "topics": ["ranking"], "old_text": "x", "new_text": "x"},
+        ],
+        notice=short_notice(
+            status="retroactive", gap_days=-3, review_decision="exception", review_note="Obligation légale (DSA)."
+        ),
+    )
     make_document("Fnac", "Politique de réclamation", doc_type="complaints")
-    return {"cdiscount": cdiscount, "first": first, "changed": changed, "cosmetic": cosmetic, "amazon": amazon,
-            "amazon_change": amazon_change}
+    return {
+        "cdiscount": cdiscount,
+        "first": first,
+        "changed": changed,
+        "cosmetic": cosmetic,
+        "amazon": amazon,
+        "amazon_change": amazon_change,
+    }
 
 
 def test_index_groups_documents_and_lists_latest_substantive_changes(client, history, django_assert_max_num_queries):
@@ -61,15 +108,16 @@ def test_index_groups_documents_and_lists_latest_substantive_changes(client, his
     page = response.content.decode()
     assert "3 documents suivis" in page
     # grouped by marketplace (registry name) or service name, in alphabetical order
-    assert page.index("<caption class=\"fr-h6\">Amazon") < page.index("<caption class=\"fr-h6\">Cdiscount")
+    assert page.index('<caption class="fr-h6">Amazon') < page.index('<caption class="fr-h6">Cdiscount')
     assert page.index('<caption class="fr-h6">Cdiscount') < page.index('<caption class="fr-h6">Fnac')
     assert reverse("terms:document", args=[history["cdiscount"].pk]) in page
     assert "aucune version relevée" in page  # Fnac
     assert "Réclamations et médiation" in page
     # substantive changes: Cdiscount's 5 August, Amazon's 18 March, newest first; no first versions, no cosmetic
-    timeline = page[page.index('id="dernieres-modifications"'):]
+    timeline = page[page.index('id="dernieres-modifications"') :]
     assert timeline.index(f'data-version="{history["changed"].pk}"') < timeline.index(
-        f'data-version="{history["amazon_change"].pk}"')
+        f'data-version="{history["amazon_change"].pk}"'
+    )
     assert f'data-version="{history["cosmetic"].pk}"' not in timeline
     assert f'data-version="{history["first"].pk}"' not in timeline
     assert "préavis inférieur à 15 jours (règlement P2B, art. 3)" in page
@@ -80,8 +128,8 @@ def test_index_groups_documents_and_lists_latest_substantive_changes(client, his
 
 def test_index_counts_substantive_changes_per_document(client, history):
     page = client.get(reverse("terms:index")).content.decode()
-    row = page[page.index(f'data-document="{history["cdiscount"].pk}"'):]
-    row = row[:row.index("</tr>")]
+    row = page[page.index(f'data-document="{history["cdiscount"].pk}"') :]
+    row = row[: row.index("</tr>")]
     assert '<td class="fp-changes">1</td>' in row  # the cosmetic version and the first one do not count
     assert "1er septembre 2024" in row  # last version, in French
 
@@ -162,10 +210,23 @@ def test_script_in_the_terms_comes_out_escaped(client, reference_data):
     change = diff_versions(old, new).changes[0]
     document = make_document("Exemple", "CGV <b>piégées</b>")
     first = make_version(document, "2024-01-01")
-    version = make_version(document, "2024-02-01", previous=first, changes=[{
-        "kind": change.kind, "number": "1.", "title": "<img src=x onerror=alert(2)>", "topics": ["fees"],
-        "old_text": change.old.text, "new_text": change.new.text, "diff_html": change.word_diff_html()}],
-        stated_dates=[{"kind": "effective", "date": "2024-02-01", "text": "<script>alert(3)</script>"}])
+    version = make_version(
+        document,
+        "2024-02-01",
+        previous=first,
+        changes=[
+            {
+                "kind": change.kind,
+                "number": "1.",
+                "title": "<img src=x onerror=alert(2)>",
+                "topics": ["fees"],
+                "old_text": change.old.text,
+                "new_text": change.new.text,
+                "diff_html": change.word_diff_html(),
+            }
+        ],
+        stated_dates=[{"kind": "effective", "date": "2024-02-01", "text": "<script>alert(3)</script>"}],
+    )
     page = client.get(reverse("terms:version", args=[version.pk])).content.decode()
     assert "<script>alert" not in page and "<img src=x" not in page and "<b>piégées" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -189,8 +250,10 @@ def test_feed_is_valid_atom_of_substantive_changes(client, history, django_asser
     assert root.tag == f"{ATOM}feed"
     entries = root.findall(f"{ATOM}entry")
     titles = [entry.findtext(f"{ATOM}title") for entry in entries]
-    assert titles == ["Cdiscount — Conditions générales des vendeurs : modification du 5 août 2024",
-                      "Amazon — Business Solutions Agreement : modification du 18 mars 2024"]
+    assert titles == [
+        "Cdiscount — Conditions générales des vendeurs : modification du 5 août 2024",
+        "Amazon — Business Solutions Agreement : modification du 18 mars 2024",
+    ]
     link = entries[0].find(f"{ATOM}link").get("href")
     assert link.endswith(reverse("terms:version", args=[history["changed"].pk]))
     summary = entries[0].findtext(f"{ATOM}summary")
@@ -227,6 +290,7 @@ def test_document_page_says_when_it_was_last_checked(client, history):
     assert "aucun relevé par Fairplace (historique importé seulement)" in client.get(url).content.decode()
     TrackedDocument.objects.filter(pk=document.pk).update(
         last_checked_at="2024-09-02T08:30:00+00:00",
-        last_check_outcome=check_outcome(Outcome(document.pk, "unchanged", verdict="not_modified")))
+        last_check_outcome=check_outcome(Outcome(document.pk, "unchanged", verdict="not_modified")),
+    )
     page = client.get(url).content.decode()
     assert "le 2 septembre 2024 à 10:30 : page inchangée (HTTP 304)" in page

@@ -40,18 +40,23 @@ Last updated: 1 July 2024
 3.1 These terms are governed by the law of Luxembourg and the courts of Luxembourg have jurisdiction.
 """
 
-CHANGED = BASE.replace(
-    "Last updated: 1 July 2024", "Last updated on 5 August 2024 and effective as of 10 August 2024"
-).replace("referral fee of 15 %", "referral fee of 18 %") \
+CHANGED = (
+    BASE.replace("Last updated: 1 July 2024", "Last updated on 5 August 2024 and effective as of 10 August 2024")
+    .replace("referral fee of 15 %", "referral fee of 18 %")
     .replace("2.2 The seller may contest", "2.2 The seller may no longer contest")
+)
 
 OTHER = BASE.replace("every fourteen days", "every seven days, on Mondays,")
 
 
 @pytest.fixture
 def document(reference_data):
-    return TrackedDocument.objects.create(service_name="Exemple", doc_type=DocumentType.SELLER_TERMS,
-                                          title="Conditions vendeurs", urls=["https://exemple.test/cgv"])
+    return TrackedDocument.objects.create(
+        service_name="Exemple",
+        doc_type=DocumentType.SELLER_TERMS,
+        title="Conditions vendeurs",
+        urls=["https://exemple.test/cgv"],
+    )
 
 
 def record(document, markdown, hours, **extra):
@@ -60,15 +65,23 @@ def record(document, markdown, hours, **extra):
 
 
 def test_first_version(document):
-    snapshot = record(document, BASE, 0, status_code=200, body=b"<html>...</html>", final_url="https://exemple.test/cgv")
+    snapshot = record(
+        document, BASE, 0, status_code=200, body=b"<html>...</html>", final_url="https://exemple.test/cgv"
+    )
     assert snapshot.verdict == "first"
     assert len(snapshot.body_sha256) == 64 and snapshot.fingerprint
     version = snapshot.version
     assert version.previous is None and version.substantive and version.language == "en"
     assert version.clause_count >= 5
     [stated] = version.stated_dates
-    assert stated == {"kind": "last_updated", "date": "2024-07-01", "text": stated["text"], "language": "en",
-                      "ambiguous": False, "historical": False}
+    assert stated == {
+        "kind": "last_updated",
+        "date": "2024-07-01",
+        "text": stated["text"],
+        "language": "en",
+        "ambiguous": False,
+        "historical": False,
+    }
     assert "1 July 2024" in stated["text"]
     assert not version.clause_changes.exists()
     # The first version seen is no observed change, and "last updated" alone says nothing of a notice.

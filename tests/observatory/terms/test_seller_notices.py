@@ -34,13 +34,18 @@ Mise à jour le 1er juillet 2024
 # No date of effect stated: the tracker alone cannot measure the notice.
 SILENT_CHANGE = TERMS.replace("Mise à jour le 1er juillet 2024", "").replace("15 %", "18 %")
 # Published on 5 August, in force on 10 August: a 5-day notice by the text itself.
-STATED_CHANGE = TERMS.replace("Mise à jour le 1er juillet 2024",
-                              "Mise à jour le 5 août 2024, en vigueur au 10 août 2024").replace("15 %", "18 %")
+STATED_CHANGE = TERMS.replace(
+    "Mise à jour le 1er juillet 2024", "Mise à jour le 5 août 2024, en vigueur au 10 août 2024"
+).replace("15 %", "18 %")
 
 
 def tcchg_answers(announced="2024-07-30", effective="2024-08-05", topic="fees", medium="email"):
-    answers = {"change_topic": topic, "change_effective_on": effective, "change_medium": medium,
-               "adaptation_needed": "no"}
+    answers = {
+        "change_topic": topic,
+        "change_effective_on": effective,
+        "change_medium": medium,
+        "adaptation_needed": "no",
+    }
     if announced:
         answers["change_announced_on"] = announced
     return answers
@@ -53,14 +58,19 @@ def cdiscount(reference_data):
 
 @pytest.fixture
 def document(cdiscount):
-    return TrackedDocument.objects.create(marketplace=cdiscount, service_name="Cdiscount",
-                                          doc_type=DocumentType.SELLER_TERMS, title="Conditions des vendeurs",
-                                          urls=["https://cdiscount.test/cgv"])
+    return TrackedDocument.objects.create(
+        marketplace=cdiscount,
+        service_name="Cdiscount",
+        doc_type=DocumentType.SELLER_TERMS,
+        title="Conditions des vendeurs",
+        urls=["https://cdiscount.test/cgv"],
+    )
 
 
 def _record(document, markdown, hours):
-    return record_snapshot(document, fetched_at=START + timedelta(hours=hours), markdown=markdown, source="fetch",
-                           alert=False)
+    return record_snapshot(
+        document, fetched_at=START + timedelta(hours=hours), markdown=markdown, source="fetch", alert=False
+    )
 
 
 @pytest.fixture
@@ -78,14 +88,24 @@ def stated_version(document):
 @pytest.fixture
 def tcchg(make_report):
     def make(answers=None, marketplace="cdiscount", state="submitted", **fields):
-        return make_report(state, family_code="TCCHG", marketplace=marketplace, answers=answers or tcchg_answers(),
-                           **fields)
+        return make_report(
+            state, family_code="TCCHG", marketplace=marketplace, answers=answers or tcchg_answers(), **fields
+        )
+
     return make
 
 
 def _attach(report, name="avis.pdf", scan_status=Attachment.ScanStatus.CLEAN, **fields) -> Attachment:
-    attachment = Attachment(report=report, original_name=name, kind="pdf", size=9, sha256="0" * 64,
-                            uploaded_at=timezone.now(), scan_status=scan_status, **fields)
+    attachment = Attachment(
+        report=report,
+        original_name=name,
+        kind="pdf",
+        size=9,
+        sha256="0" * 64,
+        uploaded_at=timezone.now(),
+        scan_status=scan_status,
+        **fields,
+    )
     attachment.file.save(attachment.id.hex, ContentFile(b"%PDF-avis"), save=False)
     attachment.save()
     return attachment
@@ -125,8 +145,13 @@ def test_score_prefers_the_closest_date_and_the_named_topic(silent_version, tcch
 def test_candidates_leave_out_other_marketplaces_and_linked_reports(silent_version, tcchg, personas):
     mine, elsewhere, far = tcchg(), tcchg(marketplace="manomano"), tcchg(tcchg_answers(effective="2025-01-01"))
     assert [s.report["reference"] for s in seller_notices.candidate_reports(silent_version)] == [mine.reference]
-    seller_notices.link_seller_notice(silent_version, mine.reference, by=personas["agent"],
-                                      notified_on=date(2024, 7, 30), effective_on=date(2024, 8, 5))
+    seller_notices.link_seller_notice(
+        silent_version,
+        mine.reference,
+        by=personas["agent"],
+        notified_on=date(2024, 7, 30),
+        effective_on=date(2024, 8, 5),
+    )
     assert seller_notices.candidate_reports(silent_version) == []
     assert elsewhere.pk and far.pk
 
@@ -139,26 +164,40 @@ def test_a_seller_notice_measures_a_change_the_text_gives_no_date_for(silent_ver
     report = tcchg()
     evidence = _attach(report)
     notice = seller_notices.link_seller_notice(
-        silent_version, report.reference.lower(), by=personas["agent"], notified_on=date(2024, 7, 30),
-        effective_on=date(2024, 8, 5), attachment_ids=[str(evidence.id)], note="Courriel du 30/07 lu.")
+        silent_version,
+        report.reference.lower(),
+        by=personas["agent"],
+        notified_on=date(2024, 7, 30),
+        effective_on=date(2024, 8, 5),
+        attachment_ids=[str(evidence.id)],
+        note="Courriel du 30/07 lu.",
+    )
     assert notice.medium == "email" and notice.attachment_ids == [str(evidence.id)]
     check = NoticeCheck.objects.get(version=silent_version)
     assert (check.status, check.gap_days, check.effective_on, check.notified_on) == (
-        "short", 6, date(2024, 8, 5), date(2024, 7, 30))
+        "short",
+        6,
+        date(2024, 8, 5),
+        date(2024, 7, 30),
+    )
     assert check.effective_basis == "seller_notice" and check.notified_source == "seller_upload"
     assert check.needs_review and not check.review_decision
     [former] = check.history
     assert former["status"] == "unknown" and "rattaché" in former["reason"] and report.reference in former["reason"]
 
 
-def test_an_earlier_seller_notice_lengthens_a_stated_notice_and_clears_the_decision(stated_version, tcchg,
-                                                                                      personas):
+def test_an_earlier_seller_notice_lengthens_a_stated_notice_and_clears_the_decision(stated_version, tcchg, personas):
     check = stated_version.notice
     assert (check.status, check.gap_days) == ("short", 5)
     reviews.review_notice(check, personas["agent"], reviews.CONFIRMED, "")
     report = tcchg(tcchg_answers(announced="2024-07-20", effective="2024-08-10"))
-    seller_notices.link_seller_notice(stated_version, report.reference, by=personas["agent"],
-                                      notified_on=date(2024, 7, 20), effective_on=date(2024, 8, 10))
+    seller_notices.link_seller_notice(
+        stated_version,
+        report.reference,
+        by=personas["agent"],
+        notified_on=date(2024, 7, 20),
+        effective_on=date(2024, 8, 10),
+    )
     check.refresh_from_db()
     assert (check.status, check.gap_days, check.notified_source) == ("ok", 21, "seller_upload")
     assert check.effective_basis == "stated_effective"  # the text's own date of effect comes first
@@ -168,8 +207,13 @@ def test_an_earlier_seller_notice_lengthens_a_stated_notice_and_clears_the_decis
 
 def test_withdrawing_a_notice_restores_the_measure_and_keeps_the_link(stated_version, tcchg, personas):
     report = tcchg(tcchg_answers(announced="2024-07-20", effective="2024-08-10"))
-    notice = seller_notices.link_seller_notice(stated_version, report.reference, by=personas["agent"],
-                                               notified_on=date(2024, 7, 20), effective_on=date(2024, 8, 10))
+    notice = seller_notices.link_seller_notice(
+        stated_version,
+        report.reference,
+        by=personas["agent"],
+        notified_on=date(2024, 7, 20),
+        effective_on=date(2024, 8, 10),
+    )
     seller_notices.withdraw_seller_notice(notice, by=personas["supervisor"], reason="Avis d'un autre document.")
     check = NoticeCheck.objects.get(version=stated_version)
     assert (check.status, check.gap_days, check.notified_source) == ("short", 5, "stated")
@@ -179,15 +223,21 @@ def test_withdrawing_a_notice_restores_the_measure_and_keeps_the_link(stated_ver
     with pytest.raises(seller_notices.SellerNoticeError, match="déjà été retiré"):
         seller_notices.withdraw_seller_notice(kept, by=personas["agent"], reason="encore")
     # Linked again after the withdrawal: a new link, the old one kept.
-    seller_notices.link_seller_notice(stated_version, report.reference, by=personas["agent"],
-                                      notified_on=date(2024, 7, 20), effective_on=date(2024, 8, 10))
+    seller_notices.link_seller_notice(
+        stated_version,
+        report.reference,
+        by=personas["agent"],
+        notified_on=date(2024, 7, 20),
+        effective_on=date(2024, 8, 10),
+    )
     assert SellerNotice.objects.filter(version=stated_version, report=report).count() == 2
 
 
 def test_a_seller_never_notified_gives_the_date_of_effect_only(silent_version, tcchg, personas):
     report = tcchg(tcchg_answers(announced=None, effective="2024-08-05", medium="found_myself"))
-    seller_notices.link_seller_notice(silent_version, report.reference, by=personas["agent"], notified_on=None,
-                                      effective_on=date(2024, 8, 5))
+    seller_notices.link_seller_notice(
+        silent_version, report.reference, by=personas["agent"], notified_on=None, effective_on=date(2024, 8, 5)
+    )
     check = NoticeCheck.objects.get(version=silent_version)
     # The tracker first saw the text on 5 August, the day it applied: no notice at all that can be shown.
     assert (check.status, check.gap_days, check.notified_source) == ("short", 0, "first_seen")
@@ -196,26 +246,37 @@ def test_a_seller_never_notified_gives_the_date_of_effect_only(silent_version, t
 def test_a_decision_stays_when_the_status_it_was_about_stands(stated_version, tcchg, personas):
     reviews.review_notice(stated_version.notice, personas["agent"], reviews.CONFIRMED, "")
     report = tcchg(tcchg_answers(announced="2024-08-01", effective="2024-08-10"))
-    seller_notices.link_seller_notice(stated_version, report.reference, by=personas["agent"],
-                                      notified_on=date(2024, 8, 1), effective_on=date(2024, 8, 10))
+    seller_notices.link_seller_notice(
+        stated_version,
+        report.reference,
+        by=personas["agent"],
+        notified_on=date(2024, 8, 1),
+        effective_on=date(2024, 8, 10),
+    )
     check = NoticeCheck.objects.get(version=stated_version)
     assert (check.status, check.gap_days) == ("short", 9)
     assert check.review_decision == "confirmed" and check.needs_review
 
 
-@pytest.mark.parametrize(("case", "message"), [
-    ("unknown", "Aucun signalement"),
-    ("duplicate", "Aucun signalement"),
-    ("other_marketplace", "autre place de marché"),
-    ("no_date", "au moins une date"),
-    ("future", "futur"),
-    ("too_old", "deux ans"),
-    ("foreign_file", "n’appartient pas"),
-    ("twice", "déjà rattaché"),
-])
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("unknown", "Aucun signalement"),
+        ("duplicate", "Aucun signalement"),
+        ("other_marketplace", "autre place de marché"),
+        ("no_date", "au moins une date"),
+        ("future", "futur"),
+        ("too_old", "deux ans"),
+        ("foreign_file", "n’appartient pas"),
+        ("twice", "déjà rattaché"),
+    ],
+)
 def test_bad_links_are_refused_and_change_nothing(silent_version, tcchg, personas, case, message):
-    report = tcchg(marketplace="manomano") if case == "other_marketplace" else tcchg(
-        state="duplicate" if case == "duplicate" else "submitted")
+    report = (
+        tcchg(marketplace="manomano")
+        if case == "other_marketplace"
+        else tcchg(state="duplicate" if case == "duplicate" else "submitted")
+    )
     other_file = _attach(tcchg())
     reference = "FP-INCONNU" if case == "unknown" else report.reference
     kwargs = {"notified_on": date(2024, 7, 30), "effective_on": date(2024, 8, 5), "attachment_ids": ()}
@@ -245,8 +306,13 @@ def test_queue_suggests_the_version_then_shows_the_link(client, personas, silent
     page = client.get(queue).content.decode()
     version_url = reverse("terms_backoffice:version_notices", args=[silent_version.pk])
     assert report.reference in page and f"{version_url}?reference={report.reference}" in page
-    seller_notices.link_seller_notice(silent_version, report.reference, by=personas["agent"],
-                                      notified_on=date(2024, 7, 30), effective_on=date(2024, 8, 5))
+    seller_notices.link_seller_notice(
+        silent_version,
+        report.reference,
+        by=personas["agent"],
+        notified_on=date(2024, 7, 30),
+        effective_on=date(2024, 8, 5),
+    )
     assert report.reference not in client.get(queue).content.decode()  # no longer to be linked
     page = client.get(queue, {"tous": "1"}).content.decode()
     assert report.reference in page and "rattaché" in page
@@ -259,8 +325,16 @@ def test_agent_links_a_notice_through_the_version_page(client, personas, silent_
     url = reverse("terms_backoffice:version_notices", args=[silent_version.pk])
     page = client.get(url, {"reference": report.reference}).content.decode()
     assert 'value="2024-07-30"' in page and 'value="2024-08-05"' in page and "courriel-30-juillet.pdf" in page
-    response = client.post(url, {"reference": report.reference, "notified_on": "2024-07-30",
-                                 "effective_on": "05/08/2024", "attachments": [str(evidence.id)], "note": ""})
+    response = client.post(
+        url,
+        {
+            "reference": report.reference,
+            "notified_on": "2024-07-30",
+            "effective_on": "05/08/2024",
+            "attachments": [str(evidence.id)],
+            "note": "",
+        },
+    )
     assert response.status_code == 302 and response.url == url
     check = NoticeCheck.objects.get(version=silent_version)
     assert (check.status, check.gap_days) == ("short", 6)
@@ -272,8 +346,10 @@ def test_a_refused_link_keeps_what_was_typed(client, personas, silent_version, t
     report = tcchg(marketplace="manomano")
     login_as(client, personas, "agent")
     url = reverse("terms_backoffice:version_notices", args=[silent_version.pk])
-    response = client.post(url, {"reference": report.reference, "notified_on": "30/07/2024",
-                                 "effective_on": "pas une date", "note": "ma note"})
+    response = client.post(
+        url,
+        {"reference": report.reference, "notified_on": "30/07/2024", "effective_on": "pas une date", "note": "ma note"},
+    )
     assert response.status_code == 422
     page = response.content.decode()
     assert "Saisissez une date valide" in page and "ma note" in page and report.reference in page
@@ -284,8 +360,13 @@ def test_a_refused_link_keeps_what_was_typed(client, personas, silent_version, t
 
 def test_withdrawal_needs_a_reason(client, personas, silent_version, tcchg):
     report = tcchg()
-    notice = seller_notices.link_seller_notice(silent_version, report.reference, by=personas["agent"],
-                                               notified_on=date(2024, 7, 30), effective_on=date(2024, 8, 5))
+    notice = seller_notices.link_seller_notice(
+        silent_version,
+        report.reference,
+        by=personas["agent"],
+        notified_on=date(2024, 7, 30),
+        effective_on=date(2024, 8, 5),
+    )
     login_as(client, personas, "agent")
     url = reverse("terms_backoffice:withdraw_seller_notice", args=[notice.pk])
     response = client.post(url, {"reason": ""}, follow=True)
@@ -298,29 +379,41 @@ def test_withdrawal_needs_a_reason(client, personas, silent_version, tcchg):
 
 def test_public_page_names_the_source_never_the_report(client, personas, silent_version, tcchg):
     report = tcchg()
-    seller_notices.link_seller_notice(silent_version, report.reference, by=personas["agent"],
-                                      notified_on=date(2024, 7, 30), effective_on=date(2024, 8, 5),
-                                      note="Vu le courriel")
+    seller_notices.link_seller_notice(
+        silent_version,
+        report.reference,
+        by=personas["agent"],
+        notified_on=date(2024, 7, 30),
+        effective_on=date(2024, 8, 5),
+        note="Vu le courriel",
+    )
     page = client.get(reverse("terms:version", args=[silent_version.pk])).content.decode()
     assert "avis reçus par des vendeurs" in page and "préavis inférieur à 15 jours" in page
     assert "Signalé par moins de 5 vendeurs" in page
     assert report.reference not in page and "Vu le courriel" not in page
 
 
-def test_back_office_pages_read_a_fixed_number_of_queries(client, personas, silent_version, tcchg,
-                                                          django_assert_max_num_queries):
+def test_back_office_pages_read_a_fixed_number_of_queries(
+    client, personas, silent_version, tcchg, django_assert_max_num_queries
+):
     reports = [tcchg(siret=siret) for siret in ("73282932000074", "55208131766522", "35600000049837")]
     for report in reports:
         _attach(report)
-    seller_notices.link_seller_notice(silent_version, reports[0].reference, by=personas["agent"],
-                                      notified_on=date(2024, 7, 30), effective_on=date(2024, 8, 5))
+    seller_notices.link_seller_notice(
+        silent_version,
+        reports[0].reference,
+        by=personas["agent"],
+        notified_on=date(2024, 7, 30),
+        effective_on=date(2024, 8, 5),
+    )
     login_as(client, personas, "agent")
     # session, user, then the page's own reads: as many with three reports as with thirty
     with django_assert_max_num_queries(12):
         assert client.get(reverse("terms_backoffice:seller_notices"), {"tous": "1"}).status_code == 200
     with django_assert_max_num_queries(14):
-        response = client.get(reverse("terms_backoffice:version_notices", args=[silent_version.pk]),
-                              {"reference": reports[1].reference})
+        response = client.get(
+            reverse("terms_backoffice:version_notices", args=[silent_version.pk]), {"reference": reports[1].reference}
+        )
     assert response.status_code == 200
 
 
@@ -329,8 +422,9 @@ def test_the_change_alert_points_agents_to_the_reports_that_may_date_it(document
 
     tcchg()  # a seller reported the change before the tracker saw it
     _record(document, TERMS, 0)
-    version = record_snapshot(document, fetched_at=START + timedelta(days=4), markdown=SILENT_CHANGE,
-                              source="fetch").version
+    version = record_snapshot(
+        document, fetched_at=START + timedelta(days=4), markdown=SILENT_CHANGE, source="fetch"
+    ).version
     message = OutboxMessage.objects.filter(template="terms_change_alert", to=personas["agent"].email).get()
     assert "1 signalement de vendeur pourrait concerner cette modification" in message.body_text
     assert reverse("terms_backoffice:version_notices", args=[version.pk]) in message.body_text
@@ -339,8 +433,13 @@ def test_the_change_alert_points_agents_to_the_reports_that_may_date_it(document
 def test_the_version_page_shows_former_measures_in_french(client, personas, stated_version, tcchg):
     reviews.review_notice(stated_version.notice, personas["agent"], reviews.CONFIRMED, "Vu.")
     report = tcchg(tcchg_answers(announced="2024-07-20", effective="2024-08-10"))
-    seller_notices.link_seller_notice(stated_version, report.reference, by=personas["agent"],
-                                      notified_on=date(2024, 7, 20), effective_on=date(2024, 8, 10))
+    seller_notices.link_seller_notice(
+        stated_version,
+        report.reference,
+        by=personas["agent"],
+        notified_on=date(2024, 7, 20),
+        effective_on=date(2024, 8, 10),
+    )
     login_as(client, personas, "agent")
     page = client.get(reverse("terms_backoffice:version_notices", args=[stated_version.pk])).content.decode()
     assert "1 mesure précédente" in page and "Préavis inférieur à 15 jours, 5 jours" in page

@@ -23,27 +23,40 @@ def cdiscount_history(reference_data):
     ranking = make_document("Cdiscount", "Paramètres de classement", marketplace=cdiscount, doc_type="ranking")
     first = make_version(terms, "2024-01-10")
     fees = make_version(terms, "2024-08-05", previous=first, changes=[FEES_CHANGE], notice=short_notice())
-    cosmetic = make_version(terms, "2024-09-01", previous=fees, substantive=False,
-                            changes=[{"kind": "modified", "cosmetic": True, "topics": ["payment"]}])
+    cosmetic = make_version(
+        terms,
+        "2024-09-01",
+        previous=fees,
+        substantive=False,
+        changes=[{"kind": "modified", "cosmetic": True, "topics": ["payment"]}],
+    )
     suspension = make_version(terms, "2025-02-01", previous=cosmetic, changes=[SUSPENSION_ADDED])
     ranking_first = make_version(ranking, "2024-01-10")
     ranking_change = make_version(ranking, "2025-03-01", previous=ranking_first, changes=[RANKING_CHANGE])
     manomano = make_document("ManoMano", "CGV", marketplace=Marketplace.objects.get(slug="manomano"))
-    other = make_version(manomano, "2025-01-01", previous=make_version(manomano, "2024-01-01"),
-                         changes=[FEES_CHANGE])
+    other = make_version(manomano, "2025-01-01", previous=make_version(manomano, "2024-01-01"), changes=[FEES_CHANGE])
     kaufland = make_document("kaufland.de", "AGB für Verkäufer")
-    kaufland_change = make_version(kaufland, "2025-05-05", previous=make_version(kaufland, "2024-05-05"),
-                                   changes=[FEES_CHANGE])
-    return {"fees": fees, "cosmetic": cosmetic, "suspension": suspension, "ranking": ranking_change,
-            "first": first, "other": other, "kaufland": kaufland_change}
+    kaufland_change = make_version(
+        kaufland, "2025-05-05", previous=make_version(kaufland, "2024-05-05"), changes=[FEES_CHANGE]
+    )
+    return {
+        "fees": fees,
+        "cosmetic": cosmetic,
+        "suspension": suspension,
+        "ranking": ranking_change,
+        "first": first,
+        "other": other,
+        "kaufland": kaufland_change,
+    }
 
 
 def _versions(page: str) -> list[str]:
     return [chunk.split('"', 1)[0] for chunk in page.split('data-version="')[1:]]
 
 
-def test_timeline_merges_the_marketplaces_documents_newest_first_by_year(client, cdiscount_history,
-                                                                          django_assert_max_num_queries):
+def test_timeline_merges_the_marketplaces_documents_newest_first_by_year(
+    client, cdiscount_history, django_assert_max_num_queries
+):
     url = reverse("terms:marketplace", args=["cdiscount"])
     with django_assert_max_num_queries(6):
         response = client.get(url)
@@ -92,8 +105,9 @@ def test_timeline_pages_by_fifty(client, reference_data):
     document = make_document("Cdiscount", "CGV", marketplace=Marketplace.objects.get(slug="cdiscount"))
     previous = make_version(document, "2020-01-01")
     for day in range(1, 56):
-        previous = make_version(document, f"2021-{1 + day // 28:02d}-{1 + day % 28:02d}", previous=previous,
-                                changes=[FEES_CHANGE])
+        previous = make_version(
+            document, f"2021-{1 + day // 28:02d}-{1 + day % 28:02d}", previous=previous, changes=[FEES_CHANGE]
+        )
     url = reverse("terms:marketplace", args=["cdiscount"])
     first = client.get(url, {"theme": "fees"}).content.decode()
     assert len(_versions(first)) == 50 and "1 / 2" in first and "theme=fees&amp;page=2" in first

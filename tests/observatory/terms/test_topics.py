@@ -44,9 +44,7 @@ def test_phrases_that_only_look_like_a_topic():
     assert tag_text("", "La Commission européenne a mis en place une plateforme de résolution des litiges.") == [
         "jurisdiction"
     ]
-    assert tag_text("", "Die cflox GmbH, eine Gesellschaft mit beschränkter Haftung, mit Sitz in Hamburg.") == [
-        "other"
-    ]
+    assert tag_text("", "Die cflox GmbH, eine Gesellschaft mit beschränkter Haftung, mit Sitz in Hamburg.") == ["other"]
     assert tag_text("Propriété intellectuelle", "Les textes et bases de données du site sont protégés.") == ["other"]
     text = "If you access the Shop from a jurisdiction with separate terms, the Jurisdiction-Specific Terms apply."
     assert tag_text("Additional terms", text) == ["other"]

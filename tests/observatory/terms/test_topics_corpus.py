@@ -108,13 +108,18 @@ def test_precision_and_recall_stay_above_their_floors():
         recall = _ratio(true_pos[topic], true_pos[topic] + false_neg[topic])
         lines.append(f"{topic:24} P {precision:.2f} R {recall:.2f}")
         if precision < precision_floor or recall < recall_floor:
-            wrong = [f"{entry['service']} {entry['clause']}: {sorted(got)} vs {entry['topics']}"
-                     for entry, got in tagged if (topic in got) != (topic in entry["topics"])]
+            wrong = [
+                f"{entry['service']} {entry['clause']}: {sorted(got)} vs {entry['topics']}"
+                for entry, got in tagged
+                if (topic in got) != (topic in entry["topics"])
+            ]
             failures.append(f"{topic}: P {precision:.2f} R {recall:.2f}; " + "; ".join(wrong))
     print("\n".join(lines))
     assert not failures, "\n".join(failures)
     topics = list(FLOORS)
     found = sum(true_pos[topic] for topic in topics)
-    micro = (_ratio(found, found + sum(false_pos[topic] for topic in topics)),
-             _ratio(found, found + sum(false_neg[topic] for topic in topics)))
+    micro = (
+        _ratio(found, found + sum(false_pos[topic] for topic in topics)),
+        _ratio(found, found + sum(false_neg[topic] for topic in topics)),
+    )
     assert micro[0] >= MICRO_FLOOR[0] and micro[1] >= MICRO_FLOOR[1], f"micro precision and recall: {micro}"

@@ -92,8 +92,9 @@ def fetcher():
 def make_document(site, path="/cgv", title="Conditions vendeurs", **fields):
     urls = fields.pop("urls", None) or [site.base + path]
     fields.setdefault("select", ["#cgv"])
-    return TrackedDocument.objects.create(service_name="Exemple", doc_type="seller_terms", title=title,
-                                          urls=urls, **fields)
+    return TrackedDocument.objects.create(
+        service_name="Exemple", doc_type="seller_terms", title=title, urls=urls, **fields
+    )
 
 
 def run(documents, fetcher, workers=1, **options):
@@ -157,16 +158,23 @@ def test_same_text_same_bytes_and_304_create_no_version(site, fetcher, reference
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("path", "setup", "kind"), [
-    ("/bloque", {"body": "Access denied", "status": 403}, "blocked"),
-    ("/vide", {"body": "<html><body><main id='cgv'>  <script>x()</script></main></body></html>"}, "empty"),
-    ("/autre", {"body": "<html><body><div class='nouvelle-mise-en-page'>Texte</div></body></html>"},
-     "selector_missing"),
-    ("/coupe", {"truncated": True}, "truncated"),
-    ("/absent", None, "http_error"),
-])
-def test_failures_go_to_the_operators_queue_and_never_become_a_snapshot(site, fetcher, reference_data, path,
-                                                                        setup, kind):
+@pytest.mark.parametrize(
+    ("path", "setup", "kind"),
+    [
+        ("/bloque", {"body": "Access denied", "status": 403}, "blocked"),
+        ("/vide", {"body": "<html><body><main id='cgv'>  <script>x()</script></main></body></html>"}, "empty"),
+        (
+            "/autre",
+            {"body": "<html><body><div class='nouvelle-mise-en-page'>Texte</div></body></html>"},
+            "selector_missing",
+        ),
+        ("/coupe", {"truncated": True}, "truncated"),
+        ("/absent", None, "http_error"),
+    ],
+)
+def test_failures_go_to_the_operators_queue_and_never_become_a_snapshot(
+    site, fetcher, reference_data, path, setup, kind
+):
     site.set("/cgv", terms_page(15))
     document = make_document(site, urls=[site.base + "/cgv"])
     run([document], fetcher)
@@ -191,8 +199,7 @@ def test_a_truncated_rendering_creates_no_version_and_is_queued(site, fetcher, r
     site.set("/cgv", terms_page(15))
     document = make_document(site)
     run([document], fetcher)
-    short = ("<html><body><main id='cgv'>" + CLAUSES.format(rate=15).split("<h2>2.")[0]
-             + "</main></body></html>")
+    short = "<html><body><main id='cgv'>" + CLAUSES.format(rate=15).split("<h2>2.")[0] + "</main></body></html>"
     site.set("/cgv", short)
     report = run([document], fetcher)
     assert report.failures == {"truncated": 1} and report.new_versions == 0
@@ -204,8 +211,9 @@ def test_a_truncated_rendering_creates_no_version_and_is_queued(site, fetcher, r
 @pytest.mark.django_db
 def test_a_combined_document_joins_its_pages(site, fetcher, reference_data):
     site.set("/cgv", terms_page(15))
-    site.set("/annexe", "<html><body><main id='cgv'><h2>Annexe</h2><p>Grille des frais de l'annexe.</p></main>"
-             "</body></html>")
+    site.set(
+        "/annexe", "<html><body><main id='cgv'><h2>Annexe</h2><p>Grille des frais de l'annexe.</p></main></body></html>"
+    )
     document = make_document(site, urls=[site.base + "/cgv", site.base + "/annexe"])
     report = run([document], fetcher)
     assert report.new_versions == 1
@@ -227,8 +235,9 @@ class FakeRenderer:
 
     def render(self, url, *, select=()):
         self.rendered.append((url, tuple(select)))
-        return FetchResult(url, url, 200, {"content-type": "text/html; charset=iso-8859-1"},
-                           terms_page(15).encode(), rendered=True)
+        return FetchResult(
+            url, url, 200, {"content-type": "text/html; charset=iso-8859-1"}, terms_page(15).encode(), rendered=True
+        )
 
     def close(self):
         self.closed += 1
@@ -274,8 +283,9 @@ def test_concurrent_run_with_threads(site, reference_data):
         documents.append(make_document(site, path=f"/cgv{number}", title=f"Conditions {number}"))
     site.set("/cgv7", "refusé", status=403)
     seen = []
-    report = track(TrackedDocument.objects.order_by("pk"), workers=4,
-                   progress=lambda done, total: seen.append((done, total)))
+    report = track(
+        TrackedDocument.objects.order_by("pk"), workers=4, progress=lambda done, total: seen.append((done, total))
+    )
     assert (report.documents, report.new_versions, report.failures) == (8, 7, {"blocked": 1})
     assert seen[0] == (0, 8) and seen[-1] == (8, 8) and len(seen) == 9
     assert TermsVersion.objects.count() == 7 and FetchFailure.objects.count() == 1

@@ -15,13 +15,15 @@ from fairplace.observatory.terms import tasks
 from .factories import make_document
 
 # A stand-in for a long tracking run: it waits until the test lets it finish (at most 60 s).
-WAITING_CHILD = ("import pathlib, sys, time\n"
-                 "flag = pathlib.Path(sys.argv[1])\n"
-                 "for _ in range(600):\n"
-                 "    if flag.exists():\n"
-                 "        sys.exit(0)\n"
-                 "    time.sleep(0.1)\n"
-                 "sys.exit(3)\n")
+WAITING_CHILD = (
+    "import pathlib, sys, time\n"
+    "flag = pathlib.Path(sys.argv[1])\n"
+    "for _ in range(600):\n"
+    "    if flag.exists():\n"
+    "        sys.exit(0)\n"
+    "    time.sleep(0.1)\n"
+    "sys.exit(3)\n"
+)
 
 
 def _waiting_command(settings, flag) -> None:
@@ -33,16 +35,24 @@ def test_the_default_command_is_this_interpreter_running_track_terms(settings):
     assert command[:4] == [sys.executable, "-m", "django", "track_terms"] and "--no-progress" in command
     # The command line really resolves to the management command, from the worker's directory and settings.
     env = {"DJANGO_SETTINGS_MODULE": "config.settings.test", "PATH": "/usr/bin:/bin"}
-    result = subprocess.run([sys.executable, "-m", "django", "help", "track_terms"], cwd=settings.BASE_DIR,
-                            env=env, capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "django", "help", "track_terms"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "--no-progress" in result.stdout and "--workers" in result.stdout
     settings.FAIRPLACE_TERMS_TRACK_COMMAND = "nice -n 10 python manage.py track_terms"
     assert tasks.track_command() == ["nice", "-n", "10", "python", "manage.py", "track_terms"]
 
 
-def test_a_tracking_run_waits_for_its_child_and_a_second_run_is_refused_meanwhile(settings, tmp_path,
-                                                                                  transactional_db, reference_data):
+def test_a_tracking_run_waits_for_its_child_and_a_second_run_is_refused_meanwhile(
+    settings, tmp_path, transactional_db, reference_data
+):
     assert JOBS["terms.track"].schedule_text == "0 */12 * * *" and tasks.interval_hours() == 12
     make_document("Cdiscount")
     flag = tmp_path / "finish"

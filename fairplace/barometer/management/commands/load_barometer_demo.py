@@ -14,9 +14,11 @@ DEMO_SOURCE = "Donnée de démonstration (fictive)"
 
 
 class Command(BaseCommand):
-    help = ("Données de démonstration du baromètre : des signalements synthétiques avec leur historique "
-            "d'événements, le calcul des agrégats et deux éditions publiées (les deux trimestres passés). "
-            "Ne fait rien si une édition existe déjà.")
+    help = (
+        "Données de démonstration du baromètre : des signalements synthétiques avec leur historique "
+        "d'événements, le calcul des agrégats et deux éditions publiées (les deux trimestres passés). "
+        "Ne fait rien si une édition existe déjà."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--reports", type=int, default=6000)
@@ -36,16 +38,22 @@ class Command(BaseCommand):
             marketplace = Marketplace.objects.filter(slug=slug).first()
             if marketplace:
                 SellerPopulation.objects.update_or_create(
-                    marketplace=marketplace, year=today.year,
-                    defaults={"sellers": sellers, "source_label": DEMO_SOURCE, "source_url": ""})
+                    marketplace=marketplace,
+                    year=today.year,
+                    defaults={"sellers": sellers, "source_label": DEMO_SOURCE, "source_url": ""},
+                )
         full_recompute()
         latest = previous_quarter(quarter_of(today))
         representative = User.objects.filter(email="plateforme@fairplace.demo").first()
         for code in (previous_quarter(latest), latest):
             edition = freeze_edition(code, today=today)
             if representative and code == latest:
-                post_reply(edition, representative.platform_representative.marketplace, author=representative,
-                           text="Cdiscount a renforcé son équipe de support aux vendeurs en septembre ; les délais "
-                                "de réponse du trimestre suivant devraient en tenir compte. (Réponse de démonstration)")
+                post_reply(
+                    edition,
+                    representative.platform_representative.marketplace,
+                    author=representative,
+                    text="Cdiscount a renforcé son équipe de support aux vendeurs en septembre ; les délais "
+                    "de réponse du trimestre suivant devraient en tenir compte. (Réponse de démonstration)",
+                )
             publish_edition(edition, today=edition.publication_date)
             self.stdout.write(f"Édition de démonstration {code} publiée ({edition.figures.count()} chiffres).")

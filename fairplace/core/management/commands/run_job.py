@@ -4,8 +4,10 @@ from fairplace.core.jobs.runs import JOBS, run_now
 
 
 class Command(BaseCommand):
-    help = ("Lance une tâche périodique tout de suite, dans ce processus, enregistrée comme les autres "
-            "exécutions (sans rien attendre du worker). Sans argument : la liste des tâches.")
+    help = (
+        "Lance une tâche périodique tout de suite, dans ce processus, enregistrée comme les autres "
+        "exécutions (sans rien attendre du worker). Sans argument : la liste des tâches."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("names", nargs="*", metavar="tâche")

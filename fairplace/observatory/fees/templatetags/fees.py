@@ -80,7 +80,7 @@ def times(multiplier) -> str:
 
 @register.filter
 def long_date(value) -> str:
-    """"1er octobre 2026", "15 décembre 2024" (French writes the first of the month "1er")."""
+    """ "1er octobre 2026", "15 décembre 2024" (French writes the first of the month "1er")."""
     if not value:
         return ""
     from django.utils.dateformat import format as date_format

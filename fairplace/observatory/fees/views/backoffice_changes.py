@@ -52,11 +52,14 @@ def _filters(request) -> dict:
     if place_slug:
         place = Marketplace.objects.filter(slug=place_slug).first()
         if place is None:
-            raise BadFilter(_("La place de marché « %(value)s » n’existe pas. Choisissez-en une dans la liste.")
-                            % {"value": place_slug[:60]})
+            raise BadFilter(
+                _("La place de marché « %(value)s » n’existe pas. Choisissez-en une dans la liste.")
+                % {"value": place_slug[:60]}
+            )
     if severity and severity not in Severity.values:
-        raise BadFilter(_("La gravité « %(value)s » n’existe pas. Choisissez-en une dans la liste.")
-                        % {"value": severity[:60]})
+        raise BadFilter(
+            _("La gravité « %(value)s » n’existe pas. Choisissez-en une dans la liste.") % {"value": severity[:60]}
+        )
     return {"place": place, "severity": severity, "withdrawn": request.GET.get(WITHDRAWN_PARAM) == "1"}
 
 
@@ -97,8 +100,17 @@ def change_list(request):
         queryset = queryset.filter(severity=filters["severity"])
     if not filters["withdrawn"]:
         queryset = queryset.filter(withdrawn_at__isnull=True)
-    queryset = queryset.order_by("-schedule__effective_on", "marketplace__name", "kind", "plan",
-                                 "category__position", "platform_category", "band", "measure", "id")
+    queryset = queryset.order_by(
+        "-schedule__effective_on",
+        "marketplace__name",
+        "kind",
+        "plan",
+        "category__position",
+        "platform_category",
+        "band",
+        "measure",
+        "id",
+    )
     page = Paginator(queryset, CHANGES_PER_PAGE).get_page(request.GET.get(PAGE_PARAM))
     query = request.GET.copy()
     query.pop(PAGE_PARAM, None)
@@ -135,19 +147,22 @@ def _answer_rows(answers: dict) -> dict:
 def change_detail(request, pk):
     from fairplace.reports.queries import fee_reports
 
-    change = get_object_or_404(FeeChange.objects.select_related("marketplace", "schedule", "previous", "category"),
-                               pk=pk)
+    change = get_object_or_404(
+        FeeChange.objects.select_related("marketplace", "schedule", "previous", "category"), pk=pk
+    )
     row = _rows([change])[0]
     links = {link.report_id: link.score for link in FeeChangeReport.objects.filter(change=change)}
     reports = []
     for report in fee_reports(report_ids=list(links)):
-        reports.append({
-            "reference": report["reference"],
-            "submitted_at": report["submitted_at"],
-            "url": reverse("backoffice:case", args=[report["reference"]]),
-            "score": links[report["id"]],
-            "answers": _answer_rows(report["answers"]),
-        })
+        reports.append(
+            {
+                "reference": report["reference"],
+                "submitted_at": report["submitted_at"],
+                "url": reverse("backoffice:case", args=[report["reference"]]),
+                "score": links[report["id"]],
+                "answers": _answer_rows(report["answers"]),
+            }
+        )
     context = {
         "change": change,
         "row": row,

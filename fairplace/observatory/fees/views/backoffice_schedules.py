@@ -17,8 +17,14 @@ from ..importing import import_schedules, template_csv
 from ..models import ComponentKind, FeeImport, FeeSchedule
 from ..schedules import KINDS_BY_CATEGORY, ScheduleError, record_schedule
 
-KIND_ORDER = [ComponentKind.SUBSCRIPTION, ComponentKind.COMMISSION, ComponentKind.PER_ITEM,
-              ComponentKind.PAYMENT, ComponentKind.FULFILMENT, ComponentKind.OTHER_RATE]
+KIND_ORDER = [
+    ComponentKind.SUBSCRIPTION,
+    ComponentKind.COMMISSION,
+    ComponentKind.PER_ITEM,
+    ComponentKind.PAYMENT,
+    ComponentKind.FULFILMENT,
+    ComponentKind.OTHER_RATE,
+]
 COMPONENTS_PREFIX = "composantes"
 
 
@@ -33,15 +39,23 @@ def _describe(schedule: FeeSchedule) -> FeeSchedule:
 @observatory_required
 def schedule_list(request):
     marketplaces = Marketplace.objects.filter(fee_schedules__isnull=False).distinct().order_by("name")
-    schedules = (FeeSchedule.objects.select_related("marketplace").annotate(component_count=Count("components"))
-                 .order_by("marketplace__name", "-effective_on"))
+    schedules = (
+        FeeSchedule.objects.select_related("marketplace")
+        .annotate(component_count=Count("components"))
+        .order_by("marketplace__name", "-effective_on")
+    )
     chosen = request.GET.get("place", "")
     if chosen:
         schedules = schedules.filter(marketplace__slug=chosen)
-    return render(request, "fees/backoffice/schedules.html", {
-        "schedules": [_describe(schedule) for schedule in schedules],
-        "marketplaces": marketplaces, "chosen": chosen,
-    })
+    return render(
+        request,
+        "fees/backoffice/schedules.html",
+        {
+            "schedules": [_describe(schedule) for schedule in schedules],
+            "marketplaces": marketplaces,
+            "chosen": chosen,
+        },
+    )
 
 
 @observatory_required
@@ -54,20 +68,35 @@ def schedule_detail(request, pk):
         for component in rows:
             component.band = wording.band_label(component.price_from, component.price_to)
             component.base_text = wording.base_label(component.base, component.includes_shipping)
-            component.own_reliability = (wording.reliability_short(component.reliability)
-                                         if component.reliability and component.reliability != schedule.reliability
-                                         else "")
+            component.own_reliability = (
+                wording.reliability_short(component.reliability)
+                if component.reliability and component.reliability != schedule.reliability
+                else ""
+            )
         if rows:
-            groups.append({"kind": kind, "label": ComponentKind(kind).label, "components": rows,
-                           "by_category": kind in KINDS_BY_CATEGORY,
-                           "by_rate": kind not in (ComponentKind.SUBSCRIPTION, ComponentKind.PER_ITEM,
-                                                   ComponentKind.FULFILMENT)})
-    others = FeeSchedule.objects.filter(marketplace=schedule.marketplace).exclude(pk=schedule.pk).order_by(
-        "-effective_on")
-    return render(request, "fees/backoffice/schedule.html", {
-        "schedule": schedule, "groups": groups, "others": others,
-        "imports": schedule.imports.select_related("imported_by"),
-    })
+            groups.append(
+                {
+                    "kind": kind,
+                    "label": ComponentKind(kind).label,
+                    "components": rows,
+                    "by_category": kind in KINDS_BY_CATEGORY,
+                    "by_rate": kind
+                    not in (ComponentKind.SUBSCRIPTION, ComponentKind.PER_ITEM, ComponentKind.FULFILMENT),
+                }
+            )
+    others = (
+        FeeSchedule.objects.filter(marketplace=schedule.marketplace).exclude(pk=schedule.pk).order_by("-effective_on")
+    )
+    return render(
+        request,
+        "fees/backoffice/schedule.html",
+        {
+            "schedule": schedule,
+            "groups": groups,
+            "others": others,
+            "imports": schedule.imports.select_related("imported_by"),
+        },
+    )
 
 
 def _render_create(request, form, formset, status=200):
@@ -82,22 +111,35 @@ def schedule_create(request):
     formset = ComponentFormSet(request.POST, prefix=COMPONENTS_PREFIX)
     if form.is_valid() and formset.is_valid():
         try:
-            schedule = record_schedule(**form.schedule_fields(), is_seed=False, components=formset.components(),
-                                       by=request.user)
+            schedule = record_schedule(
+                **form.schedule_fields(), is_seed=False, components=formset.components(), by=request.user
+            )
         except ScheduleError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("Grille enregistrée : %(schedule)s. Les évolutions par rapport aux "
-                                        "versions voisines ont été calculées.") % {"schedule": schedule})
+            messages.success(
+                request,
+                _(
+                    "Grille enregistrée : %(schedule)s. Les évolutions par rapport aux "
+                    "versions voisines ont été calculées."
+                )
+                % {"schedule": schedule},
+            )
             return redirect("fees_backoffice:schedule", schedule.pk)
     return _render_create(request, form, formset, status=422)
 
 
 def _render_import(request, form, result=None, status=200):
-    return render(request, "fees/backoffice/import.html", {
-        "form": form, "result": result,
-        "history": FeeImport.objects.select_related("imported_by").order_by("-imported_at")[:10],
-    }, status=status)
+    return render(
+        request,
+        "fees/backoffice/import.html",
+        {
+            "form": form,
+            "result": result,
+            "history": FeeImport.objects.select_related("imported_by").order_by("-imported_at")[:10],
+        },
+        status=status,
+    )
 
 
 @observatory_required

@@ -39,8 +39,9 @@ def _version_id(request, name: str) -> int | None:
     if not raw:
         return None
     if not raw.isdigit() or len(raw) > 12:
-        raise BadParameter(_("Le paramètre « %(name)s » doit être le numéro d’une grille de la liste.")
-                           % {"name": name})
+        raise BadParameter(
+            _("Le paramètre « %(name)s » doit être le numéro d’une grille de la liste.") % {"name": name}
+        )
     return int(raw)
 
 
@@ -59,9 +60,13 @@ class Row:
         self.diff = diff
         rate = diff.measure == "rate"
         self.measure_label = MEASURE_LABELS.get(diff.measure, diff.measure)
-        self.category_label = (diff.category.label if diff.category is not None
-                               else _("Toutes les autres catégories") if diff.kind == ComponentKind.COMMISSION
-                               else "")
+        self.category_label = (
+            diff.category.label
+            if diff.category is not None
+            else _("Toutes les autres catégories")
+            if diff.kind == ComponentKind.COMMISSION
+            else ""
+        )
         self.old_text = _value_text(diff, diff.old_value, absent=diff.status == "added" or not rate)
         self.new_text = _value_text(diff, diff.new_value, absent=diff.status == "removed" or not rate)
         abs_change = diff.abs_change
@@ -77,15 +82,19 @@ def _tables(diffs, show_all: bool) -> list[dict]:
         rows = [Row(diff) for diff in diffs if diff.kind == kind]
         shown = [row for row in rows if show_all or row.changed]
         if rows:
-            tables.append({"kind": kind, "label": label, "rows": shown,
-                           "unchanged": sum(1 for row in rows if not row.changed)})
+            tables.append(
+                {"kind": kind, "label": label, "rows": shown, "unchanged": sum(1 for row in rows if not row.changed)}
+            )
     return tables
 
 
 def _side(title: str, schedule: FeeSchedule) -> dict:
-    return {"title": title, "schedule": schedule,
-            "reliability_label": wording.reliability_short(schedule.reliability),
-            "reliability_badge": wording.reliability_badge(schedule.reliability)}
+    return {
+        "title": title,
+        "schedule": schedule,
+        "reliability_label": wording.reliability_short(schedule.reliability),
+        "reliability_badge": wording.reliability_badge(schedule.reliability),
+    }
 
 
 @require_safe
@@ -94,11 +103,18 @@ def compare_versions(request, slug):
     if place is None:
         raise Http404(_("Place de marché inconnue."))
     components = FeeComponent.objects.select_related("category")
-    versions = list(FeeSchedule.objects.filter(marketplace=place).order_by("effective_on", "id")
-                    .prefetch_related(Prefetch("components", queryset=components)))
+    versions = list(
+        FeeSchedule.objects.filter(marketplace=place)
+        .order_by("effective_on", "id")
+        .prefetch_related(Prefetch("components", queryset=components))
+    )
     by_id = {version.pk: version for version in versions}
-    context = {"marketplace": place, "versions": versions[::-1], "show_all": request.GET.get(ALL_PARAM) == "1",
-               "severities": Severity.choices}
+    context = {
+        "marketplace": place,
+        "versions": versions[::-1],
+        "show_all": request.GET.get(ALL_PARAM) == "1",
+        "severities": Severity.choices,
+    }
     try:
         from_id, to_id = _version_id(request, FROM_PARAM), _version_id(request, TO_PARAM)
     except BadParameter as error:

@@ -57,8 +57,9 @@ class ChangesFeed(Feed):
             return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
 
     def get_object(self, request, *args, **kwargs):
-        return Scope(place=marketplace_filter(request.GET.get(PLACE_PARAM, "")),
-                     root=request.build_absolute_uri("/").rstrip("/"))
+        return Scope(
+            place=marketplace_filter(request.GET.get(PLACE_PARAM, "")), root=request.build_absolute_uri("/").rstrip("/")
+        )
 
     # --- Feed ---------------------------------------------------------------------------------
 
@@ -123,8 +124,12 @@ class ChangesFeed(Feed):
 def entry_content(group: VersionChanges) -> str:
     """The changes of a version as an HTML list, with the notice warning and report counts."""
     items = format_html_join(
-        "", "<li>{} ({}){}</li>",
-        ((line.sentence, line.change.get_severity_display(), f" — {line.reported}" if line.reported else "")
-         for line in group.lines))
+        "",
+        "<li>{} ({}){}</li>",
+        (
+            (line.sentence, line.change.get_severity_display(), f" — {line.reported}" if line.reported else "")
+            for line in group.lines
+        ),
+    )
     notice = format_html("<p>{}</p>", group.notice_flag) if group.notice_flag else ""
     return format_html("<ul>{}</ul>{}", items, notice)

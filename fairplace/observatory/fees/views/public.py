@@ -34,8 +34,9 @@ def marketplace(request, slug):
     place = Marketplace.objects.filter(slug=slug).first()
     if place is None:
         raise Http404(_("Place de marché inconnue."))
-    return render(request, "fees/marketplace.html", {"fees": catalogue.marketplace_fees(place),
-                                                     "today": catalogue.today()})
+    return render(
+        request, "fees/marketplace.html", {"fees": catalogue.marketplace_fees(place), "today": catalogue.today()}
+    )
 
 
 def marketplace_filter(value: str) -> Marketplace | None:
@@ -44,8 +45,9 @@ def marketplace_filter(value: str) -> Marketplace | None:
         return None
     place = Marketplace.objects.filter(slug=value).first()
     if place is None:
-        raise BadFilter(_("La place de marché « %(value)s » n’existe pas. Choisissez-en une dans la liste.")
-                        % {"value": value[:60]})
+        raise BadFilter(
+            _("La place de marché « %(value)s » n’existe pas. Choisissez-en une dans la liste.") % {"value": value[:60]}
+        )
     return place
 
 
@@ -53,8 +55,9 @@ def severity_filter(value: str) -> str | None:
     if not value:
         return None
     if value not in Severity.values:
-        raise BadFilter(_("La gravité « %(value)s » n’existe pas. Choisissez-en une dans la liste.")
-                        % {"value": value[:60]})
+        raise BadFilter(
+            _("La gravité « %(value)s » n’existe pas. Choisissez-en une dans la liste.") % {"value": value[:60]}
+        )
     return value
 
 

@@ -54,6 +54,7 @@ EDIT_PARAM = "modifier"
 
 # Presentation --------------------------------------------------------------------------------
 
+
 @dataclass
 class Cell:
     value: Decimal | None
@@ -144,8 +145,9 @@ def reasons_of(result: simulator.MarketplaceResult, labels: dict[str, str]) -> l
     reasons: list[str] = []
     best = result.best
     if best.components.get(ComponentKind.SUBSCRIPTION, Decimal(0)) is None:
-        why = (_("montant de la formule non relevé") if result.schedule.plans
-               else _("aucune formule d'abonnement relevée"))
+        why = (
+            _("montant de la formule non relevé") if result.schedule.plans else _("aucune formule d'abonnement relevée")
+        )
         reasons.append(f"{UNKNOWN_KINDS[ComponentKind.SUBSCRIPTION]} — {why}")
     for unknown in best.unknowns:
         rules = unknown.rules
@@ -159,8 +161,9 @@ def reasons_of(result: simulator.MarketplaceResult, labels: dict[str, str]) -> l
     return reasons
 
 
-def present(simulation: simulator.Simulation, labels: dict[str, str], columns: list[str],
-            detailed=lambda slug: True) -> list[ShownResult]:
+def present(
+    simulation: simulator.Simulation, labels: dict[str, str], columns: list[str], detailed=lambda slug: True
+) -> list[ShownResult]:
     """The results as the page shows them; the line-by-line breakdown only for the marketplaces
     ``detailed(slug)`` accepts."""
     shown = []
@@ -171,21 +174,39 @@ def present(simulation: simulator.Simulation, labels: dict[str, str], columns: l
     days: dict = {}
     for result in simulation.results:
         best = result.best
-        cells = [Cell(best.components[kind]) if kind in best.components else Cell(None, published=False)
-                 for kind in columns]
-        item = ShownResult(result, rank_label(result), plan_label(result, best.plan), cells,
-                           [] if result.complete else reasons_of(result, labels))
-        for number, line_result in enumerate(best.lines if detailed(result.schedule.marketplace_slug) else (),
-                                             start=1):
-            fees = [Cell(simulator.cents(line_result.fees[kind])) if kind in best.components else
-                    Cell(None, published=False) for kind in columns if kind != ComponentKind.SUBSCRIPTION]
+        cells = [
+            Cell(best.components[kind]) if kind in best.components else Cell(None, published=False) for kind in columns
+        ]
+        item = ShownResult(
+            result,
+            rank_label(result),
+            plan_label(result, best.plan),
+            cells,
+            [] if result.complete else reasons_of(result, labels),
+        )
+        for number, line_result in enumerate(best.lines if detailed(result.schedule.marketplace_slug) else (), start=1):
+            fees = [
+                Cell(simulator.cents(line_result.fees[kind]))
+                if kind in best.components
+                else Cell(None, published=False)
+                for kind in columns
+                if kind != ComponentKind.SUBSCRIPTION
+            ]
             known = [cell.value for cell in fees if cell.published and cell.value is not None]
-            item.lines.append(ShownLine(number, labels.get(line_result.line.category, line_result.line.category),
-                                        line_result.line, simulator.cents(line_result.turnover), fees,
-                                        sum(known, Decimal(0)),
-                                        all(cell.value is not None for cell in fees if cell.published)))
-        item.other_plans = [ShownPlan(plan_label(result, plan.plan), plan.total_known, plan.complete)
-                            for plan in result.other_plans]
+            item.lines.append(
+                ShownLine(
+                    number,
+                    labels.get(line_result.line.category, line_result.line.category),
+                    line_result.line,
+                    simulator.cents(line_result.turnover),
+                    fees,
+                    sum(known, Decimal(0)),
+                    all(cell.value is not None for cell in fees if cell.published),
+                )
+            )
+        item.other_plans = [
+            ShownPlan(plan_label(result, plan.plan), plan.total_known, plan.complete) for plan in result.other_plans
+        ]
         item.notes = result.notes  # walks every line's rules: once
         item.total_text = total_text(result.total, result.complete)
         net, rate = euros(result.net_revenue), percent(result.effective_rate)
@@ -202,6 +223,7 @@ def present(simulation: simulator.Simulation, labels: dict[str, str], columns: l
 
 # Views ---------------------------------------------------------------------------------------
 
+
 def _form(request) -> tuple[MixForm, dict[str, str]]:
     categories = catalogue.categories()
     labels = {category.code: category.label for category in categories}
@@ -215,14 +237,29 @@ def simulate(request):
     # dozens of fields); "Modifier" (?modifier=1) gives the fields back.
     summary = form.is_valid() and len(form.lines) > INLINE_LINES and EDIT_PARAM not in request.GET
     options, texts = html.category_options(catalogue.categories()), html.field_texts()
-    lines_html = [] if summary else [
-        html.line_html(row.number, row.typed, row.errors, html.select_option(options, row.typed["categorie"]), texts)
-        for row in form.rows]
-    context = {"form": form, "lines_html": lines_html, "model_line": html.line_html("__N__", {}, {}, options, texts),
-               "assumptions": simulator.ASSUMPTIONS, "max_lines": MAX_LINES}
+    lines_html = (
+        []
+        if summary
+        else [
+            html.line_html(
+                row.number, row.typed, row.errors, html.select_option(options, row.typed["categorie"]), texts
+            )
+            for row in form.rows
+        ]
+    )
+    context = {
+        "form": form,
+        "lines_html": lines_html,
+        "model_line": html.line_html("__N__", {}, {}, options, texts),
+        "assumptions": simulator.ASSUMPTIONS,
+        "max_lines": MAX_LINES,
+    }
     if summary:
-        context.update(mix_summary=html.mix_summary(form.lines, labels), hidden_mix=html.hidden_mix(form.lines),
-                       edit_path=f"{reverse('fees:simulator')}?{form.query}&{EDIT_PARAM}=1#lignes")
+        context.update(
+            mix_summary=html.mix_summary(form.lines, labels),
+            hidden_mix=html.hidden_mix(form.lines),
+            edit_path=f"{reverse('fees:simulator')}?{form.query}&{EDIT_PARAM}=1#lignes",
+        )
     if form.is_valid():
         simulation = simulator.simulate(form.lines)
         columns = columns_of(simulation)
@@ -250,9 +287,25 @@ def simulate(request):
     return render(request, "fees/simulator.html", context, status=422 if form.errors else 200)
 
 
-CSV_HEADER = ("rang", "place de marché", "formule", "abonnement", "commission", "frais fixes", "paiement",
-              "logistique", "autres frais", "total mensuel", "complet", "chiffre d'affaires", "revenu net",
-              "taux effectif (%)", "grille en vigueur depuis", "fiabilité", "source")
+CSV_HEADER = (
+    "rang",
+    "place de marché",
+    "formule",
+    "abonnement",
+    "commission",
+    "frais fixes",
+    "paiement",
+    "logistique",
+    "autres frais",
+    "total mensuel",
+    "complet",
+    "chiffre d'affaires",
+    "revenu net",
+    "taux effectif (%)",
+    "grille en vigueur depuis",
+    "fiabilité",
+    "source",
+)
 CSV_KINDS = tuple(KIND_COLUMNS)
 
 
@@ -261,8 +314,12 @@ def export_csv(request):
     form, labels = _form(request)
     if not form.is_valid():
         errors = form.errors or [_("Saisissez au moins une ligne : une catégorie, un prix et des ventes par mois.")]
-        text = "\n".join([_("La simulation ne peut pas être calculée :"),
-                          *(f"- {getattr(error, 'message', error)}" for error in errors)])
+        text = "\n".join(
+            [
+                _("La simulation ne peut pas être calculée :"),
+                *(f"- {getattr(error, 'message', error)}" for error in errors),
+            ]
+        )
         return HttpResponse(text + "\n", status=422, content_type="text/plain; charset=utf-8")
     simulation = simulator.simulate(form.lines)
     response = HttpResponse(content_type="text/csv; charset=utf-8")

@@ -38,8 +38,17 @@ _VERBS = (
 _LEAD = r"^(?:[*+-]\s+|\|\s*)?"  # a bullet or the first cell of a table row
 _EMPHASIS = r"(?:\*\*|__)?"
 _QUOTED = re.compile(
-    _LEAD + _EMPHASIS + r"[\"«]\s*" + _EMPHASIS + r"(?P<term>[^\"«»\n]{1,120}?)" + _EMPHASIS
-    + r"\s*[\"»]" + _EMPHASIS + r"\s*(?:\|\s*)?(?:" + _VERBS + r"|[:(=–-])",
+    _LEAD
+    + _EMPHASIS
+    + r"[\"«]\s*"
+    + _EMPHASIS
+    + r"(?P<term>[^\"«»\n]{1,120}?)"
+    + _EMPHASIS
+    + r"\s*[\"»]"
+    + _EMPHASIS
+    + r"\s*(?:\|\s*)?(?:"
+    + _VERBS
+    + r"|[:(=–-])",
     re.IGNORECASE,
 )
 _BOLD = re.compile(

@@ -204,8 +204,14 @@ def _back_home(verdict: Verdict, home: _Home) -> Verdict:
         return verdict
     switch = home.away[-1].split(" (", 1)[0]
     back = " → ".join(reversed(switch.split(" → ")))
-    return Verdict(verdict.index, "language_switch", verdict.fingerprint, verdict.language, home.index,
-                   f"{back} (retour à la langue du document)")
+    return Verdict(
+        verdict.index,
+        "language_switch",
+        verdict.fingerprint,
+        verdict.language,
+        home.index,
+        f"{back} (retour à la langue du document)",
+    )
 
 
 def _truncated_run(verdicts: list[Verdict]) -> int:

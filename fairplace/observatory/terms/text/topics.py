@@ -213,11 +213,7 @@ def tag_text(title: str, text: str, context: str = "") -> list[str]:
     # A short untitled item of a section (kaufland.de's "19.3.3 der Händler … widerspricht;") is about
     # what its section is about.
     inherits = not heading and len(body) < SHORT_ITEM
-    tags = [
-        topic
-        for topic in _STRONG
-        if _score(topic, body) >= _needed(topic, named, section, len(body), inherits)
-    ]
+    tags = [topic for topic in _STRONG if _score(topic, body) >= _needed(topic, named, section, len(body), inherits)]
     return tags or ["other"]
 
 

@@ -37,13 +37,20 @@ RECENT_DECISIONS = 20
 @observatory_required
 @require_safe
 def failures(request):
-    queryset = (FetchFailure.objects.select_related("document", "document__marketplace", "resolved_by")
-                .order_by(F("resolved_at").asc(nulls_first=True), "-occurred_at", "-id"))
+    queryset = FetchFailure.objects.select_related("document", "document__marketplace", "resolved_by").order_by(
+        F("resolved_at").asc(nulls_first=True), "-occurred_at", "-id"
+    )
     page = Paginator(queryset, FAILURES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "terms/backoffice/failures.html", {
-        "page": page, "unresolved": FetchFailure.objects.filter(resolved_at__isnull=True).count(),
-        "overdue": overdue_documents(), "interval_hours": interval_hours(),
-    })
+    return render(
+        request,
+        "terms/backoffice/failures.html",
+        {
+            "page": page,
+            "unresolved": FetchFailure.objects.filter(resolved_at__isnull=True).count(),
+            "overdue": overdue_documents(),
+            "interval_hours": interval_hours(),
+        },
+    )
 
 
 def overdue_documents() -> list[TrackedDocument]:
@@ -53,9 +60,12 @@ def overdue_documents() -> list[TrackedDocument]:
     if hours <= 0:
         return []
     limit = timezone.now() - timedelta(hours=OVERDUE_INTERVALS * hours)
-    return list(TrackedDocument.objects.filter(is_active=True).filter(
-        Q(last_checked_at__isnull=True) | Q(last_checked_at__lt=limit)).select_related("marketplace")
-        .order_by(F("last_checked_at").asc(nulls_first=True), "pk")[:OVERDUE_SHOWN])
+    return list(
+        TrackedDocument.objects.filter(is_active=True)
+        .filter(Q(last_checked_at__isnull=True) | Q(last_checked_at__lt=limit))
+        .select_related("marketplace")
+        .order_by(F("last_checked_at").asc(nulls_first=True), "pk")[:OVERDUE_SHOWN]
+    )
 
 
 @observatory_required
@@ -72,15 +82,15 @@ def resolve_failure(request, pk):
 
 
 def _checks():
-    return NoticeCheck.objects.select_related("version", "version__document", "version__document__marketplace",
-                                              "reviewed_by").defer("version__stated_dates")
+    return NoticeCheck.objects.select_related(
+        "version", "version__document", "version__document__marketplace", "reviewed_by"
+    ).defer("version__stated_dates")
 
 
 @observatory_required
 @require_safe
 def notices(request):
-    pending = list(_checks().filter(needs_review=True, review_decision="")
-                  .order_by("-version__first_seen_at", "-id"))
+    pending = list(_checks().filter(needs_review=True, review_decision="").order_by("-version__first_seen_at", "-id"))
     decided = list(_checks().exclude(review_decision="").order_by("-reviewed_at", "-id")[:RECENT_DECISIONS])
     for check in (*pending, *decided):
         check.display = notice_of_check(check)
@@ -89,13 +99,20 @@ def notices(request):
 
 
 def _render_review(request, check, form, status=200):
-    return render(request, "terms/backoffice/review_notice.html", {
-        "check": check, "form": form, "notice": notice_of_check(check),
-        "service": service_label(check.version.document),
-        "open": check.needs_review and not check.review_decision,
-        "effective_basis": EFFECTIVE_BASES.get(check.effective_basis, check.effective_basis),
-        "notified_source": NOTIFIED_SOURCES.get(check.notified_source, check.notified_source),
-    }, status=status)
+    return render(
+        request,
+        "terms/backoffice/review_notice.html",
+        {
+            "check": check,
+            "form": form,
+            "notice": notice_of_check(check),
+            "service": service_label(check.version.document),
+            "open": check.needs_review and not check.review_decision,
+            "effective_basis": EFFECTIVE_BASES.get(check.effective_basis, check.effective_basis),
+            "notified_source": NOTIFIED_SOURCES.get(check.notified_source, check.notified_source),
+        },
+        status=status,
+    )
 
 
 @observatory_required

@@ -57,14 +57,21 @@ class ChangesFeed(Feed):
             if not document.isdigit():
                 raise Http404(_("Document inconnu."))
             tracked = get_object_or_404(TrackedDocument.objects.select_related("marketplace"), pk=int(document))
-            return Scope(_("Modifications de « %(title)s » (%(service)s) — Fairplace") % {
-                "title": tracked.title, "service": service_label(tracked)},
-                reverse("terms:document", args=[tracked.pk]), f"{DOCUMENT_PARAM}={tracked.pk}", [tracked])
+            return Scope(
+                _("Modifications de « %(title)s » (%(service)s) — Fairplace")
+                % {"title": tracked.title, "service": service_label(tracked)},
+                reverse("terms:document", args=[tracked.pk]),
+                f"{DOCUMENT_PARAM}={tracked.pk}",
+                [tracked],
+            )
         if place:
             documents = documents_of(place)
-            return Scope(_("Modifications des conditions de %(service)s — Fairplace") % {
-                "service": service_label(documents[0])}, reverse("terms:marketplace", args=[place]),
-                f"{PLACE_PARAM}={place}", documents)
+            return Scope(
+                _("Modifications des conditions de %(service)s — Fairplace") % {"service": service_label(documents[0])},
+                reverse("terms:marketplace", args=[place]),
+                f"{PLACE_PARAM}={place}",
+                documents,
+            )
         return None
 
     def title(self, scope):
@@ -89,8 +96,10 @@ class ChangesFeed(Feed):
     def item_title(self, summary):
         version = summary.version
         return _("%(service)s — %(title)s : modification du %(day)s") % {
-            "service": service_label(version.document), "title": version.document.title,
-            "day": long_date(version.first_seen_at)}
+            "service": service_label(version.document),
+            "title": version.document.title,
+            "day": long_date(version.first_seen_at),
+        }
 
     def item_link(self, summary):
         return reverse("terms:version", args=[summary.version.pk])
@@ -104,6 +113,8 @@ class ChangesFeed(Feed):
             parts.append(_("thèmes : %(topics)s") % {"topics": ", ".join(str(label) for _c, label in summary.topics)})
         notice = summary.notice
         if notice.status != NoticeStatus.UNKNOWN:
-            parts.append(_("préavis : %(label)s") % {"label": notice.label}
-                         + (f" ({notice.decision_label})" if notice.decision_label else ""))
+            parts.append(
+                _("préavis : %(label)s") % {"label": notice.label}
+                + (f" ({notice.decision_label})" if notice.decision_label else "")
+            )
         return " ; ".join(parts) + "."

@@ -43,8 +43,12 @@ from ..text.topics import TOPICS
 
 LATEST_CHANGES = 30
 
-KIND_BADGES = {ChangeKind.ADDED: "success", ChangeKind.REMOVED: "error", ChangeKind.MODIFIED: "warning",
-               ChangeKind.MOVED: "info"}
+KIND_BADGES = {
+    ChangeKind.ADDED: "success",
+    ChangeKind.REMOVED: "error",
+    ChangeKind.MODIFIED: "warning",
+    ChangeKind.MOVED: "info",
+}
 STATED_KINDS = {"last_updated": gettext_lazy("Mise à jour le"), "effective": gettext_lazy("En vigueur le")}
 NOTIFIED_SOURCES = {
     "stated": gettext_lazy("date de mise à jour indiquée dans le texte"),
@@ -141,17 +145,21 @@ def summarise(version: TermsVersion) -> VersionSummary:
 
 
 def light_changes() -> Prefetch:
-    return Prefetch("clause_changes", queryset=ClauseChange.objects.only("id", "version_id", "kind", "topics",
-                                                                          "cosmetic", "position"))
+    return Prefetch(
+        "clause_changes",
+        queryset=ClauseChange.objects.only("id", "version_id", "kind", "topics", "cosmetic", "position"),
+    )
 
 
 def changes_queryset():
     """Substantive versions that follow another one (the first text seen is not a change)."""
-    return (TermsVersion.objects.filter(substantive=True, previous__isnull=False)
-            .select_related("document", "document__marketplace", "notice")
-            .defer("stated_dates")
-            .prefetch_related(light_changes())
-            .order_by("-first_seen_at", "-id"))
+    return (
+        TermsVersion.objects.filter(substantive=True, previous__isnull=False)
+        .select_related("document", "document__marketplace", "notice")
+        .defer("stated_dates")
+        .prefetch_related(light_changes())
+        .order_by("-first_seen_at", "-id")
+    )
 
 
 def service_label(document: TrackedDocument) -> str:
@@ -162,8 +170,11 @@ def documents_of(key: str) -> list[TrackedDocument]:
     """The tracked documents of a marketplace (by slug) or of a service outside the registry; 404 if none."""
     documents = list(TrackedDocument.objects.select_related("marketplace").filter(marketplace__slug=key))
     if not documents:
-        documents = [document for document in TrackedDocument.objects.filter(marketplace__isnull=True)
-                     if _slug(document.service_name) == key]
+        documents = [
+            document
+            for document in TrackedDocument.objects.filter(marketplace__isnull=True)
+            if _slug(document.service_name) == key
+        ]
     if not documents:
         raise Http404(_("Aucun document suivi pour cette place de marché."))
     return sorted(documents, key=lambda d: (d.get_doc_type_display(), d.title))
@@ -184,37 +195,50 @@ def _slug(name: str) -> str:
 @require_safe
 def index(request):
     latest_check = NoticeCheck.objects.filter(version__document=OuterRef("pk")).order_by(
-        "-version__first_seen_at", "-version_id")
-    documents = (TrackedDocument.objects.select_related("marketplace")
-                 .annotate(last_version_at=Max("versions__first_seen_at"),
-                           changes=Count("versions", filter=Q(versions__substantive=True,
-                                                              versions__previous__isnull=False)),
-                           notice_status=Subquery(latest_check.values("status")[:1]),
-                           notice_decision=Subquery(latest_check.values("review_decision")[:1]),
-                           notice_needs_review=Subquery(latest_check.values("needs_review")[:1])))
+        "-version__first_seen_at", "-version_id"
+    )
+    documents = TrackedDocument.objects.select_related("marketplace").annotate(
+        last_version_at=Max("versions__first_seen_at"),
+        changes=Count("versions", filter=Q(versions__substantive=True, versions__previous__isnull=False)),
+        notice_status=Subquery(latest_check.values("status")[:1]),
+        notice_decision=Subquery(latest_check.values("review_decision")[:1]),
+        notice_needs_review=Subquery(latest_check.values("needs_review")[:1]),
+    )
     rows = sorted(documents, key=lambda d: (service_label(d).casefold(), d.get_doc_type_display(), d.title))
     groups = []
     for name, items in groupby(rows, key=service_label):
         items = list(items)
         for item in items:
-            item.latest_notice = notice_of(item.notice_status, item.notice_decision or "",
-                                           bool(item.notice_needs_review)) if item.notice_status else None
+            item.latest_notice = (
+                notice_of(item.notice_status, item.notice_decision or "", bool(item.notice_needs_review))
+                if item.notice_status
+                else None
+            )
         groups.append({"name": name, "key": service_key(items[0]), "documents": items})
     changes = [summarise(version) for version in changes_queryset()[:LATEST_CHANGES]]
-    return render(request, "terms/index.html", {"groups": groups, "changes": changes,
-                                                "document_count": len(rows)})
+    return render(request, "terms/index.html", {"groups": groups, "changes": changes, "document_count": len(rows)})
 
 
 @require_safe
 def document(request, pk):
     tracked = get_object_or_404(TrackedDocument.objects.select_related("marketplace"), pk=pk)
-    versions = (tracked.versions.select_related("notice").defer("stated_dates")
-                .prefetch_related(light_changes()).order_by("-first_seen_at", "-id"))
+    versions = (
+        tracked.versions.select_related("notice")
+        .defer("stated_dates")
+        .prefetch_related(light_changes())
+        .order_by("-first_seen_at", "-id")
+    )
     summaries = [summarise(version) for version in versions]
-    return render(request, "terms/document.html", {
-        "document": tracked, "service": service_label(tracked), "summaries": summaries,
-        "changes": sum(1 for s in summaries if s.version.substantive and s.version.previous_id),
-    })
+    return render(
+        request,
+        "terms/document.html",
+        {
+            "document": tracked,
+            "service": service_label(tracked),
+            "summaries": summaries,
+            "changes": sum(1 for s in summaries if s.version.substantive and s.version.previous_id),
+        },
+    )
 
 
 @dataclass
@@ -261,23 +285,39 @@ class ChangeRow:
 @require_safe
 def version(request, pk):
     current = get_object_or_404(
-        TermsVersion.objects.select_related("document", "document__marketplace", "previous", "notice"), pk=pk)
-    rows = [ChangeRow(change, KIND_BADGES.get(change.kind, ""),
-                      [(code, TOPIC_LABELS.get(code, code)) for code in change.topics or ()],
-                      safe_diff(change.diff_html) if change.diff_html else "")
-            for change in current.clause_changes.all()]
+        TermsVersion.objects.select_related("document", "document__marketplace", "previous", "notice"), pk=pk
+    )
+    rows = [
+        ChangeRow(
+            change,
+            KIND_BADGES.get(change.kind, ""),
+            [(code, TOPIC_LABELS.get(code, code)) for code in change.topics or ()],
+            safe_diff(change.diff_html) if change.diff_html else "",
+        )
+        for change in current.clause_changes.all()
+    ]
     check = _check_of(current)
     counts = dict.fromkeys(ChangeKind.values, 0)
     for row in rows:
         counts[row.change.kind] = counts.get(row.change.kind, 0) + 1
-    report_ids = SellerNotice.objects.filter(version=current, withdrawn_at__isnull=True).values_list("report_id",
-                                                                                                      flat=True)
+    report_ids = SellerNotice.objects.filter(version=current, withdrawn_at__isnull=True).values_list(
+        "report_id", flat=True
+    )
     sellers = distinct_sellers({current.pk: list(report_ids)})[current.pk]
-    return render(request, "terms/version.html", {
-        "version": current, "reported": reported_label(sellers), "document": current.document,
-        "service": service_label(current.document),
-        "rows": rows, "counts": counts, "check": check, "notice": notice_of_check(check),
-        "stated_dates": _stated_dates(current.stated_dates),
-        "effective_basis": EFFECTIVE_BASES.get(check.effective_basis, check.effective_basis) if check else "",
-        "notified_source": NOTIFIED_SOURCES.get(check.notified_source, check.notified_source) if check else "",
-    })
+    return render(
+        request,
+        "terms/version.html",
+        {
+            "version": current,
+            "reported": reported_label(sellers),
+            "document": current.document,
+            "service": service_label(current.document),
+            "rows": rows,
+            "counts": counts,
+            "check": check,
+            "notice": notice_of_check(check),
+            "stated_dates": _stated_dates(current.stated_dates),
+            "effective_basis": EFFECTIVE_BASES.get(check.effective_basis, check.effective_basis) if check else "",
+            "notified_source": NOTIFIED_SOURCES.get(check.notified_source, check.notified_source) if check else "",
+        },
+    )

@@ -27,9 +27,12 @@ from .public import EFFECTIVE_BASES, NOTIFIED_SOURCES, notice_of_check, service_
 PER_PAGE = 30
 ALL_PARAM = "tous"
 MEDIUMS = {
-    "email": gettext_lazy("par courriel"), "seller_space": gettext_lazy("par un message de l’espace vendeur"),
-    "letter": gettext_lazy("par courrier"), "website_only": gettext_lazy("publié sur le site, sans message personnel"),
-    "found_myself": gettext_lazy("découvert par le vendeur lui-même"), "other": gettext_lazy("autrement"),
+    "email": gettext_lazy("par courriel"),
+    "seller_space": gettext_lazy("par un message de l’espace vendeur"),
+    "letter": gettext_lazy("par courrier"),
+    "website_only": gettext_lazy("publié sur le site, sans message personnel"),
+    "found_myself": gettext_lazy("découvert par le vendeur lui-même"),
+    "other": gettext_lazy("autrement"),
 }
 
 
@@ -43,12 +46,14 @@ def queue(request):
     show_all = request.GET.get(ALL_PARAM) == "1"
     page = _page_number(request)
     linked = SellerNotice.objects.filter(withdrawn_at__isnull=True)
-    rows = terms_change_reports(exclude_ids=None if show_all else linked.values("report_id"),
-                                offset=(page - 1) * PER_PAGE, limit=PER_PAGE + 1)
+    rows = terms_change_reports(
+        exclude_ids=None if show_all else linked.values("report_id"), offset=(page - 1) * PER_PAGE, limit=PER_PAGE + 1
+    )
     has_next, rows = len(rows) > PER_PAGE, rows[:PER_PAGE]
     links: dict[int, list] = {}
     for notice in linked.filter(report_id__in=[row["id"] for row in rows]).select_related(
-            "version", "version__document", "version__document__marketplace"):
+        "version", "version__document", "version__document__marketplace"
+    ):
         links.setdefault(notice.report_id, []).append(notice.version)
     marketplaces = {row["marketplace_id"] for row in rows if row["id"] not in links}
     changes = list(_versions().filter(document__marketplace_id__in=marketplaces, previous__isnull=False))
@@ -57,9 +62,17 @@ def queue(request):
         row["linked_versions"] = links.get(row["id"], [])
         row["suggestions"] = [] if row["linked_versions"] else service.candidate_versions(row, changes, topics=topics)
         _describe(row)
-    return render(request, "terms/backoffice/seller_notices.html", {
-        "rows": rows, "page": page, "has_next": has_next, "show_all": show_all, "all_param": ALL_PARAM,
-    })
+    return render(
+        request,
+        "terms/backoffice/seller_notices.html",
+        {
+            "rows": rows,
+            "page": page,
+            "has_next": has_next,
+            "show_all": show_all,
+            "all_param": ALL_PARAM,
+        },
+    )
 
 
 def _page_number(request) -> int:
@@ -77,28 +90,45 @@ def _describe(report: dict) -> None:
 
 def _render_version(request, version, form, *, report=None, status=200):
     check = getattr(version, "notice", None)
-    notices = list(SellerNotice.objects.filter(version=version).select_related("linked_by", "withdrawn_by")
-                   .order_by("withdrawn_at", "linked_at", "pk"))
+    notices = list(
+        SellerNotice.objects.filter(version=version)
+        .select_related("linked_by", "withdrawn_by")
+        .order_by("withdrawn_at", "linked_at", "pk")
+    )
     reports = {row["id"]: row for row in terms_change_reports(report_ids=[notice.report_id for notice in notices])}
     for notice in notices:
         notice.report_row = reports.get(notice.report_id)  # None: since marked duplicate or not admissible
-        notice.attachments = [item for item in (notice.report_row or {}).get("attachments", [])
-                              if item["id"] in set(notice.attachment_ids or ())]
+        notice.attachments = [
+            item
+            for item in (notice.report_row or {}).get("attachments", [])
+            if item["id"] in set(notice.attachment_ids or ())
+        ]
     suggestions = service.candidate_reports(version)
     for suggestion in suggestions:
         _describe(suggestion.report)
     if report is not None:
         _describe(report)
-    return render(request, "terms/backoffice/version_notices.html", {
-        "version": version, "document": version.document, "service": service_label(version.document),
-        "check": check, "notice": notice_of_check(check),
-        "effective_basis": EFFECTIVE_BASES.get(check.effective_basis, check.effective_basis) if check else "",
-        "notified_source": NOTIFIED_SOURCES.get(check.notified_source, check.notified_source) if check else "",
-        "history": [_former(item) for item in reversed(check.history or [])] if check else [],
-        "active": [notice for notice in notices if notice.withdrawn_at is None],
-        "withdrawn": [notice for notice in notices if notice.withdrawn_at is not None],
-        "suggestions": suggestions, "form": form, "report": report, "withdraw_form": WithdrawSellerNoticeForm(),
-    }, status=status)
+    return render(
+        request,
+        "terms/backoffice/version_notices.html",
+        {
+            "version": version,
+            "document": version.document,
+            "service": service_label(version.document),
+            "check": check,
+            "notice": notice_of_check(check),
+            "effective_basis": EFFECTIVE_BASES.get(check.effective_basis, check.effective_basis) if check else "",
+            "notified_source": NOTIFIED_SOURCES.get(check.notified_source, check.notified_source) if check else "",
+            "history": [_former(item) for item in reversed(check.history or [])] if check else [],
+            "active": [notice for notice in notices if notice.withdrawn_at is None],
+            "withdrawn": [notice for notice in notices if notice.withdrawn_at is not None],
+            "suggestions": suggestions,
+            "form": form,
+            "report": report,
+            "withdraw_form": WithdrawSellerNoticeForm(),
+        },
+        status=status,
+    )
 
 
 @observatory_required
@@ -111,23 +141,34 @@ def version_notices(request, pk):
     if request.method != "POST":
         initial = {}
         if report is not None:
-            initial = {"reference": report["reference"],
-                       "notified_on": service.as_date(report["answers"].get("change_announced_on")),
-                       "effective_on": service.as_date(report["answers"].get("change_effective_on"))}
-        return _render_version(request, version, SellerNoticeForm(initial=initial, attachments=attachments),
-                               report=report)
+            initial = {
+                "reference": report["reference"],
+                "notified_on": service.as_date(report["answers"].get("change_announced_on")),
+                "effective_on": service.as_date(report["answers"].get("change_effective_on")),
+            }
+        return _render_version(
+            request, version, SellerNoticeForm(initial=initial, attachments=attachments), report=report
+        )
     form = SellerNoticeForm(request.POST, attachments=attachments)
     if form.is_valid():
         try:
             notice = service.link_seller_notice(
-                version, form.cleaned_data["reference"], by=request.user,
-                notified_on=form.cleaned_data["notified_on"], effective_on=form.cleaned_data["effective_on"],
-                attachment_ids=form.cleaned_data["attachments"], note=form.cleaned_data["note"])
+                version,
+                form.cleaned_data["reference"],
+                by=request.user,
+                notified_on=form.cleaned_data["notified_on"],
+                effective_on=form.cleaned_data["effective_on"],
+                attachment_ids=form.cleaned_data["attachments"],
+                note=form.cleaned_data["note"],
+            )
         except service.SellerNoticeError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("Avis du signalement %(reference)s rattaché ; le préavis a été recalculé.")
-                             % {"reference": report["reference"] if report else notice.report_id})
+            messages.success(
+                request,
+                _("Avis du signalement %(reference)s rattaché ; le préavis a été recalculé.")
+                % {"reference": report["reference"] if report else notice.report_id},
+            )
             return redirect("terms_backoffice:version_notices", pk=version.pk)
     return _render_version(request, version, form, report=report, status=422)
 
@@ -135,8 +176,13 @@ def version_notices(request, pk):
 def _former(item: dict) -> dict:
     """A former measure of ``NoticeCheck.history``, with its status and decision in French."""
     decision = item.get("review_decision") or ""
-    return {**item, "status_label": NoticeStatus(item["status"]).label if item.get("status") in NoticeStatus.values
-            else item.get("status", ""), "decision_label": DECISIONS.get(decision, decision)}
+    return {
+        **item,
+        "status_label": NoticeStatus(item["status"]).label
+        if item.get("status") in NoticeStatus.values
+        else item.get("status", ""),
+        "decision_label": DECISIONS.get(decision, decision),
+    }
 
 
 def _report_or_none(reference: str) -> dict | None:

@@ -26,13 +26,18 @@ PER_PAGE = 50
 
 
 class TimelineFilters(DsfrBaseForm):
-    type = forms.ChoiceField(label=gettext_lazy("Type de document"), required=False,
-                             choices=[("", gettext_lazy("Tous les documents")), *DocumentType.choices],
-                             error_messages={"invalid_choice": gettext_lazy("Type de document inconnu : "
-                                                                            "filtre ignoré.")})
-    theme = forms.ChoiceField(label=gettext_lazy("Thème"), required=False,
-                              choices=[("", gettext_lazy("Tous les thèmes")), *TOPIC_LABELS.items()],
-                              error_messages={"invalid_choice": gettext_lazy("Thème inconnu : filtre ignoré.")})
+    type = forms.ChoiceField(
+        label=gettext_lazy("Type de document"),
+        required=False,
+        choices=[("", gettext_lazy("Tous les documents")), *DocumentType.choices],
+        error_messages={"invalid_choice": gettext_lazy("Type de document inconnu : filtre ignoré.")},
+    )
+    theme = forms.ChoiceField(
+        label=gettext_lazy("Thème"),
+        required=False,
+        choices=[("", gettext_lazy("Tous les thèmes")), *TOPIC_LABELS.items()],
+        error_messages={"invalid_choice": gettext_lazy("Thème inconnu : filtre ignoré.")},
+    )
     forme = forms.BooleanField(label=gettext_lazy("Montrer aussi les modifications de pure forme"), required=False)
 
 
@@ -49,9 +54,13 @@ def marketplace(request, key):
     filters.is_valid()  # errors are shown; a wrong filter is left out of cleaned_data, never an error page
     chosen = filters.cleaned_data
     doc_type, theme, with_form = chosen.get("type"), chosen.get("theme"), chosen.get("forme")
-    versions = (TermsVersion.objects.filter(document__in=documents, previous__isnull=False)
-                .select_related("document", "document__marketplace", "notice").defer("stated_dates")
-                .prefetch_related(light_changes()).order_by("-first_seen_at", "-id"))
+    versions = (
+        TermsVersion.objects.filter(document__in=documents, previous__isnull=False)
+        .select_related("document", "document__marketplace", "notice")
+        .defer("stated_dates")
+        .prefetch_related(light_changes())
+        .order_by("-first_seen_at", "-id")
+    )
     if doc_type:
         versions = versions.filter(document__doc_type=doc_type)
     if not with_form:
@@ -60,14 +69,27 @@ def marketplace(request, key):
     if theme:
         summaries = [summary for summary in summaries if theme in {code for code, _label in summary.topics}]
     page = Paginator(summaries, PER_PAGE).get_page(request.GET.get("page"))
-    years = [Year(year, list(items)) for year, items in groupby(page.object_list,
-                                                                key=lambda s: s.version.first_seen_at.year)]
+    years = [
+        Year(year, list(items)) for year, items in groupby(page.object_list, key=lambda s: s.version.first_seen_at.year)
+    ]
     flagged = sum(1 for summary in summaries if summary.notice.flagged)
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "terms/marketplace.html", {
-        "key": key, "service": service_label(documents[0]), "documents": documents, "filters": filters,
-        "page": page, "years": years, "total": len(summaries), "flagged": flagged,
-        "marketplace": documents[0].marketplace, "query": query.urlencode(),
-        "filtered": bool(doc_type or theme or with_form), "unknown_notice": NoticeStatus.UNKNOWN,
-    })
+    return render(
+        request,
+        "terms/marketplace.html",
+        {
+            "key": key,
+            "service": service_label(documents[0]),
+            "documents": documents,
+            "filters": filters,
+            "page": page,
+            "years": years,
+            "total": len(summaries),
+            "flagged": flagged,
+            "marketplace": documents[0].marketplace,
+            "query": query.urlencode(),
+            "filtered": bool(doc_type or theme or with_form),
+            "unknown_notice": NoticeStatus.UNKNOWN,
+        },
+    )

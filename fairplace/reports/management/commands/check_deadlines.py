@@ -4,8 +4,9 @@ from fairplace.reports.schedule import mark_overdue_reports, send_action_follow_
 
 
 class Command(BaseCommand):
-    help = ("Relance les plateformes avant l'échéance et passe « sans réponse » les signalements "
-            "dont le délai est écoulé.")
+    help = (
+        "Relance les plateformes avant l'échéance et passe « sans réponse » les signalements dont le délai est écoulé."
+    )
 
     def handle(self, *args, **options):
         reminded = send_answer_reminders()

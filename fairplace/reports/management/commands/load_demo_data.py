@@ -26,22 +26,28 @@ class Command(BaseCommand):
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"), transaction.atomic():
             created = self._load()
         self.stdout.write(f"Signalements de démonstration créés : {created}")
-        self.stdout.write("Comptes de démonstration (connexion : /compte/connexion/ ; "
-                          "double authentification demandée à la première connexion, sauf pour la plateforme) :")
+        self.stdout.write(
+            "Comptes de démonstration (connexion : /compte/connexion/ ; "
+            "double authentification demandée à la première connexion, sauf pour la plateforme) :"
+        )
         for email, label, _role, _superuser in DEMO_USERS:
             self.stdout.write(f"  {label:<26} {email:<27} mot de passe : {DEMO_PASSWORD}")
 
     def _load(self) -> int:
         for email, label, role, superuser in DEMO_USERS:
             user, created = User.objects.get_or_create(
-                email=email, defaults={"is_staff": superuser, "is_superuser": superuser,
-                                       "first_name": label, "role": role})
+                email=email,
+                defaults={"is_staff": superuser, "is_superuser": superuser, "first_name": label, "role": role},
+            )
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save()
         email, slug = DEMO_PLATFORM
         PlatformRepresentative.objects.get_or_create(
-            user=User.objects.get(email=email), defaults={"marketplace": Marketplace.objects.get(slug=slug)})
-        created = create_demo_reports(agent=User.objects.get(email="agent@fairplace.demo"),
-                                      mediator=User.objects.get(email="mediateur@fairplace.demo"))
+            user=User.objects.get(email=email), defaults={"marketplace": Marketplace.objects.get(slug=slug)}
+        )
+        created = create_demo_reports(
+            agent=User.objects.get(email="agent@fairplace.demo"),
+            mediator=User.objects.get(email="mediateur@fairplace.demo"),
+        )
         return created + create_demo_fee_reports() + create_demo_terms_reports()

@@ -6,12 +6,18 @@ from fairplace.observatory.fees import linking
 
 
 class Command(BaseCommand):
-    help = ("Rapproche les signalements « Frais et commissions » des évolutions tarifaires enregistrées "
-            "(les nouveaux signalements ; --all : tout recalculer).")
+    help = (
+        "Rapproche les signalements « Frais et commissions » des évolutions tarifaires enregistrées "
+        "(les nouveaux signalements ; --all : tout recalculer)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--all", action="store_true", dest="rescan",
-                            help="Recalculer les rapprochements de toutes les places de marché.")
+        parser.add_argument(
+            "--all",
+            action="store_true",
+            dest="rescan",
+            help="Recalculer les rapprochements de toutes les places de marché.",
+        )
 
     def handle(self, *args, rescan=False, **options):
         from fairplace.platforms.models import Marketplace

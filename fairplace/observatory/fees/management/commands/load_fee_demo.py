@@ -10,9 +10,11 @@ DEMO_FILE = Path(__file__).resolve().parents[2] / "data" / "demo_schedules.csv"
 
 
 class Command(BaseCommand):
-    help = ("Données de démonstration de l'observatoire des frais (jamais en production) : une grille fictive de "
-            "Cdiscount au 01/10/2026, annoncée une semaine avant, que des signalements de démonstration "
-            "(load_demo_data) décrivent. Idempotent.")
+    help = (
+        "Données de démonstration de l'observatoire des frais (jamais en production) : une grille fictive de "
+        "Cdiscount au 01/10/2026, annoncée une semaine avant, que des signalements de démonstration "
+        "(load_demo_data) décrivent. Idempotent."
+    )
 
     def handle(self, *args, **options):
         with DEMO_FILE.open("rb") as handle:
@@ -20,5 +22,7 @@ class Command(BaseCommand):
         if not result.succeeded:
             raise CommandError(f"Grille de démonstration non chargée : {result.errors}")
         linked = link_marketplace(Marketplace.objects.get(slug="cdiscount"))
-        self.stdout.write(f"Grilles de démonstration : {len(result.schedules)} créée(s), "
-                          f"{len(result.skipped)} déjà présente(s) ; signalements rapprochés : {linked}")
+        self.stdout.write(
+            f"Grilles de démonstration : {len(result.schedules)} créée(s), "
+            f"{len(result.skipped)} déjà présente(s) ; signalements rapprochés : {linked}"
+        )

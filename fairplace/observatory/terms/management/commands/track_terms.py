@@ -11,8 +11,10 @@ BAR_WIDTH = 30
 
 
 class Command(BaseCommand):
-    help = ("Relève les documents suivis (tous les documents actifs, ou un seul avec --document) : nouvelles "
-            "versions enregistrées, échecs placés dans la file des opérateurs.")
+    help = (
+        "Relève les documents suivis (tous les documents actifs, ou un seul avec --document) : nouvelles "
+        "versions enregistrées, échecs placés dans la file des opérateurs."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--document", type=int, metavar="PK", help="Seulement ce document (même inactif).")
