@@ -90,3 +90,18 @@ def test_run_job_command_lists_runs_and_refuses_unknown_names(capsys):
     with pytest.raises(CommandError, match="inconnue"):
         call_command("run_job", "nope")
     assert run_now("core.purge_job_runs") is not None
+
+
+@pytest.mark.django_db
+def test_a_task_given_an_id_that_no_longer_exists_ends_without_retrying(caplog):
+    import uuid
+
+    from fairplace.core.tasks import deliver_message
+    from fairplace.reports.tasks import build_export
+
+    deliver_message(987654)  # immediate mode: runs here; nothing to send, nothing raised, nothing rescheduled
+    build_export(uuid.uuid4())
+    from huey.contrib.djhuey import HUEY
+
+    assert HUEY.pending_count() == 0 and HUEY.scheduled_count() == 0
+    assert "failed" not in caplog.text
