@@ -87,11 +87,17 @@ def reminder_at(due: datetime) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(8, 0)))
 
 
-def reminder_horizon(now: datetime) -> datetime:
-    """A bound on the deadlines whose reminder may be due at ``now``: N business days never span more than
-    2N + 10 calendar days (weekends and the longest run of French public holidays). The scan reads only the
-    reports due before it, then checks ``reminder_at`` exactly."""
-    return now + timedelta(days=2 * rules()["answer_reminder_before"].days + 10)
+def reminders_due_before(now: datetime) -> datetime:
+    """The deadlines whose reminder is due at ``now`` are those before the returned instant (a local
+    midnight). ``reminder_at`` depends only on the deadline's local date and never decreases with it, so
+    the first date whose reminder is still to come bounds them all: the scan is one index range, with no
+    per-report computation."""
+    day = timezone.localdate(now)
+    for _ in range(366):
+        if reminder_at(timezone.make_aware(datetime.combine(day, time(12, 0)))) > now:
+            break
+        day += timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, time(0, 0)))
 
 
 # "Late" (en retard), the one rule: marked overdue, or forwarded and past the platform's deadline (the worker

@@ -36,17 +36,15 @@ def mark_overdue_reports() -> int:
 def send_answer_reminders() -> int:
     done = 0
     now = timezone.now()
-    # Only the deadlines close enough for a reminder (the index range), then reminder_at exactly.
+    # Only the deadlines whose reminder is due: one index range on (state, answer_due_at), no sort.
     waiting = (
         Report.objects.filter(
-            state=ReportState.FORWARDED, answer_due_at__gte=now, answer_due_at__lt=deadlines.reminder_horizon(now)
+            state=ReportState.FORWARDED, answer_due_at__gte=now, answer_due_at__lt=deadlines.reminders_due_before(now)
         )
         .exclude(events__code=REMINDER_EVENT)
         .order_by()
     )
     for report in waiting.only("pk", "answer_due_at").iterator():
-        if deadlines.reminder_at(report.answer_due_at) > now:
-            continue
         with transaction.atomic():
             locked = Report.objects.select_for_update().get(pk=report.pk)
             already = ReportEvent.objects.filter(report=locked, code=REMINDER_EVENT).exists()
