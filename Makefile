@@ -46,7 +46,7 @@ test: install e2e-browser pdf-libs
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	bash scripts/test.sh
 
 lint: install
 	$(BIN)/ruff check .

@@ -34,6 +34,14 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"skipped under CI=true: {reason}"
 
 
+def pytest_collection_modifyitems(config, items):
+    """The replays of the OTA corpus (the tests that skip without it) are marked ``corpus``: a developer
+    iterating may leave them out with ``-m "not corpus"``; make test and CI run them."""
+    for item in items:
+        if any("corpus" in str(mark.kwargs.get("reason", "")).lower() for mark in item.iter_markers("skipif")):
+            item.add_marker(pytest.mark.corpus)
+
+
 @pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     """Uploaded files go to a temporary folder, never to the developer's var/."""
