@@ -27,6 +27,7 @@ from dsfr.forms import DsfrBaseForm
 from openpyxl import Workbook
 
 from fairplace.core.errors import DomainError
+from fairplace.core.forms import CachedFieldGroups
 from fairplace.core.spreadsheets import spreadsheet_safe
 
 from .models import ExportJob
@@ -141,7 +142,7 @@ def selection(user, query: str) -> QuerySet:
     return queue_queryset(user, filters)
 
 
-class ExportRequestForm(DsfrBaseForm):
+class ExportRequestForm(CachedFieldGroups, DsfrBaseForm):
     format = forms.ChoiceField(
         label=gettext_lazy("Format"),
         choices=ExportJob.Format.choices,

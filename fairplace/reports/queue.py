@@ -22,6 +22,7 @@ from dsfr.forms import DsfrBaseForm
 from stdnum import exceptions as stdnum_errors
 from stdnum.fr import siren as stdnum_siren
 
+from fairplace.core.forms import CachedFieldGroups
 from fairplace.core.models import OBSERVATORY_ROLES
 from fairplace.platforms.queries import active_marketplaces, marketplace_by_slug
 
@@ -73,7 +74,7 @@ def user_label(user) -> str:
     return user.get_full_name() or user.email
 
 
-class QueueFilters(DsfrBaseForm):
+class QueueFilters(CachedFieldGroups, DsfrBaseForm):
     """The queue's GET parameters, all optional, validated on the server."""
 
     q = forms.CharField(
@@ -300,7 +301,7 @@ def search(reports: QuerySet, text: str) -> QuerySet:
     return reports.filter(exact | words)
 
 
-class SavedFilterForm(DsfrBaseForm):
+class SavedFilterForm(CachedFieldGroups, DsfrBaseForm):
     name = forms.CharField(
         label=gettext_lazy("Nom du filtre"),
         max_length=80,
@@ -345,7 +346,7 @@ class ReferenceListField(forms.Field):
         return [item.strip().upper() for item in (value or []) if item and item.strip()]
 
 
-class BulkActionForm(DsfrBaseForm):
+class BulkActionForm(CachedFieldGroups, DsfrBaseForm):
     ACTIONS = [
         ("assign_me", gettext_lazy("M'attribuer")),
         ("assign_to", gettext_lazy("Attribuer à l'agent choisi")),
