@@ -112,12 +112,11 @@ class RateLimitCounter(models.Model):
 
 
 class PeriodicJob(models.Model):
-    """One row per periodic job (``fairplace.core.jobs``): its schedule as last seen by a worker and its
-    latest outcomes, so that the health page reads one row per job. The row is also the job's lock: a
+    """One row per periodic job (``fairplace.core.jobs``): its latest outcomes, so that the health page reads
+    one row per job (the schedule is the code's, ``JobSpec.schedule_text``). The row is also the job's lock: a
     run starts under ``select_for_update`` of it, only when no other run holds an unexpired lease."""
 
     name = models.CharField(_("tâche"), max_length=80, unique=True)
-    schedule = models.CharField(_("planification"), max_length=100, blank=True)
     last_started_at = models.DateTimeField(_("dernier départ"), null=True, blank=True)
     last_succeeded_at = models.DateTimeField(_("dernier succès"), null=True, blank=True)
     last_failed_at = models.DateTimeField(_("dernier échec"), null=True, blank=True)

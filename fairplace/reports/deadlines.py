@@ -9,7 +9,10 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import yaml
+from django.db.models import Q
 from django.utils import timezone
+
+from .states import ReportState
 
 DATA_FILE = Path(__file__).parent / "data" / "deadlines.yaml"
 
@@ -102,18 +105,12 @@ def reminders_due_before(now: datetime) -> datetime:
 
 # "Late" (en retard), the one rule: marked overdue, or forwarded and past the platform's deadline (the worker
 # may not have moved it yet). In SQL for querysets, in Python for a report already loaded.
-def late_condition(now=None):
-    from django.db.models import Q
-
-    from .states import ReportState
-
+def late_condition(now=None) -> Q:
     now = now or timezone.now()
     return Q(state=ReportState.OVERDUE) | Q(state=ReportState.FORWARDED, answer_due_at__lt=now)
 
 
 def is_late(report, now=None) -> bool:
-    from .states import ReportState
-
     now = now or timezone.now()
     return report.state == ReportState.OVERDUE or (
         report.state == ReportState.FORWARDED and report.answer_due_at is not None and report.answer_due_at < now

@@ -166,7 +166,7 @@ def _claim(spec: JobSpec, slot, now):
         run = JobRun.objects.create(
             job=job, slot=slot, started_at=now, lease_until=now + spec.lease, worker=worker_id()
         )
-        PeriodicJob.objects.filter(pk=job.pk).update(last_started_at=now, schedule=spec.schedule_text)
+        PeriodicJob.objects.filter(pk=job.pk).update(last_started_at=now)
     return run
 
 

@@ -16,7 +16,6 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=80, unique=True, verbose_name='tâche')),
-                ('schedule', models.CharField(blank=True, max_length=100, verbose_name='planification')),
                 ('last_started_at', models.DateTimeField(blank=True, null=True, verbose_name='dernier départ')),
                 ('last_succeeded_at', models.DateTimeField(blank=True, null=True, verbose_name='dernier succès')),
                 ('last_failed_at', models.DateTimeField(blank=True, null=True, verbose_name='dernier échec')),

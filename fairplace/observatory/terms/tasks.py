@@ -9,7 +9,6 @@ starting while one is going, on any worker; a run that fails waits for the next 
 the operators' queue)."""
 
 import logging
-import os
 import shlex
 import subprocess
 import sys
@@ -35,11 +34,14 @@ def interval_hours() -> float:
 
 def track_command() -> list[str]:
     """The tracking run's command line: ``FAIRPLACE_TERMS_TRACK_COMMAND`` (split like a shell would, e.g. to
-    prefix ``nice``), else this interpreter running ``django track_terms`` with this worker's settings."""
+    prefix ``nice``), else this interpreter running ``django track_terms`` with this worker's settings (the child
+    inherits the worker's environment; SETTINGS_MODULE is None under override_settings, where it is that)."""
     if settings.FAIRPLACE_TERMS_TRACK_COMMAND:
         return shlex.split(settings.FAIRPLACE_TERMS_TRACK_COMMAND)
     workers = settings.FAIRPLACE_TERMS_TRACK_WORKERS
-    return [sys.executable, "-m", "django", "track_terms", "--no-progress", "--workers", str(workers)]
+    command = [sys.executable, "-m", "django", "track_terms", "--no-progress", "--workers", str(workers)]
+    module = getattr(settings, "SETTINGS_MODULE", None)
+    return [*command, "--settings", module] if module else command
 
 
 @periodic_job(
@@ -54,17 +56,11 @@ def track_documents() -> str:
     if not TrackedDocument.objects.filter(is_active=True).exists():
         return "aucun document suivi"
     command = track_command()
-    # The worker's own settings module (SETTINGS_MODULE is None under override_settings).
-    environment = dict(os.environ)
-    module = getattr(settings, "SETTINGS_MODULE", None) or environment.get("DJANGO_SETTINGS_MODULE")
-    if module:
-        environment["DJANGO_SETTINGS_MODULE"] = module
     logger.info("terms.track: run started: %s", shlex.join(command))
     # The child's output is the worker's: its summary lands in the worker's log.
     completed = subprocess.run(
         command,
         cwd=settings.BASE_DIR,
-        env=environment,
         stdin=subprocess.DEVNULL,  # noqa: S603
         timeout=RUN_TIMEOUT.total_seconds(),
         check=False,
