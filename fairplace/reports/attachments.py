@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fairplace.core.adapters.antivirus import AntivirusError, get_scanner
+from fairplace.core.adapters.antivirus import AntivirusError, DisabledScanner, ScanResult, get_scanner
 from fairplace.core.files import check_upload, safe_filename
 
 from .models import Attachment, ReportDraft
@@ -70,8 +70,12 @@ def remove_attachment(draft: ReportDraft, attachment_id) -> bool:
 
 
 def scan_pending(limit: int = 50) -> int:
-    """Scan files waiting for the antivirus. Returns how many got a verdict."""
+    """Scan files waiting for the antivirus. Returns how many got a verdict. Without an antivirus, files stay
+    pending (only the seller sees them) and none is even read; a file missing from the storage gets the
+    verdict "analyse impossible" instead of stopping the scan of the others."""
     scanner = get_scanner()
+    if isinstance(scanner, DisabledScanner):
+        return 0
     done = 0
     for attachment in Attachment.objects.filter(scan_status=Attachment.ScanStatus.PENDING)[:limit]:
         try:
@@ -79,9 +83,12 @@ def scan_pending(limit: int = 50) -> int:
                 result = scanner.scan(handle)
         except AntivirusError as exc:
             if not exc.retryable:
-                return done  # antivirus disabled: files stay pending, only the seller sees them
+                return done
             logger.warning("antivirus: %s not scanned: %s", attachment.pk, exc)
             continue
+        except OSError as exc:  # not in the storage: lost, or never written
+            logger.error("antivirus: %s cannot be read: %s", attachment.pk, exc)
+            result = ScanResult(Attachment.ScanStatus.ERROR, "fichier introuvable dans le stockage")
         with transaction.atomic():
             Attachment.objects.filter(pk=attachment.pk).update(
                 scan_status=result.status, scan_detail=result.detail[:200], scanned_at=timezone.now()

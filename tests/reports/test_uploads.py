@@ -146,6 +146,24 @@ def test_scan_pending_records_the_antivirus_verdict(complete_draft, monkeypatch)
     assert Attachment.objects.get(original_name="b.png").scan_detail == "Eicar-Test"
 
 
+def test_a_file_missing_from_the_storage_gets_an_error_verdict_and_the_others_are_scanned(complete_draft, monkeypatch):
+    from fairplace.core.adapters.antivirus import ScanResult
+
+    draft = complete_draft()
+    lost = attachments._store(draft, SimpleUploadedFile("perdu.png", make_png()), "png")
+    attachments._store(draft, SimpleUploadedFile("a.png", make_png()), "png")
+    lost.file.storage.delete(lost.file.name)
+
+    class CleanScanner:
+        def scan(self, handle):
+            return ScanResult("clean", "")
+
+    monkeypatch.setattr(attachments, "get_scanner", CleanScanner)
+    assert attachments.scan_pending() == 2
+    verdicts = dict(Attachment.objects.values_list("original_name", "scan_status"))
+    assert verdicts == {"perdu.png": "error", "a.png": "clean"}
+
+
 def test_disabled_antivirus_leaves_files_pending(complete_draft):
     draft = complete_draft()
     attachments._store(draft, SimpleUploadedFile("a.png", make_png()), "png")
